@@ -1,0 +1,81 @@
+"""How agency objects map to Asterisk object names. Names are built only from the
+agency's validated slug and database IDs, never from free text."""
+
+from __future__ import annotations
+
+import re
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+
+
+class NamingError(ValueError):
+    pass
+
+
+def _slug(slug: str) -> str:
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        raise NamingError(f"ugyldig kortnavn: {slug!r}")
+    return slug
+
+
+def _id(pk: object) -> int:
+    if not isinstance(pk, int) or isinstance(pk, bool) or pk <= 0:
+        raise NamingError(f"ugyldig ID: {pk!r}")
+    return pk
+
+
+def endpoint_name(slug: str, phone_id: int) -> str:
+    """PJSIP endpoint, aor and SIP username of a phone: ``fhi-p12``."""
+    return f"{_slug(slug)}-p{_id(phone_id)}"
+
+
+def auth_name(slug: str, phone_id: int) -> str:
+    return f"{endpoint_name(slug, phone_id)}-auth"
+
+
+def context(slug: str, role: str) -> str:
+    """Dialplan context of an agency: ``t-fhi-phones``, ``t-fhi-internal``, ..."""
+    if role not in CONTEXT_ROLES:
+        raise NamingError(f"ukjent kontekstrolle: {role!r}")
+    return f"t-{_slug(slug)}-{role}"
+
+
+CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue")
+
+
+def queue_name(slug: str, queue_id: int) -> str:
+    return f"t-{_slug(slug)}-q{_id(queue_id)}"
+
+
+def moh_class(slug: str, moh_id: int) -> str:
+    return f"t-{_slug(slug)}-m{_id(moh_id)}"
+
+
+def default_moh_class(slug: str) -> str:
+    return f"t-{_slug(slug)}-default"
+
+
+def voicemail_context(slug: str) -> str:
+    return f"t-{_slug(slug)}"
+
+
+def destination_exten(kind: str, ref: int) -> str:
+    """Extension in the agency's ``dest`` context for a destination: ``queue-3``."""
+    if kind not in ("extension", "voicemail", "ivr", "queue"):
+        raise NamingError(f"ukjent måltype: {kind!r}")
+    return f"{kind}-{_id(ref)}"
+
+
+_NAME_PATTERNS = (
+    re.compile(r"^(?:PJSIP/)?(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]+)(?:-[0-9a-f]+)?$"),
+    re.compile(r"^t-(?P<slug>[a-z][a-z0-9]{1,15})-"),
+)
+
+
+def agency_of(name: str) -> str | None:
+    """Which agency an Asterisk object (endpoint, channel, queue, context) belongs to, or None."""
+    for pattern in _NAME_PATTERNS:
+        match = pattern.match(name or "")
+        if match:
+            return match.group("slug")
+    return None

@@ -1,0 +1,101 @@
+"""Read an agency's config through the apps' selectors into plain data for the renderer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django_tenants.utils import schema_context
+
+from contactcenter import selectors as cc
+from switchboard import selectors as sb
+from switchboard.holidays import norwegian_public_holidays
+from tenants.models import Agency
+
+
+@dataclass(frozen=True)
+class Dest:
+    kind: str
+    ref: int | None
+    number: str
+
+
+@dataclass
+class AgencySnapshot:
+    slug: str
+    name: str
+    main_number: str
+    allocated: list[tuple[int, int]]
+    extensions: list[dict] = field(default_factory=list)
+    phones: list[dict] = field(default_factory=list)
+    voicemails: list[dict] = field(default_factory=list)
+    dids: list[dict] = field(default_factory=list)
+    schedules: list[dict] = field(default_factory=list)
+    ivrs: list[dict] = field(default_factory=list)
+    queues: list[dict] = field(default_factory=list)
+    mohs: list[dict] = field(default_factory=list)
+
+
+def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
+    return Dest(obj.dest_kind, obj.dest_ref, obj.dest_number)
+
+
+def holiday_years(today: dt.date | None = None) -> tuple[int, int]:
+    year = (today or dt.date.today()).year
+    return (year, year + 1)
+
+
+def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> AgencySnapshot:
+    years = years or holiday_years()
+    snap = AgencySnapshot(
+        slug=agency.schema_name, name=agency.name, main_number=agency.main_number,
+        allocated=[(r.first, r.last) for r in agency.number_ranges.order_by("first")],
+    )
+    holidays: dict[dt.date, str] = {}
+    for year in years:
+        holidays.update(norwegian_public_holidays(year))
+    with schema_context(agency.schema_name):
+        vm_by_ext = {}
+        for vm in sb.voicemail_list():
+            vm_by_ext[vm.extension_id] = vm
+            snap.voicemails.append({"id": vm.pk, "ext": vm.extension.number, "pin": vm.pin, "email": vm.email})
+        phones_by_ext: dict[int, list[int]] = {}
+        for phone in sb.phone_list():
+            phones_by_ext.setdefault(phone.extension_id, []).append(phone.pk)
+            snap.phones.append({
+                "id": phone.pk, "tier": phone.tier, "password": phone.sip_password,
+                "ext": phone.extension.number, "outbound": phone.extension.outbound_number or agency.main_number,
+                "label": phone.label or str(phone.extension), "has_vm": phone.extension_id in vm_by_ext,
+            })
+        for ext in sb.extension_list():
+            snap.extensions.append({
+                "id": ext.pk, "number": ext.number, "ring": ext.ring_seconds, "label": str(ext),
+                "phones": phones_by_ext.get(ext.pk, []), "has_vm": ext.pk in vm_by_ext,
+            })
+        for did in sb.did_list():
+            snap.dids.append({"number": did.number, "label": did.label, "dest": _dest(did),
+                              "schedule": did.schedule_id})
+        for sch in sb.schedule_list():
+            closed = {d.date: d.note or "Stengt" for d in sch.closed_days.all()}
+            if sch.closed_on_public_holidays:
+                closed.update(holidays)
+            snap.schedules.append({
+                "id": sch.pk, "name": sch.name, "dest": _dest(sch),
+                "rules": [(r.weekday, r.opens, r.closes) for r in sch.rules.all()],
+                "closed": dict(sorted(closed.items())),
+            })
+        for menu in sb.ivr_menu_list():
+            snap.ivrs.append({"id": menu.pk, "name": menu.name, "prompt": menu.prompt,
+                              "timeout": menu.timeout_seconds,
+                              "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
+        for moh in cc.music_on_hold_list():
+            snap.mohs.append({"id": moh.pk, "name": moh.name, "source": moh.source})
+        for q in cc.queue_list():
+            snap.queues.append({
+                "id": q.pk, "name": q.name, "number": q.number, "strategy": q.strategy, "ring": q.ring_seconds,
+                "wrapup": q.wrapup_seconds, "max_wait": q.max_wait_seconds, "moh": q.music_on_hold_id,
+                "announce_position": q.announce_position, "announce_holdtime": q.announce_holdtime,
+                "periodic": q.periodic_announce_seconds, "service_level": q.service_level_seconds,
+                "overflow": _dest(q),
+            })
+    return snap

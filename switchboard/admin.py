@@ -1,0 +1,162 @@
+"""Agency admins' admin for the PBX and switchboard (served at the agency's domain)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
+
+from controlplane.admin_sites import agency_admin_site
+from switchboard import services
+from switchboard.admin_forms import DestinationFormMixin
+from switchboard.models import (
+    ClosedDay,
+    Did,
+    Extension,
+    IvrMenu,
+    IvrOption,
+    Person,
+    Phone,
+    Schedule,
+    ScheduleRule,
+    Voicemail,
+)
+
+agency_admin_site.register(User, UserAdmin)
+agency_admin_site.register(Group, GroupAdmin)
+
+
+class ConfigAdmin(admin.ModelAdmin):
+    """Saves and deletes through the service layer, so every change is validated and rendered."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.config_object_save(obj=obj)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        services.config_object_delete(obj=obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for obj in queryset:
+            services.config_object_delete(obj=obj)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.config_object_delete(obj=obj)
+        for obj in instances:
+            services.config_object_save(obj=obj)
+        formset.save_m2m()
+
+
+@admin.register(Person, site=agency_admin_site)
+class PersonAdmin(ConfigAdmin):
+    list_display = ["last_name", "first_name", "title", "department", "email", "mobile"]
+    search_fields = ["first_name", "last_name", "title", "department", "email", "mobile"]
+    list_filter = ["department"]
+
+
+class PhoneInline(admin.TabularInline):
+    model = Phone
+    extra = 0
+    fields = ["tier", "label", "mac_address", "is_active"]
+
+
+@admin.register(Extension, site=agency_admin_site)
+class ExtensionAdmin(ConfigAdmin):
+    list_display = ["number", "person", "label", "outbound_number"]
+    search_fields = ["number", "label", "person__first_name", "person__last_name"]
+    autocomplete_fields = ["person"]
+    inlines = [PhoneInline]
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Phone) and not obj.sip_password:
+                obj.sip_password = services.generate_sip_password()
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Phone, site=agency_admin_site)
+class PhoneAdmin(ConfigAdmin):
+    list_display = ["id", "sip_username", "extension", "tier", "label", "is_active"]
+    list_filter = ["tier", "is_active"]
+    readonly_fields = ["sip_username", "sip_password"]
+    fields = ["extension", "tier", "label", "mac_address", "is_active", "sip_username", "sip_password"]
+    actions = ["reset_password"]
+
+    @admin.display(description=_("SIP-brukernavn"))
+    def sip_username(self, obj: Phone) -> str:
+        from django.db import connection
+
+        from asterisk_conf.naming import endpoint_name
+
+        return endpoint_name(connection.schema_name, obj.pk) if obj.pk else "–"
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not obj.sip_password:
+            obj.sip_password = services.generate_sip_password()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Lag nytt SIP-passord"))
+    def reset_password(self, request, queryset):  # type: ignore[no-untyped-def]
+        for phone in queryset:
+            services.phone_reset_password(phone=phone)
+        self.message_user(request, _("Nye passord er laget. Telefonene må settes opp på nytt."), messages.SUCCESS)
+
+
+@admin.register(Voicemail, site=agency_admin_site)
+class VoicemailAdmin(ConfigAdmin):
+    list_display = ["extension", "email", "is_active"]
+
+
+class ScheduleRuleInline(admin.TabularInline):
+    model = ScheduleRule
+    extra = 0
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 0
+
+
+class ScheduleForm(DestinationFormMixin):
+    class Meta:
+        model = Schedule
+        fields = ["name", "closed_on_public_holidays", "dest_number"]
+
+
+@admin.register(Schedule, site=agency_admin_site)
+class ScheduleAdmin(ConfigAdmin):
+    form = ScheduleForm
+    inlines = [ScheduleRuleInline, ClosedDayInline]
+    list_display = ["name", "closed_on_public_holidays"]
+
+
+class IvrOptionForm(DestinationFormMixin):
+    class Meta:
+        model = IvrOption
+        fields = ["digit", "dest_number"]
+
+
+class IvrOptionInline(admin.TabularInline):
+    model = IvrOption
+    form = IvrOptionForm
+    extra = 0
+
+
+@admin.register(IvrMenu, site=agency_admin_site)
+class IvrMenuAdmin(ConfigAdmin):
+    inlines = [IvrOptionInline]
+    list_display = ["name", "prompt"]
+
+
+class DidForm(DestinationFormMixin):
+    class Meta:
+        model = Did
+        fields = ["number", "label", "schedule", "dest_number"]
+
+
+@admin.register(Did, site=agency_admin_site)
+class DidAdmin(ConfigAdmin):
+    form = DidForm
+    list_display = ["number", "label", "dest_kind", "schedule"]

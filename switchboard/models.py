@@ -1,0 +1,247 @@
+"""Agency-schema models of the PBX and switchboard: directory, extensions, phones,
+numbers (DIDs), voicemail, opening hours and IVR menus."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import connection, models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from switchboard.destinations import DestinationMixin, destination_constraint
+from switchboard.tiers import TIER_CHOICES
+from tenants.validators import validate_e164, validate_extension, validate_norwegian_e164, validate_safe_text
+
+safe = [validate_safe_text]
+
+
+class Person(models.Model):
+    first_name = models.CharField(_("fornavn"), max_length=100, validators=safe)
+    last_name = models.CharField(_("etternavn"), max_length=100, validators=safe)
+    title = models.CharField(_("stilling"), max_length=150, blank=True, default="", validators=safe)
+    department = models.CharField(_("avdeling"), max_length=150, blank=True, default="", validators=safe)
+    email = models.EmailField(_("e-post"), blank=True, default="", validators=safe)
+    mobile = models.CharField(_("mobil"), max_length=16, blank=True, default="", validators=[validate_e164])
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("personer")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["department"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Extension(models.Model):
+    """An internal number. Dialling it rings every phone on it, then voicemail if there is one."""
+
+    number = models.CharField(_("internnummer"), max_length=6, unique=True, validators=[validate_extension])
+    person = models.ForeignKey(Person, verbose_name=_("person"), null=True, blank=True,
+                               related_name="extensions", on_delete=models.SET_NULL)
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    outbound_number = models.CharField(
+        _("utgående nummer"), max_length=16, blank=True, default="", validators=[validate_norwegian_e164],
+        help_text=_("Direktenummer som vises når det ringes ut. Tomt: etatens hovednummer."),
+    )
+    ring_seconds = models.PositiveSmallIntegerField(
+        _("ringetid (s)"), default=20, validators=[MinValueValidator(5), MaxValueValidator(120)]
+    )
+
+    class Meta:
+        verbose_name = _("internnummer")
+        verbose_name_plural = _("internnumre")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^[1-9][0-9]{1,5}$"), name="extension_number_format"),
+            models.CheckConstraint(condition=Q(ring_seconds__gte=5) & Q(ring_seconds__lte=120),
+                                   name="extension_ring_seconds_range"),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        from switchboard.destinations import number_claims
+
+        for claim in number_claims():
+            taken_by = claim(self.number)
+            if taken_by:
+                raise ValidationError({"number": _("Nummeret %(n)s er allerede brukt av %(what)s.")
+                                       % {"n": self.number, "what": taken_by}})
+        if self.outbound_number:
+            _require_allocated(self.outbound_number, "outbound_number")
+
+    def __str__(self) -> str:
+        who = self.label or (str(self.person) if self.person_id else "")
+        return f"{self.number} {who}".strip()
+
+
+class Phone(models.Model):
+    """A SIP phone. Its SIP username is built from the agency slug and its ID."""
+
+    extension = models.ForeignKey(Extension, verbose_name=_("internnummer"), related_name="phones",
+                                  on_delete=models.PROTECT)
+    tier = models.CharField(_("nivå"), max_length=10, choices=TIER_CHOICES, default="standard")
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    mac_address = models.CharField(
+        _("MAC-adresse"), max_length=17, blank=True, default="",
+        validators=[RegexValidator(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", _("Skriv MAC-adressen som aa:bb:cc:dd:ee:ff."))],
+    )
+    sip_password = models.CharField(_("SIP-passord"), max_length=64, editable=False,
+                                    validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("telefon")
+        verbose_name_plural = _("telefoner")
+        ordering = ["extension__number", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tier__in=["simple", "standard", "advanced"]), name="phone_tier_valid"),
+            models.CheckConstraint(condition=Q(sip_password__regex=r"^[A-Za-z0-9_-]{16,64}$"),
+                                   name="phone_sip_password_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} #{self.pk} ({self.extension.number})"
+
+
+class Voicemail(models.Model):
+    extension = models.OneToOneField(Extension, verbose_name=_("internnummer"), related_name="voicemail",
+                                     on_delete=models.CASCADE)
+    pin = models.CharField(_("PIN"), max_length=8, validators=[RegexValidator(r"^[0-9]{4,8}$", _("PIN er 4–8 sifre."))])
+    email = models.EmailField(_("varsel til e-post"), blank=True, default="", validators=safe)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("talepostkasse")
+        verbose_name_plural = _("talepostkasser")
+        constraints = [models.CheckConstraint(condition=Q(pin__regex=r"^[0-9]{4,8}$"), name="voicemail_pin_format")]
+
+    def __str__(self) -> str:
+        return str(_("Talepost %(n)s") % {"n": self.extension.number})
+
+
+class Schedule(DestinationMixin):
+    """Opening hours. Outside them (and on Norwegian public holidays, if chosen) calls go
+    to the schedule's destination."""
+
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    closed_on_public_holidays = models.BooleanField(_("stengt på helligdager"), default=True)
+
+    class Meta:
+        verbose_name = _("åpningstid")
+        verbose_name_plural = _("åpningstider")
+        constraints = [destination_constraint("schedule")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MON = 0, _("mandag")
+    TUE = 1, _("tirsdag")
+    WED = 2, _("onsdag")
+    THU = 3, _("torsdag")
+    FRI = 4, _("fredag")
+    SAT = 5, _("lørdag")
+    SUN = 6, _("søndag")
+
+
+class ScheduleRule(models.Model):
+    schedule = models.ForeignKey(Schedule, related_name="rules", on_delete=models.CASCADE)
+    weekday = models.PositiveSmallIntegerField(_("ukedag"), choices=Weekday.choices)
+    opens = models.TimeField(_("åpner"))
+    closes = models.TimeField(_("stenger"))
+
+    class Meta:
+        verbose_name = _("åpningsperiode")
+        verbose_name_plural = _("åpningsperioder")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="schedulerule_opens_before_closes"),
+            models.CheckConstraint(condition=Q(weekday__gte=0) & Q(weekday__lte=6), name="schedulerule_weekday"),
+        ]
+
+
+class ClosedDay(models.Model):
+    schedule = models.ForeignKey(Schedule, related_name="closed_days", on_delete=models.CASCADE)
+    date = models.DateField(_("dato"))
+    note = models.CharField(_("merknad"), max_length=100, blank=True, default="", validators=safe)
+
+    class Meta:
+        verbose_name = _("stengt dag")
+        verbose_name_plural = _("stengte dager")
+        constraints = [models.UniqueConstraint(fields=["schedule", "date"], name="closedday_unique")]
+
+
+sound_name = RegexValidator(r"^[a-z0-9][a-z0-9_/-]{0,80}$", _("Lydnavn kan bare ha a–z, 0–9, _, - og /."))
+
+
+class IvrMenu(models.Model):
+    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    prompt = models.CharField(_("lydfil"), max_length=80, default="demo-instruct", validators=[sound_name])
+    timeout_seconds = models.PositiveSmallIntegerField(
+        _("ventetid (s)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+
+    class Meta:
+        verbose_name = _("talemeny")
+        verbose_name_plural = _("talemenyer")
+        constraints = [
+            models.CheckConstraint(condition=Q(prompt__regex=r"^[a-z0-9][a-z0-9_/-]{0,80}$"), name="ivrmenu_prompt"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IvrOption(DestinationMixin):
+    menu = models.ForeignKey(IvrMenu, related_name="options", on_delete=models.CASCADE)
+    digit = models.CharField(_("tast"), max_length=1, validators=[RegexValidator(r"^[0-9*#]$")])
+
+    class Meta:
+        verbose_name = _("valg")
+        verbose_name_plural = _("valg")
+        ordering = ["digit"]
+        constraints = [
+            models.UniqueConstraint(fields=["menu", "digit"], name="ivroption_unique_digit"),
+            models.CheckConstraint(condition=Q(digit__regex=r"^[0-9*#]$"), name="ivroption_digit"),
+            destination_constraint("ivroption"),
+        ]
+
+
+class Did(DestinationMixin):
+    """A public number (direct inward dialling) and where its calls go."""
+
+    number = models.CharField(_("nummer"), max_length=16, unique=True, validators=[validate_norwegian_e164])
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    schedule = models.ForeignKey(Schedule, verbose_name=_("åpningstid"), null=True, blank=True,
+                                 related_name="dids", on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("innringingsnummer")
+        verbose_name_plural = _("innringingsnumre")
+        ordering = ["number"]
+        constraints = [destination_constraint("did")]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.number:
+            _require_allocated(self.number, "number")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+def _require_allocated(e164: str, field: str) -> None:
+    """A public number must be allocated to the current agency in the public schema."""
+    from tenants.selectors import number_is_allocated, number_owner
+
+    schema = connection.schema_name
+    if number_is_allocated(schema_name=schema, e164=e164):
+        return
+    if number_owner(e164=e164) is not None:
+        raise ValidationError({field: _("Nummeret %(n)s tilhører en annen etat.") % {"n": e164}})
+    raise ValidationError({field: _("Nummeret %(n)s er ikke tildelt etaten. Be plattformen om å tildele det.")
+                           % {"n": e164}})

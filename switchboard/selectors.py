@@ -1,0 +1,48 @@
+"""Reads of the switchboard app (run inside the agency's schema)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from switchboard.models import Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
+
+
+def person_search(*, query: str, limit: int = 25) -> QuerySet[Person]:
+    """Directory lookup by name, title, department, email or any number on the person."""
+    qs = Person.objects.all()
+    for word in query.split():
+        qs = qs.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(title__icontains=word)
+            | Q(department__icontains=word) | Q(email__icontains=word) | Q(mobile__contains=word)
+            | Q(extensions__number__startswith=word)
+        )
+    return qs.distinct().prefetch_related("extensions")[:limit]
+
+
+def extension_list() -> QuerySet[Extension]:
+    return Extension.objects.select_related("person").prefetch_related("phones").order_by("number")
+
+
+def extension_by_number(*, number: str) -> Extension | None:
+    return Extension.objects.filter(number=number).first()
+
+
+def phone_list(*, active_only: bool = True) -> QuerySet[Phone]:
+    qs = Phone.objects.select_related("extension").order_by("id")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def voicemail_list() -> QuerySet[Voicemail]:
+    return Voicemail.objects.select_related("extension").filter(is_active=True).order_by("extension__number")
+
+
+def did_list() -> QuerySet[Did]:
+    return Did.objects.select_related("schedule").order_by("number")
+
+
+def schedule_list() -> QuerySet[Schedule]:
+    return Schedule.objects.prefetch_related("rules", "closed_days").order_by("id")
+
+
+def ivr_menu_list() -> QuerySet[IvrMenu]:
+    return IvrMenu.objects.prefetch_related("options").order_by("id")

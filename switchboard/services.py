@@ -1,0 +1,80 @@
+"""Writes of the switchboard app. Every write validates, saves and announces the
+config change for the current agency (rendered after commit)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import connection, models, transaction
+
+from switchboard.models import Did, Extension, Person, Phone, Voicemail
+from tenants.events import announce_config_changed
+from tenants.validators import normalize_e164
+
+
+def _announce() -> None:
+    announce_config_changed(schema_name=connection.schema_name)
+
+
+@transaction.atomic
+def config_object_save(*, obj: models.Model) -> models.Model:
+    """Validate and save any switchboard/contactcenter config object, then announce the change.
+    Used by the admin and by the specific services below."""
+    obj.full_clean()
+    obj.save()
+    _announce()
+    return obj
+
+
+@transaction.atomic
+def config_object_delete(*, obj: models.Model) -> None:
+    obj.delete()
+    _announce()
+
+
+def generate_sip_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def person_create(*, first_name: str, last_name: str, title: str = "", department: str = "",
+                  email: str = "", mobile: str = "") -> Person:
+    person = Person(first_name=first_name, last_name=last_name, title=title, department=department, email=email,
+                    mobile=normalize_e164(mobile, norwegian_only=False) if mobile else "")
+    person.full_clean()
+    person.save()
+    return person
+
+
+def extension_create(*, number: str, person: Person | None = None, label: str = "",
+                     outbound_number: str = "", ring_seconds: int = 20) -> Extension:
+    ext = Extension(number=number, person=person, label=label, ring_seconds=ring_seconds,
+                    outbound_number=normalize_e164(outbound_number) if outbound_number else "")
+    config_object_save(obj=ext)
+    return ext
+
+
+def phone_create(*, extension: Extension, tier: str, label: str = "", mac_address: str = "") -> Phone:
+    phone = Phone(extension=extension, tier=tier, label=label, mac_address=mac_address.lower(),
+                  sip_password=generate_sip_password())
+    config_object_save(obj=phone)
+    return phone
+
+
+def phone_reset_password(*, phone: Phone) -> Phone:
+    phone.sip_password = generate_sip_password()
+    config_object_save(obj=phone)
+    return phone
+
+
+def voicemail_create(*, extension: Extension, pin: str, email: str = "") -> Voicemail:
+    vm = Voicemail(extension=extension, pin=pin, email=email)
+    config_object_save(obj=vm)
+    return vm
+
+
+def did_create(*, number: str, dest_kind: str, dest_ref: int | None = None, dest_number: str = "",
+               label: str = "", schedule=None) -> Did:  # type: ignore[no-untyped-def]
+    did = Did(number=normalize_e164(number), dest_kind=dest_kind, dest_ref=dest_ref, dest_number=dest_number,
+              label=label, schedule=schedule)
+    config_object_save(obj=did)
+    return did

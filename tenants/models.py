@@ -1,0 +1,126 @@
+"""Public-schema models: agencies (tenants), their domains, number allocation, Asterisk nodes."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.validators import (
+    validate_norwegian_e164,
+    validate_org_number,
+    validate_safe_text,
+    validate_slug,
+)
+
+
+class AsteriskNode(models.Model):
+    """An Asterisk server the platform drives. Credentials are never stored here:
+    ``secret_ref`` names an environment variable (``env:NAME``) or a file (``file:/path``)."""
+
+    name = models.CharField(_("navn"), max_length=32, unique=True, validators=[validate_slug])
+    host = models.CharField(_("adresse"), max_length=255, validators=[validate_safe_text])
+    ami_port = models.PositiveIntegerField(_("AMI-port"), default=5038)
+    ari_port = models.PositiveIntegerField(_("ARI-port"), default=8088)
+    ami_username = models.CharField(_("AMI-bruker"), max_length=64, default="controlplane", validators=[validate_slug])
+    ari_username = models.CharField(_("ARI-bruker"), max_length=64, default="controlplane", validators=[validate_slug])
+    secret_ref = models.CharField(
+        _("hemmelighet"),
+        max_length=255,
+        help_text=_("env:VARIABEL eller file:/sti/til/fil. Selve passordet lagres aldri i databasen."),
+        validators=[validate_safe_text],
+    )
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Asterisk-node")
+        verbose_name_plural = _("Asterisk-noder")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(secret_ref__startswith="env:") | Q(secret_ref__startswith="file:"),
+                name="asterisknode_secret_ref_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(TenantMixin):
+    """An agency (etat) on the platform. ``schema_name`` is its slug."""
+
+    name = models.CharField(_("navn"), max_length=200, validators=[validate_safe_text])
+    org_number = models.CharField(_("organisasjonsnummer"), max_length=9, unique=True, validators=[validate_org_number])
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    main_number = models.CharField(
+        _("hovednummer"), max_length=16, blank=True, default="", validators=[validate_norwegian_e164],
+        help_text=_("Brukes som utgående nummer når et internnummer ikke har eget direktenummer."),
+    )
+    asterisk_node = models.ForeignKey(
+        AsteriskNode, verbose_name=_("Asterisk-node"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("etat")
+        verbose_name_plural = _("etater")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(schema_name__regex=r"^([a-z][a-z0-9]{1,15}|public)$"),
+                                   name="agency_slug_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return self.schema_name
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domene")
+        verbose_name_plural = _("domener")
+
+
+class NumberRange(models.Model):
+    """E.164 numbers handed to an agency. Ranges never overlap: the database refuses it."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("etat"), related_name="number_ranges", on_delete=models.CASCADE)
+    first = models.BigIntegerField(_("første nummer"))
+    last = models.BigIntegerField(_("siste nummer"))
+    note = models.CharField(_("merknad"), max_length=200, blank=True, default="", validators=[validate_safe_text])
+
+    class Meta:
+        verbose_name = _("nummerserie")
+        verbose_name_plural = _("nummerserier")
+        ordering = ["first"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last__gte=F("first")), name="numberrange_ordered"),
+            models.CheckConstraint(
+                condition=Q(first__gte=4700000000) & Q(last__lte=4799999999), name="numberrange_norwegian"
+            ),
+            ExclusionConstraint(
+                name="numberrange_no_overlap",
+                expressions=[
+                    (Func(F("first"), F("last"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_("Nummerserien overlapper en serie som allerede er tildelt."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return f"+{self.first}"
+        return f"+{self.first}–+{self.last}"
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1

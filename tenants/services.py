@@ -1,0 +1,146 @@
+"""Writes of the public schema: provisioning agencies, domains and numbers."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.events import announce_config_changed
+from tenants.models import Agency, Domain, NumberRange
+from tenants.validators import normalize_e164, validate_safe_text, validate_slug
+
+logger = logging.getLogger(__name__)
+
+
+def template_schema_ensure(*, verbosity: int = 0) -> None:
+    """Create and migrate the schema that new agencies are cloned from."""
+    name = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{name}"')
+    call_command("migrate_schemas", schema_name=name, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+
+
+def public_tenant_ensure(*, domain: str | None = None) -> Agency:
+    """The public tenant serves platform staff at the platform domain."""
+    domain = domain or settings.PLATFORM_DOMAIN
+    public, _ = Agency.objects.get_or_create(
+        schema_name="public",
+        defaults={"name": "Norsk helsenett – plattform", "org_number": "994598759"},
+    )
+    Domain.objects.get_or_create(domain=domain, defaults={"tenant": public, "is_primary": True})
+    return public
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    name: str,
+    slug: str,
+    org_number: str,
+    domain: str | None = None,
+    admin_username: str | None = None,
+    admin_email: str = "",
+    admin_password: str | None = None,
+    main_number: str = "",
+) -> Agency:
+    """Create an agency: its schema (cloned from the template), primary domain and first admin.
+
+    Everything happens in one transaction: on any error nothing is left behind.
+    """
+    validate_slug(slug)
+    domain = domain or f"{slug}.{settings.PLATFORM_DOMAIN}"
+    validate_safe_text(domain)
+    if Agency.objects.filter(schema_name=slug).exists():
+        raise ValidationError({"slug": _("En etat med kortnavnet «%(slug)s» finnes allerede.") % {"slug": slug}})
+    if Domain.objects.filter(domain=domain).exists():
+        raise ValidationError({"domain": _("Domenet %(domain)s er allerede i bruk.") % {"domain": domain}})
+    agency = Agency(name=name, schema_name=slug, org_number=org_number.replace(" ", ""))
+    if main_number:
+        agency.main_number = normalize_e164(main_number)
+    agency.full_clean(exclude=["main_number"] if not main_number else None, validate_unique=True)
+    if not schema_exists(settings.TENANT_BASE_SCHEMA):
+        template_schema_ensure()
+    agency.save(verbosity=0)
+    Domain.objects.create(domain=domain, tenant=agency, is_primary=True)
+    if admin_username:
+        with schema_context(slug):
+            user_model = get_user_model()
+            user = user_model(username=admin_username, email=admin_email, is_staff=True, is_superuser=True)
+            user.full_clean(exclude=["password"])
+            if admin_password:
+                user.set_password(admin_password)
+            else:
+                user.set_unusable_password()
+            user.save()
+    announce_config_changed(schema_name=slug)
+    logger.info("agency %s created", slug)
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, agency: Agency, name: str | None = None, main_number: str | None = None) -> Agency:
+    if name is not None:
+        agency.name = name
+    if main_number is not None:
+        agency.main_number = normalize_e164(main_number) if main_number else ""
+        if agency.main_number and not number_range_contains(agency=agency, e164=agency.main_number):
+            raise ValidationError({"main_number": _("Hovednummeret er ikke tildelt denne etaten.")})
+    agency.full_clean()
+    agency.save()
+    announce_config_changed(schema_name=agency.schema_name)
+    return agency
+
+
+@transaction.atomic
+def agency_set_active(*, agency: Agency, active: bool) -> Agency:
+    """Deactivate (or reactivate) an agency. A deactivated agency is dropped from Asterisk
+    config and its domain answers 404; its data is kept."""
+    agency.is_active = active
+    agency.save(update_fields=["is_active"])
+    announce_config_changed(schema_name=agency.schema_name)
+    return agency
+
+
+def number_range_contains(*, agency: Agency, e164: str) -> bool:
+    value = int(e164.lstrip("+"))
+    return NumberRange.objects.filter(agency=agency, first__lte=value, last__gte=value).exists()
+
+
+@transaction.atomic
+def number_range_allocate(*, agency: Agency, first: str, last: str | None = None, note: str = "") -> NumberRange:
+    """Hand a Norwegian number (or a range of them) to an agency.
+
+    The database refuses overlap with any range already handed out, so a number
+    belongs to one agency at most even under concurrent allocation.
+    """
+    first_e164 = normalize_e164(first)
+    last_e164 = normalize_e164(last) if last else first_e164
+    rng = NumberRange(agency=agency, first=int(first_e164[1:]), last=int(last_e164[1:]), note=note)
+    if rng.last < rng.first:
+        raise ValidationError(_("Siste nummer må være større enn eller lik første nummer."))
+    if rng.size > 10000:
+        raise ValidationError(_("En nummerserie kan ha høyst 10 000 numre."))
+    rng.full_clean()
+    try:
+        with transaction.atomic():
+            rng.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("Nummerserien overlapper en serie som allerede er tildelt.")) from exc
+    announce_config_changed(schema_name=agency.schema_name)
+    return rng
+
+
+@transaction.atomic
+def number_range_release(*, number_range: NumberRange) -> None:
+    schema_name = number_range.agency.schema_name
+    number_range.delete()
+    announce_config_changed(schema_name=schema_name)
