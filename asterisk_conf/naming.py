@@ -13,7 +13,7 @@ class NamingError(ValueError):
 
 
 def _slug(slug: str) -> str:
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise NamingError(f"ugyldig kortnavn: {slug!r}")
     return slug
 

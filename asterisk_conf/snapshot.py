@@ -55,26 +55,28 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
     for year in years:
         holidays.update(norwegian_public_holidays(year))
     with schema_context(agency.schema_name):
-        vm_by_ext = {}
-        for vm in sb.voicemail_list():
-            vm_by_ext[vm.extension_id] = vm
-            snap.voicemails.append({"id": vm.pk, "ext": vm.extension.number, "pin": vm.pin, "email": vm.email})
+        vm_exts = set()
+        for vm in sb.voicemail_config_rows():
+            vm_exts.add(vm["extension_id"])
+            snap.voicemails.append({"id": vm["id"], "ext": vm["extension__number"], "pin": vm["pin"],
+                                    "email": vm["email"]})
         phones_by_ext: dict[int, list[int]] = {}
-        for phone in sb.phone_list():
-            phones_by_ext.setdefault(phone.extension_id, []).append(phone.pk)
+        for row in sb.phone_config_rows():
+            phones_by_ext.setdefault(row["extension_id"], []).append(row["id"])
             snap.phones.append({
-                "id": phone.pk, "tier": phone.tier, "password": phone.sip_password,
-                "ext": phone.extension.number, "outbound": phone.extension.outbound_number or agency.main_number,
-                "label": phone.label or str(phone.extension), "has_vm": phone.extension_id in vm_by_ext,
+                "id": row["id"], "tier": row["tier"], "password": row["sip_password"], "ext": row["extension__number"],
+                "outbound": row["extension__outbound_number"] or agency.main_number,
+                "label": row["label"] or row["extension__number"], "has_vm": row["extension_id"] in vm_exts,
             })
-        for ext in sb.extension_list():
+        for row in sb.extension_config_rows():
+            who = row["label"] or " ".join(filter(None, (row["person__first_name"], row["person__last_name"])))
             snap.extensions.append({
-                "id": ext.pk, "number": ext.number, "ring": ext.ring_seconds, "label": str(ext),
-                "phones": phones_by_ext.get(ext.pk, []), "has_vm": ext.pk in vm_by_ext,
+                "id": row["id"], "number": row["number"], "ring": row["ring_seconds"], "label": who,
+                "phones": phones_by_ext.get(row["id"], []), "has_vm": row["id"] in vm_exts,
             })
-        for did in sb.did_list():
-            snap.dids.append({"number": did.number, "label": did.label, "dest": _dest(did),
-                              "schedule": did.schedule_id})
+        for row in sb.did_config_rows():
+            snap.dids.append({"number": row["number"], "label": row["label"], "dest": _row_dest(row),
+                              "schedule": row["schedule_id"]})
         for sch in sb.schedule_list():
             closed = {d.date: d.note or "Stengt" for d in sch.closed_days.all()}
             if sch.closed_on_public_holidays:
@@ -88,14 +90,17 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
             snap.ivrs.append({"id": menu.pk, "name": menu.name, "prompt": menu.prompt,
                               "timeout": menu.timeout_seconds,
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
-        for moh in cc.music_on_hold_list():
-            snap.mohs.append({"id": moh.pk, "name": moh.name, "source": moh.source})
-        for q in cc.queue_list():
+        snap.mohs = cc.music_on_hold_config_rows()
+        for q in cc.queue_config_rows():
             snap.queues.append({
-                "id": q.pk, "name": q.name, "number": q.number, "strategy": q.strategy, "ring": q.ring_seconds,
-                "wrapup": q.wrapup_seconds, "max_wait": q.max_wait_seconds, "moh": q.music_on_hold_id,
-                "announce_position": q.announce_position, "announce_holdtime": q.announce_holdtime,
-                "periodic": q.periodic_announce_seconds, "service_level": q.service_level_seconds,
-                "overflow": _dest(q),
+                "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],
+                "ring": q["ring_seconds"], "wrapup": q["wrapup_seconds"], "max_wait": q["max_wait_seconds"],
+                "moh": q["music_on_hold_id"], "announce_position": q["announce_position"],
+                "announce_holdtime": q["announce_holdtime"], "periodic": q["periodic_announce_seconds"],
+                "service_level": q["service_level_seconds"], "overflow": _row_dest(q),
             })
     return snap
+
+
+def _row_dest(row: dict) -> Dest:
+    return Dest(row["dest_kind"], row["dest_ref"], row["dest_number"])

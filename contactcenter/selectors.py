@@ -38,3 +38,15 @@ def agent_queue_penalties(*, agent: Agent) -> dict[int, int]:
         lowest = min((levels[r.skill_id] for r in reqs), default=10)
         out[queue.pk] = max(0, 10 - lowest)
     return out
+
+
+def queue_config_rows() -> list[dict]:
+    """Flat rows for the config renderer."""
+    return list(Queue.objects.order_by("id").values(
+        "id", "name", "number", "strategy", "ring_seconds", "wrapup_seconds", "max_wait_seconds", "music_on_hold_id",
+        "announce_position", "announce_holdtime", "periodic_announce_seconds", "service_level_seconds",
+        "dest_kind", "dest_ref", "dest_number"))
+
+
+def music_on_hold_config_rows() -> list[dict]:
+    return list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))

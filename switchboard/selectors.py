@@ -46,3 +46,25 @@ def schedule_list() -> QuerySet[Schedule]:
 
 def ivr_menu_list() -> QuerySet[IvrMenu]:
     return IvrMenu.objects.prefetch_related("options").order_by("id")
+
+
+# --- Flat rows for the config renderer (fast: no model instances) -------------------------------------------------
+
+def phone_config_rows() -> list[dict]:
+    return list(Phone.objects.filter(is_active=True).order_by("id").values(
+        "id", "tier", "sip_password", "label", "extension_id", "extension__number", "extension__outbound_number"))
+
+
+def extension_config_rows() -> list[dict]:
+    return list(Extension.objects.order_by("number").values(
+        "id", "number", "ring_seconds", "label", "person__first_name", "person__last_name"))
+
+
+def voicemail_config_rows() -> list[dict]:
+    return list(Voicemail.objects.filter(is_active=True).order_by("extension__number").values(
+        "id", "extension_id", "extension__number", "pin", "email"))
+
+
+def did_config_rows() -> list[dict]:
+    return list(Did.objects.order_by("number").values(
+        "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id"))

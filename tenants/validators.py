@@ -23,8 +23,13 @@ EXTENSION_RE = re.compile(r"^[1-9][0-9]{1,5}$")
 RESERVED_SLUGS = frozenset({"public", "platform", "agency", "template", "default", "admin", "www", "api"})
 
 
+_ANY_UNSAFE = re.compile(r"[\x00-\x1f\x7f;,|&\\\"`]|\$\{|\$\[|#exec|#include")
+
+
 def unsafe_reason(value: str) -> str | None:
     """Return why ``value`` is unsafe for Asterisk config/AMI, or None when it is safe."""
+    if not _ANY_UNSAFE.search(value):
+        return None
     if _CONTROL.search(value):
         return "kontrolltegn (for eksempel linjeskift)"
     for seq in FORBIDDEN_SEQUENCES:
@@ -46,7 +51,7 @@ def validate_safe_text(value: str) -> None:
 
 def validate_slug(value: str) -> None:
     """Agency slugs are schema names and part of every Asterisk object name."""
-    if not SLUG_RE.match(value):
+    if not SLUG_RE.fullmatch(value):
         raise ValidationError(
             _("Kortnavnet må være 2–16 tegn: små bokstaver a–z og sifre, og starte med en bokstav."),
             code="invalid_slug",
@@ -56,7 +61,7 @@ def validate_slug(value: str) -> None:
 
 
 def validate_extension(value: str) -> None:
-    if not EXTENSION_RE.match(value):
+    if not EXTENSION_RE.fullmatch(value):
         raise ValidationError(
             _("Et internnummer har 2–6 sifre og starter ikke med 0."), code="invalid_extension"
         )
@@ -76,10 +81,11 @@ def validate_org_number(value: str) -> None:
 
 def normalize_e164(value: str, *, norwegian_only: bool = True) -> str:
     """Parse a phone number and return it as E.164 (``+4721077000``); raise ValidationError if invalid."""
-    raw = (value or "").strip()
+    raw = value or ""
     reason = unsafe_reason(raw)
     if reason is not None:
         raise ValidationError(_("Telefonnummeret inneholder %(reason)s."), code="unsafe_text", params={"reason": reason})
+    raw = raw.strip(" ")
     if not re.fullmatch(r"\+?[0-9 ]{3,20}", raw):
         raise ValidationError(_("«%(value)s» er ikke et telefonnummer."), code="invalid_number", params={"value": raw})
     try:
