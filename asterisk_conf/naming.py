@@ -66,9 +66,36 @@ def destination_exten(kind: str, ref: int) -> str:
     return f"{kind}-{_id(ref)}"
 
 
+def agent_member_name(slug: str, agent_id: int) -> str:
+    """Queue member name of an agent: ``fhi-a3``."""
+    return f"{_slug(slug)}-a{_id(agent_id)}"
+
+
+_MEMBER = re.compile(r"(?P<slug>[a-z][a-z0-9]{1,15})-a(?P<id>[0-9]{1,12})")
+_QUEUE = re.compile(r"t-(?P<slug>[a-z][a-z0-9]{1,15})-q(?P<id>[0-9]{1,12})")
+_ENDPOINT = re.compile(r"(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]{1,12})")
+
+
+def parse_member_name(name: str) -> tuple[str, int] | None:
+    m = _MEMBER.fullmatch(name or "")
+    return (m.group("slug"), int(m.group("id"))) if m else None
+
+
+def parse_queue_name(name: str) -> tuple[str, int] | None:
+    m = _QUEUE.fullmatch(name or "")
+    return (m.group("slug"), int(m.group("id"))) if m else None
+
+
+def parse_endpoint(name: str) -> tuple[str, int] | None:
+    m = _ENDPOINT.fullmatch(name or "")
+    return (m.group("slug"), int(m.group("id"))) if m else None
+
+
 _NAME_PATTERNS = (
     re.compile(r"^(?:PJSIP/)?(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]+)(?:-[0-9a-f]+)?$"),
     re.compile(r"^t-(?P<slug>[a-z][a-z0-9]{1,15})-"),
+    re.compile(r"^Local/[0-9*#a-z-]+@t-(?P<slug>[a-z][a-z0-9]{1,15})-[a-z]+-[0-9a-f]+;[12]$"),
+    re.compile(r"^(?P<slug>[a-z][a-z0-9]{1,15})-a[0-9]+$"),
 )
 
 

@@ -184,3 +184,107 @@ class PauseReason(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Call history (written by the engine through contactcenter.history) ------------------------------------------
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", _("Inngående")
+    OUTBOUND = "outbound", _("Utgående")
+    INTERNAL = "internal", _("Intern")
+
+
+class Call(models.Model):
+    """One call as Asterisk saw it, keyed by its linkedid. Caller numbers are data, never config."""
+
+    linkedid = models.CharField(_("samtale-ID"), max_length=64, unique=True,
+                                validators=[RegexValidator(r"^[0-9]+\.[0-9]+$")])
+    direction = models.CharField(_("retning"), max_length=10, choices=CallDirection.choices)
+    caller_number = models.CharField(_("fra nummer"), max_length=64, blank=True, default="")
+    dialed = models.CharField(_("oppringt"), max_length=64, blank=True, default="")
+    started_at = models.DateTimeField(_("startet"))
+    answered_at = models.DateTimeField(_("besvart"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("avsluttet"), null=True, blank=True)
+    talk_seconds = models.PositiveIntegerField(_("samtaletid (s)"), null=True, blank=True)
+    transferred = models.BooleanField(_("satt over"), default=False)
+    hangup_cause = models.CharField(_("årsak"), max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("samtale")
+        verbose_name_plural = _("samtaler")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.caller_number} → {self.dialed}"
+
+
+class QueueOutcome(models.TextChoices):
+    WAITING = "waiting", _("Venter")
+    ANSWERED = "answered", _("Besvart")
+    ABANDONED = "abandoned", _("Lagt på i kø")
+    TIMEOUT = "timeout", _("Maks ventetid nådd")
+    TRANSFERRED = "transferred", _("Satt over")
+
+
+class QueueVisit(models.Model):
+    """One caller's stay in one queue."""
+
+    call = models.ForeignKey(Call, verbose_name=_("samtale"), related_name="queue_visits", on_delete=models.CASCADE)
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), related_name="visits", null=True,
+                              on_delete=models.SET_NULL)
+    uniqueid = models.CharField(max_length=64, validators=[RegexValidator(r"^[0-9]+\.[0-9]+$")])
+    caller_number = models.CharField(_("fra nummer"), max_length=64, blank=True, default="")
+    entered_at = models.DateTimeField(_("inn i kø"))
+    position_on_entry = models.PositiveSmallIntegerField(_("plass ved inngang"))
+    outcome = models.CharField(_("utfall"), max_length=12, choices=QueueOutcome.choices, default=QueueOutcome.WAITING)
+    waited_seconds = models.PositiveIntegerField(_("ventetid (s)"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("besvart"), null=True, blank=True)
+    answered_by = models.ForeignKey(Agent, verbose_name=_("besvart av"), null=True, blank=True,
+                                    related_name="answered_visits", on_delete=models.SET_NULL)
+    talk_seconds = models.PositiveIntegerField(_("samtaletid (s)"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ut av kø"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("købesøk")
+        verbose_name_plural = _("købesøk")
+        ordering = ["-entered_at"]
+        constraints = [models.UniqueConstraint(fields=["uniqueid", "queue"], name="queuevisit_unique")]
+        indexes = [models.Index(fields=["queue", "entered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.entered_at:%H:%M:%S} {self.get_outcome_display()}"
+
+
+class Recording(models.Model):
+    call = models.ForeignKey(Call, related_name="recordings", null=True, on_delete=models.SET_NULL)
+    path = models.CharField(_("fil"), max_length=300)
+    started_at = models.DateTimeField(_("startet"))
+    started_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("opptak")
+        verbose_name_plural = _("opptak")
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Inquiry(models.Model):
+    """A registered inquiry (henvendelse): what the call was about."""
+
+    visit = models.ForeignKey(QueueVisit, null=True, blank=True, related_name="inquiries", on_delete=models.SET_NULL)
+    queue = models.ForeignKey(Queue, null=True, on_delete=models.SET_NULL)
+    category = models.ForeignKey(InquiryCategory, verbose_name=_("kategori"), null=True, blank=True,
+                                 on_delete=models.PROTECT)
+    note = models.TextField(_("notat"), blank=True, default="")
+    agent = models.ForeignKey(Agent, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("henvendelse")
+        verbose_name_plural = _("henvendelser")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.category or ''}"

@@ -59,6 +59,10 @@ class Extension(models.Model):
                                    name="extension_ring_seconds_range"),
         ]
 
+    def __str__(self) -> str:
+        who = self.label or (str(self.person) if self.person_id else "")
+        return f"{self.number} {who}".strip()
+
     def clean(self) -> None:
         super().clean()
         from switchboard.destinations import number_claims
@@ -71,9 +75,6 @@ class Extension(models.Model):
         if self.outbound_number:
             _require_allocated(self.outbound_number, "outbound_number")
 
-    def __str__(self) -> str:
-        who = self.label or (str(self.person) if self.person_id else "")
-        return f"{self.number} {who}".strip()
 
 
 class Phone(models.Model):

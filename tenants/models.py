@@ -79,6 +79,17 @@ class Agency(TenantMixin):
     def __str__(self) -> str:
         return self.name
 
+    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
+        """Create the agency's schema from the migrated template (see tenants.schema_factory)."""
+        from django_tenants.utils import schema_exists
+
+        from tenants.schema_factory import create_agency_schema
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        create_agency_schema(self.schema_name)
+        return True
+
     @property
     def slug(self) -> str:
         return self.schema_name

@@ -80,3 +80,33 @@ def test_platform_admin_shows_clear_error_for_taken_slug(public_schema, admin_cl
     }, HTTP_HOST="localhost")
     assert response.status_code == 200
     assert "finnes allerede" in response.content.decode()
+
+
+def _catalogue(schema: str) -> dict[str, set]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                    "WHERE table_schema = %s", [schema])
+        columns = set(cur.fetchall())
+        cur.execute("SELECT conname, contype, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                    "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s", [schema])
+        constraints = {(name, kind, definition.replace(f"{schema}.", "")) for name, kind, definition in cur.fetchall()}
+        cur.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", [schema])
+        indexes = {row[0] for row in cur.fetchall()}
+        cur.execute(f'SELECT app, name FROM "{schema}".django_migrations')
+        migrations = set(cur.fetchall())
+    return {"columns": columns, "constraints": constraints, "indexes": indexes, "migrations": migrations}
+
+
+def test_new_agency_schema_is_identical_to_a_migrated_one(public_schema):
+    from django.conf import settings
+
+    services.agency_create(name="Statens helsetilsyn", slug="htil", org_number="974761394")
+    assert _catalogue("htil") == _catalogue(settings.TENANT_BASE_SCHEMA)
+    # New rows get fresh IDs after the copied ones.
+    with schema_context("htil"):
+        from django.contrib.contenttypes.models import ContentType
+
+        from switchboard.models import Person
+        assert ContentType.objects.filter(app_label="switchboard", model="phone").exists()
+        person = Person.objects.create(first_name="Test", last_name="Person")
+        assert person.pk == 1
