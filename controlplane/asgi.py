@@ -10,3 +10,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 application = ProtocolTypeRouter({"http": django_asgi_app})
+
+
+def application_with_engine():  # type: ignore[no-untyped-def]
+    """The same application with the engine in this process (no REDIS_URL)."""
+    from engine.asgi_lifespan import with_engine
+
+    return with_engine(application)

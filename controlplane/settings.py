@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "channels",
     "asterisk_conf",
+    "engine",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -1,0 +1,130 @@
+"""A thin asyncio ARI client over httpx (REST) and websockets (events).
+
+Why our own: ``pyari`` is not on PyPI, ``aioari`` has had no release since 2020 and depends on the
+unmaintained swagger-py, and ``asyncari`` runs on anyio/trio task groups that do not fit the engine's
+plain asyncio loop. ARI is plain REST plus one WebSocket, so ~150 lines over two maintained libraries
+keep the dependency surface small and every call explicit (see docs/motor.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import httpx
+import websockets
+
+from engine.ami import LinkHealth
+from engine.guard import UnsafeValue
+
+logger = logging.getLogger(__name__)
+
+
+class AriError(RuntimeError):
+    pass
+
+
+def _path_part(value: str) -> str:
+    if not value or any(ch in value for ch in "\r\n/?#") or len(value) > 128:
+        raise UnsafeValue(f"ugyldig ARI-ID: {value!r}")
+    return quote(value, safe="")
+
+
+@dataclass
+class AriLink:
+    name: str
+    host: str
+    port: int
+    username: str
+    password: str
+    app: str
+    on_event: Callable[[dict], None]
+    on_connected: Callable[[AriLink], Awaitable[None]]
+    ping_interval: float = 2.0
+    ping_timeout: float = 2.0
+    backoff_max: float = 2.0
+    health: LinkHealth = field(default_factory=LinkHealth)
+    _http: httpx.AsyncClient | None = None
+    _stopped: bool = False
+    _task: asyncio.Task | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/ari"
+
+    def start(self) -> None:
+        self._http = httpx.AsyncClient(base_url=self.base_url, auth=(self.username, self.password), timeout=5)
+        self._task = asyncio.create_task(self._run(), name=f"ari-{self.name}")
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def request(self, method: str, path: str, **params: str) -> object:
+        """Call ARI. ``path`` is built by the engine from validated IDs (see ``_path_part``)."""
+        if self._http is None or not self.health.connected:
+            raise AriError(f"ARI til {self.name} er ikke tilkoblet")
+        for value in params.values():
+            if any(ch in str(value) for ch in "\r\n"):
+                raise UnsafeValue("ARI-parameter med linjeskift")
+        response = await self._http.request(method, path, params=params)
+        if response.status_code >= 400:
+            raise AriError(f"ARI {method} {path}: {response.status_code} {response.text[:200]}")
+        return response.json() if response.content else None
+
+    async def channels(self) -> list[dict]:
+        return await self.request("GET", "/channels")  # type: ignore[return-value]
+
+    async def bridges(self) -> list[dict]:
+        return await self.request("GET", "/bridges")  # type: ignore[return-value]
+
+    async def channel(self, channel_id: str) -> dict:
+        return await self.request("GET", f"/channels/{_path_part(channel_id)}")  # type: ignore[return-value]
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        url = (f"ws://{self.host}:{self.port}/ari/events?app={quote(self.app)}&subscribeAll=true"
+               f"&api_key={quote(self.username)}:{quote(self.password)}")
+        while not self._stopped:
+            try:
+                async with websockets.connect(url, ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
+                                              open_timeout=5, max_size=2**22) as ws:
+                    self.health.connected = True
+                    self.health.since = time.time()
+                    self.health.connects += 1
+                    self.health.last_error = ""
+                    logger.info("ARI %s tilkoblet %s:%s", self.name, self.host, self.port)
+                    await self.on_connected(self)
+                    backoff = 0.2
+                    async for raw in ws:
+                        self.health.last_event_at = time.time()
+                        self.health.events += 1
+                        try:
+                            self.on_event(json.loads(raw))
+                        except Exception:
+                            logger.exception("ARI-hendelse feilet")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.health.last_error = str(exc) or type(exc).__name__
+                if self.health.connected:
+                    logger.warning("ARI %s frakoblet: %s", self.name, self.health.last_error)
+            finally:
+                if self.health.connected:
+                    self.health.since = time.time()
+                self.health.connected = False
+            if not self._stopped:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.backoff_max)

@@ -1,0 +1,79 @@
+"""Turn AMI events into call history in the agency's schema (through contactcenter.history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+
+from django_tenants.utils import schema_context
+
+from asterisk_conf import naming
+from contactcenter import history
+
+logger = logging.getLogger(__name__)
+_INTERNAL = re.compile(r"[1-9][0-9]{1,5}|[*#][0-9]{1,4}")
+
+HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "QueueCallerJoin", "AgentConnect", "AgentComplete",
+                            "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"})
+
+
+def _at(event: dict[str, str]) -> dt.datetime:
+    try:
+        ts = float(event["Timestamp"])
+    except (KeyError, ValueError):
+        ts = time.time()
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def record(slug: str, event: dict[str, str]) -> None:
+    """Persist what one event means for the call history of ``slug``. Runs inside the agency's schema."""
+    name = event.get("Event")
+    if name not in HISTORY_EVENTS:
+        return
+    with schema_context(slug):
+        _record(name, event)
+
+
+def _record(name: str, ev: dict[str, str]) -> None:
+    at = _at(ev)
+    uniqueid, linkedid = ev.get("Uniqueid", ""), ev.get("Linkedid", "")
+    queue = naming.parse_queue_name(ev.get("Queue", ""))
+    member = naming.parse_member_name(ev.get("MemberName", ""))
+    if name == "Newchannel" and uniqueid and uniqueid == linkedid:
+        own_phone = naming.parse_endpoint(ev.get("Channel", "").removeprefix("PJSIP/").rsplit("-", 1)[0])
+        exten = ev.get("Exten", "")
+        if own_phone:
+            direction = "internal" if _INTERNAL.fullmatch(exten) else "outbound"
+        else:
+            direction = "inbound"
+        history.call_started(linkedid=linkedid, direction=direction, caller_number=ev.get("CallerIDNum", ""),
+                             dialed=exten, at=at)
+    elif name == "Hangup" and uniqueid and uniqueid == linkedid:
+        history.call_ended(linkedid=linkedid, at=at, cause=ev.get("Cause-txt", ""))
+    elif name == "QueueCallerJoin" and queue:
+        history.queue_visit_joined(linkedid=linkedid or uniqueid, uniqueid=uniqueid, queue_id=queue[1],
+                                   caller_number=ev.get("CallerIDNum", ""), position=_int(ev.get("Position")),
+                                   at=at)
+    elif name == "AgentConnect" and queue:
+        history.queue_visit_answered(uniqueid=uniqueid, queue_id=queue[1], agent_id=member[1] if member else None,
+                                     waited=_int(ev.get("HoldTime")), at=at)
+    elif name == "AgentComplete" and queue:
+        history.queue_visit_completed(uniqueid=uniqueid, queue_id=queue[1], talk_seconds=_int(ev.get("TalkTime")),
+                                      transferred=ev.get("Reason") == "transfer", at=at)
+    elif name == "QueueCallerAbandon" and queue:
+        history.queue_visit_abandoned(uniqueid=uniqueid, queue_id=queue[1], waited=_int(ev.get("HoldTime")), at=at)
+    elif name == "QueueCallerLeave" and queue:
+        history.queue_visit_left(uniqueid=uniqueid, queue_id=queue[1], at=at)
+    elif name in ("BlindTransfer", "AttendedTransfer"):
+        lid = ev.get("TransfererLinkedid") or ev.get("OrigTransfererLinkedid") or linkedid
+        if lid:
+            history.call_transferred(linkedid=lid)
