@@ -82,7 +82,10 @@ def queue_visit_completed(*, uniqueid: str, queue_id: int, talk_seconds: int, tr
 
 
 def queue_visit_abandoned(*, uniqueid: str, queue_id: int, waited: int, at: dt.datetime) -> None:
-    QueueVisit.objects.filter(uniqueid=uniqueid, queue_id=queue_id, outcome=QueueOutcome.WAITING).update(
+    """The caller hung up while waiting. Asterisk may report the leave before the abandon, so an abandon
+    also corrects a visit that the leave had provisionally marked as a timeout."""
+    QueueVisit.objects.filter(uniqueid=uniqueid, queue_id=queue_id,
+                              outcome__in=[QueueOutcome.WAITING, QueueOutcome.TIMEOUT]).update(
         outcome=QueueOutcome.ABANDONED, waited_seconds=max(0, waited), ended_at=at)
 
 

@@ -101,10 +101,14 @@ class Engine:
                 await rt.ami.stop()
             if rt.ari:
                 await rt.ari.stop()
-        await self.flush_history()
+        try:
+            await self.flush_history()
+        except TimeoutError:
+            logger.warning("historikk ble ikke ferdig skrevet før stopp")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(self._history_pool, _close_db)
         self._history_pool.shutdown(wait=True)
 
     async def reload_queue_settings(self) -> None:
@@ -259,6 +263,12 @@ def _record_batch(batch: list[tuple[str, dict]]) -> None:
             record(slug, event)
         except Exception:
             logger.exception("kunne ikke lagre %s for %s", event.get("Event"), slug)
+
+
+def _close_db() -> None:
+    from django.db import connections
+
+    connections.close_all()
 
 
 def _active_slugs() -> list[str]:

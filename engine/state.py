@@ -135,14 +135,13 @@ class LiveState:
             event = {**event, "MemberName": event.get("Name", ""), "Interface": event.get("Location", "")}
         elif name == "CoreShowChannel":
             event = {**event, "Exten": event.get("Extension", "")}
-        handler = getattr(self, f"_on_{name}", None)
-        if handler is None:
-            return None, []
         slug = agency_of_event(event)
         if slug is None:
             return None, []
-        live = self.agency(slug)
-        return slug, handler(live, event) or []
+        handler = getattr(self, f"_on_{name}", None)
+        if handler is None:
+            return slug, []
+        return slug, handler(self.agency(slug), event) or []
 
     # queue callers
     def _on_QueueCallerJoin(self, live: AgencyLive, ev: dict) -> list[dict]:  # noqa: N802

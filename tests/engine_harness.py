@@ -1,0 +1,52 @@
+"""Run the engine in a background thread with its own event loop, as run_engine would."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+from engine.core import Engine, NodeConfig
+
+
+class EngineThread:
+    def __init__(self, nodes: list[NodeConfig]) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="engine-loop")
+        self.thread.start()
+        self.engine: Engine = self.run(self._make(nodes))
+
+    async def _make(self, nodes: list[NodeConfig]) -> Engine:
+        engine = Engine(nodes)
+        await engine.start()
+        return engine
+
+    def run(self, coro, timeout: float = 30):  # type: ignore[no-untyped-def]
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def wait_for(self, predicate: Callable[[], object], timeout: float = 10, interval: float = 0.1) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.run(self._call(predicate))
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError("tidsavbrudd mens vi ventet på motoren")
+
+    @staticmethod
+    async def _call(fn: Callable[[], object]) -> object:
+        return fn()
+
+    def snapshot(self, slug: str) -> dict:
+        return self.run(self._call(lambda: self.engine.snapshot(slug)))
+
+    def flush_history(self) -> None:
+        self.run(self.engine.flush_history())
+
+    def stop(self) -> None:
+        try:
+            self.run(self.engine.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)

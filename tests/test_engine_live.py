@@ -1,0 +1,295 @@
+"""The engine against a real Asterisk on 127.0.0.1, with real SIP calls from baresip.
+
+Commands go the way the console will send them: service function -> channel layer (real Redis) ->
+engine -> AMI. History is read back from the agency's schema.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import schema_context
+
+from asterisk_conf import naming
+from asterisk_conf.runtime import find_asterisk
+from engine.client import EngineRefused
+from engine.core import NodeConfig
+from tests.asterisk_harness import prepare
+from tests.baresip_harness import Baresip, find_baresip
+from tests.engine_harness import EngineThread
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return None
+    return url
+
+
+pytestmark = [
+    pytest.mark.asterisk,
+    pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README)."),
+    pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)."),
+    pytest.mark.skipif(_redis_url() is None, reason="Redis svarer ikke på 127.0.0.1:6379."),
+]
+
+
+@pytest.fixture(scope="module")
+def redis_layer():  # type: ignore[no-untyped-def]
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    old = settings.CHANNEL_LAYERS
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": [_redis_url()]}}}
+    channel_layers.backends.clear()
+    yield
+    settings.CHANNEL_LAYERS = old
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(scope="module")
+def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-untyped-def]
+    base = Path(tempfile.mkdtemp(prefix="cp-live-"))
+    with django_db_blocker.unblock():
+        ast = prepare(base)
+        assert ast is not None
+        ast.start()
+        p = ast.profile
+        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
+                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
+                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+        et = EngineThread([node])
+        et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+        yield ast, et
+        et.stop()
+        ast.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def db(django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        yield
+
+
+def _phone(slug: str, ext: str) -> tuple[str, str]:
+    from switchboard.models import Phone
+
+    with schema_context(slug):
+        phone = Phone.objects.filter(extension__number=ext, is_active=True).order_by("id").first()
+        return naming.endpoint_name(slug, phone.pk), phone.sip_password
+
+
+def _agent_id(slug: str, ext: str) -> int:
+    from contactcenter.models import Agent
+
+    with schema_context(slug):
+        return Agent.objects.get(extension__number=ext).pk
+
+
+def _ua(ast, tmp_path: Path, slug: str, ext: str, rtp: int) -> Baresip:  # type: ignore[no-untyped-def]
+    user, password = _phone(slug, ext)
+    ua = Baresip(tmp_path / f"{slug}{ext}", username=user, password=password, sip_port=ast.profile.sip_port,
+                 rtp_base=rtp)
+    for _ in range(50):
+        if f"{user}/sip:" in ast.cli("pjsip show contacts"):
+            return ua
+        time.sleep(0.1)
+    raise AssertionError(f"{user} registrerte seg ikke")
+
+
+def test_engine_is_connected_and_healthy(live, db):
+    _ast, et = live
+    health = et.run(_async(et.engine.health))
+    node = health["nodes"]["test"]
+    assert node["ami"]["connected"] and node["ari"]["connected"]
+    assert node["resynced_at"] > 0
+
+
+def test_queue_call_answered_paused_recorded_and_persisted(live, db, tmp_path):
+    from contactcenter.models import Call, QueueVisit, Recording
+    from engine import services
+
+    ast, et = live
+    agent_id = _agent_id("fhi", "1001")  # Sentralbord: serves queue 7000
+    agent = _ua(ast, tmp_path, "fhi", "1001", 36000)
+    caller = _ua(ast, tmp_path, "fhi", "1005", 36040)
+    try:
+        queues = services.agent_login(agency="fhi", agent_id=agent_id)
+        assert queues == [1]
+        et.wait_for(lambda: et.engine.snapshot("fhi")["agents"].get(str(agent_id), {}).get("state") == "idle")
+        services.agent_pause(agency="fhi", agent_id=agent_id, reason_code="lunsj")
+        snap = et.wait_for(lambda: (a := et.engine.snapshot("fhi")["agents"][str(agent_id)])["state"] == "paused"
+                           and a)
+        assert snap["paused_reason"] == "lunsj"
+        services.agent_unpause(agency="fhi", agent_id=agent_id)
+        et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(agent_id)]["state"] == "idle")
+
+        caller.command("dial", "7000")
+        waiting = et.wait_for(lambda: et.engine.snapshot("fhi")["queues"]["t-fhi-q1"]["callers"])
+        assert waiting[0]["position"] == 1 and waiting[0]["caller_number"] == "1005"
+        incoming = agent.wait_event({"CALL_INCOMING"}, timeout=15)
+        assert incoming is not None
+        agent.command("accept")
+        et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(agent_id)]["state"] == "in_call")
+        assert et.engine.snapshot("fhi")["queues"]["t-fhi-q1"]["callers"] == []
+        # Start recording mid-call on the agent's channel.
+        prefix = f"PJSIP/{_phone('fhi', '1001')[0]}-"
+        agent_channel = et.wait_for(lambda: next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
+                                                  if c["channel"].startswith(prefix) and c["bridge"]), None))
+        path = services.recording_start(agency="fhi", agent_id=agent_id, channel=agent_channel)
+        time.sleep(2.5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+        et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(agent_id)]["state"] in ("wrapup", "idle"))
+        et.flush_history()
+        rec = Path(path)
+        assert rec.parent == ast.profile.spool_dir / "fhi" / "recordings"
+        et.wait_for(lambda: rec.exists() and rec.stat().st_size > 1000, timeout=10)
+        with schema_context("fhi"):
+            visit = QueueVisit.objects.filter(queue_id=1).order_by("-entered_at").first()
+            assert visit.outcome == "answered" and visit.answered_by_id == agent_id
+            assert visit.position_on_entry == 1 and visit.waited_seconds is not None
+            assert visit.talk_seconds is not None and visit.talk_seconds >= 2
+            call = Call.objects.get(linkedid=visit.call.linkedid)
+            assert call.ended_at is not None and call.caller_number == "1005"
+            assert Recording.objects.filter(call=call, path=path).exists()
+    finally:
+        services.agent_logout(agency="fhi", agent_id=agent_id)
+        agent.stop()
+        caller.stop()
+
+
+def test_caller_who_hangs_up_while_waiting_is_abandoned(live, db, tmp_path):
+    from contactcenter.models import QueueVisit
+
+    ast, et = live
+    caller = _ua(ast, tmp_path, "fhi", "1006", 36080)
+    try:
+        caller.command("dial", "7002")  # Vaksinetelefonen: nobody logged in
+        et.wait_for(lambda: et.engine.snapshot("fhi")["queues"].get("t-fhi-q3", {}).get("callers"))
+        time.sleep(2.2)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["queues"]["t-fhi-q3"]["callers"])
+        et.flush_history()
+        with schema_context("fhi"):
+            visit = QueueVisit.objects.filter(queue_id=3).order_by("-entered_at").first()
+            assert visit.outcome == "abandoned" and visit.waited_seconds >= 2, str(list(QueueVisit.objects.filter(queue_id=3).values()))
+    finally:
+        caller.stop()
+
+
+def test_agency_cannot_command_another_agencys_queue_channel_or_agent(live, db, tmp_path):
+    from engine import services
+    from engine.client import engine_call_sync
+
+    ast, et = live
+    # NKH's agent cannot be logged into FHI's queue, even by a raw engine command.
+    nkh_agent = _agent_id("nkh", "1001")
+    with pytest.raises(EngineRefused):
+        engine_call_sync("queue_add", "nkh", {"queue": "t-fhi-q1", "interface": services.agent_interface(
+            agency="nkh", agent_id=nkh_agent), "member": f"nkh-a{nkh_agent}"})
+    # FHI's agent ID does not exist in NKH's schema (or is another person): services check in NKH's schema.
+    fhi_only_agent = _agent_id("fhi", "1008")
+    with schema_context("nkh"):
+        from contactcenter.models import Agent
+        assert not Agent.objects.filter(pk=fhi_only_agent).exists()
+    with pytest.raises(EngineRefused):
+        services.agent_login(agency="nkh", agent_id=fhi_only_agent)
+    # A live FHI channel cannot be hung up, recorded or spied on by NKH.
+    caller = _ua(ast, tmp_path, "fhi", "1007", 36120)
+    try:
+        caller.command("dial", "7002")
+        channel = et.wait_for(lambda: next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()), None))
+        for op, args in (("hangup", {"channel": channel}), ("record_start", {"channel": channel}),
+                         ("supervise", {"channel": channel, "interface": "PJSIP/nkh-p1", "mode": "listen"})):
+            with pytest.raises(EngineRefused):
+                engine_call_sync(op, "nkh", args)
+        assert et.engine.snapshot("fhi")["calls"], "FHI's call must still be up"
+        services.call_hangup(agency="fhi", channel=channel)
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"])
+    finally:
+        caller.stop()
+
+
+@pytest.mark.parametrize("bad", ["lunsj\r\nAction: Originate\r\nChannel: PJSIP/nkh-p1", "lunsj\nx", "a;b"])
+def test_crlf_in_values_cannot_inject_an_ami_action(live, db, bad):
+    from engine import services
+    from engine.client import engine_call_sync
+
+    _ast, et = live
+    agent_id = _agent_id("fhi", "1002")
+    before = et.engine.runtimes["test"].ami.health.events
+    with pytest.raises((EngineRefused, ValueError)):
+        services.agent_pause(agency="fhi", agent_id=agent_id, reason_code=bad)
+    interface = services.agent_interface(agency="fhi", agent_id=agent_id)
+    with pytest.raises(EngineRefused):  # straight to the engine, skipping the service's check
+        engine_call_sync("queue_pause", "fhi", {"interface": interface, "paused": True, "reason": bad})
+    with pytest.raises(EngineRefused):
+        engine_call_sync("originate", "fhi", {"interface": interface, "number": "1001", "caller_id": bad})
+    time.sleep(0.5)
+    snap = et.engine.snapshot("fhi")
+    assert not snap["calls"], "no call may have been originated"
+    assert et.engine.runtimes["test"].ami.health.events - before < 50
+
+
+def test_engine_reconnects_and_resyncs_after_asterisk_restart(live, db, tmp_path):
+    from contactcenter.models import QueueVisit
+
+    ast, et = live
+    # A completed call before the crash.
+    caller = _ua(ast, tmp_path, "fhi", "1004", 36160)
+    caller.command("dial", "7002")
+    et.wait_for(lambda: et.engine.snapshot("fhi")["queues"]["t-fhi-q3"]["callers"])
+    uniqueid = et.engine.snapshot("fhi")["queues"]["t-fhi-q3"]["callers"][0]["uniqueid"]
+    time.sleep(1)
+    caller.command("hangup")
+    et.wait_for(lambda: not et.engine.snapshot("fhi")["queues"]["t-fhi-q3"]["callers"])
+    caller.stop()
+    et.flush_history()
+    # Crash and restart Asterisk.
+    ast.process.kill()
+    ast.process.wait(timeout=10)
+    et.wait_for(lambda: not et.engine.runtimes["test"].ami.health.connected, timeout=5)
+    restarted = time.time()
+    ast.start()
+    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at > restarted, timeout=5)
+    assert time.time() - restarted < 5 + 3  # start-up of Asterisk itself included
+    assert et.engine.runtimes["test"].ami.health.connected
+    et.wait_for(lambda: et.engine.runtimes["test"].ari.health.connected, timeout=5)
+    with schema_context("fhi"):
+        assert QueueVisit.objects.filter(uniqueid=uniqueid, outcome="abandoned").exists()
+
+
+def test_watchdog_detects_a_hung_asterisk(live, db):
+    ast, et = live
+    link = et.engine.runtimes["test"].ami
+    assert link.health.connected
+    os.kill(ast.process.pid, signal.SIGSTOP)
+    try:
+        et.wait_for(lambda: not link.health.connected, timeout=6)
+        assert "ping" in link.health.last_error
+    finally:
+        os.kill(ast.process.pid, signal.SIGCONT)
+    resumed = time.time()
+    et.wait_for(lambda: link.health.connected and et.engine.runtimes["test"].resynced_at > resumed, timeout=8)
+
+
+async def _noop() -> None:
+    return None
+
+
+def _async(fn):  # type: ignore[no-untyped-def]
+    async def wrapper():  # type: ignore[no-untyped-def]
+        return fn()
+    return wrapper()
