@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from controlplane.views import health
+from controlplane.views import engine_health, health
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
 admin.site.site_title = "Telefoniplattform"
@@ -11,5 +11,6 @@ admin.site.site_title = "Telefoniplattform"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health", health, name="health"),
+    path("health/engine", engine_health, name="engine-health"),
     path("admin/", admin.site.urls),
 ]

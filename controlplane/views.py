@@ -4,3 +4,20 @@ from django.http import HttpRequest, JsonResponse
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "schema": connection.schema_name})
+
+
+async def engine_health(request: HttpRequest) -> JsonResponse:
+    """Liveness of the engine and its Asterisk links (platform domain only; no agency data)."""
+    from engine.client import EngineUnavailable, engine_call
+
+    try:
+        health = await engine_call("health", "platform", timeout=3)
+    except EngineUnavailable as exc:
+        return JsonResponse({"engine": "unavailable", "error": str(exc)}, status=503)
+    nodes = {name: {"ami": n["ami"]["connected"] if n["ami"] else False,
+                    "ari": n["ari"]["connected"] if n["ari"] else False,
+                    "ami_since": n["ami"]["since"] if n["ami"] else None,
+                    "last_event_at": n["ami"]["last_event_at"] if n["ami"] else None}
+             for name, n in health["nodes"].items()}  # type: ignore[index]
+    ok = bool(nodes) and all(n["ami"] and n["ari"] for n in nodes.values())
+    return JsonResponse({"engine": "ok" if ok else "degraded", "nodes": nodes}, status=200 if ok else 503)

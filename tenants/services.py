@@ -37,6 +37,8 @@ def public_tenant_ensure(*, domain: str | None = None) -> Agency:
         defaults={"name": "Norsk helsenett – plattform", "org_number": "994598759"},
     )
     Domain.objects.get_or_create(domain=domain, defaults={"tenant": public, "is_primary": True})
+    if domain == "localhost":
+        Domain.objects.get_or_create(domain="127.0.0.1", defaults={"tenant": public, "is_primary": False})
     return public
 
 
