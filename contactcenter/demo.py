@@ -71,6 +71,10 @@ CATEGORIES = (("status", "Status i sak"), ("ny-sak", "Ny henvendelse"), ("klage"
               ("informasjon", "Generell informasjon"), ("feilringt", "Feilringt"))
 
 
+def _username(first_name: str) -> str:
+    return first_name.lower().replace("å", "a").replace("ø", "o").replace("æ", "ae")
+
+
 def demo_load(*, verbosity: int = 1) -> list[Agency]:
     """Create the demo agencies if they are missing. Returns the agencies created."""
     created = []
@@ -135,8 +139,11 @@ def _load_agency(spec: DemoAgency) -> Agency:
         for i, (person, ext) in enumerate(zip(people, extensions, strict=True)):
             dept_skill = skills.get(person.department)
             serves = [q for q, needed in queues if person.department in needed]
+            user = get_user_model().objects.create_user(
+                username=_username(person.first_name), password=DEMO_PASSWORD, email=person.email,
+                first_name=person.first_name, last_name=person.last_name)
             cc.agent_create(person=person, extension=ext, is_supervisor=(i == len(people) - 1),
-                            queues=serves, skills={dept_skill: 5 + i % 5} if dept_skill else {})
+                            queues=serves, skills={dept_skill: 5 + i % 5} if dept_skill else {}, user=user)
         main_queue = queues[0][0]
         sb.did_create(number=spec.first_number, dest_kind="queue", dest_ref=main_queue.pk, schedule=schedule,
                       label="Hovednummer")

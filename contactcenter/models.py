@@ -114,6 +114,8 @@ class Agent(models.Model):
                                   on_delete=models.PROTECT)
     is_supervisor = models.BooleanField(_("veileder"), default=False)
     queues = models.ManyToManyField(Queue, verbose_name=_("køer"), related_name="agents", blank=True)
+    user = models.OneToOneField("auth.User", verbose_name=_("brukerkonto"), null=True, blank=True,
+                                related_name="agent", on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = _("agent")

@@ -50,3 +50,32 @@ def queue_config_rows() -> list[dict]:
 
 def music_on_hold_config_rows() -> list[dict]:
     return list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))
+
+
+def console_role(*, user) -> dict:  # type: ignore[no-untyped-def]
+    """What a console user may see: their agent (if any), supervisor or not, and the queue IDs."""
+    agent = Agent.objects.select_related("person", "extension").filter(user=user).first()
+    supervisor = bool(agent and agent.is_supervisor) or user.is_staff
+    if supervisor:
+        queue_ids = list(Queue.objects.order_by("id").values_list("id", flat=True))
+    elif agent:
+        queue_ids = list(agent.queues.order_by("id").values_list("id", flat=True))
+    else:
+        queue_ids = []
+    return {"agent": agent, "supervisor": supervisor, "queue_ids": queue_ids}
+
+
+def queue_categories(*, queue_ids: list[int]) -> dict[int, list[dict]]:
+    from contactcenter.models import InquiryCategory
+
+    out: dict[int, list[dict]] = {q: [] for q in queue_ids}
+    for cat in InquiryCategory.objects.filter(queue_id__in=queue_ids, is_active=True).order_by("name"):
+        out[cat.queue_id].append({"id": cat.pk, "name": cat.name})
+    return out
+
+
+def last_answered_visit(*, agent: Agent):  # type: ignore[no-untyped-def]
+    from contactcenter.models import QueueVisit
+
+    return (QueueVisit.objects.filter(answered_by=agent, inquiries__isnull=True).select_related("queue")
+            .order_by("-answered_at").first())

@@ -51,8 +51,8 @@ def queue_skill_require(*, queue: Queue, skill: Skill, min_level: int = 1) -> Qu
 
 
 def agent_create(*, person: Person, extension: Extension, is_supervisor: bool = False,
-                 queues: list[Queue] | None = None, skills: dict[Skill, int] | None = None) -> Agent:
-    agent = Agent(person=person, extension=extension, is_supervisor=is_supervisor)
+                 queues: list[Queue] | None = None, skills: dict[Skill, int] | None = None, user=None) -> Agent:  # type: ignore[no-untyped-def]
+    agent = Agent(person=person, extension=extension, is_supervisor=is_supervisor, user=user)
     config_object_save(obj=agent)
     if queues:
         agent.queues.set(queues)

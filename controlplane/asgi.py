@@ -7,9 +7,18 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from contactcenter.consumers import LiveConsumer  # noqa: E402
+from controlplane.ws import AgencySessionMiddleware  # noqa: E402
+
+websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi())]
+
+application = ProtocolTypeRouter({
+    "http": django_asgi_app,
+    "websocket": AgencySessionMiddleware(URLRouter(websocket_urlpatterns)),
+})
 
 
 def application_with_engine():  # type: ignore[no-untyped-def]

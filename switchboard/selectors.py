@@ -68,3 +68,19 @@ def voicemail_config_rows() -> list[dict]:
 def did_config_rows() -> list[dict]:
     return list(Did.objects.order_by("number").values(
         "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id"))
+
+
+def person_by_number(*, number: str) -> Person | None:
+    """Who is calling: an extension number, a mobile number or a direct number of the agency."""
+    number = (number or "").strip()
+    if not number or not number.lstrip("+").isdigit():
+        return None
+    ext = Extension.objects.select_related("person").filter(number=number).first()
+    if ext and ext.person:
+        return ext.person
+    e164 = number if number.startswith("+") else (f"+47{number}" if len(number) == 8 else f"+{number}")
+    person = Person.objects.filter(mobile=e164).first()
+    if person:
+        return person
+    ext = Extension.objects.select_related("person").filter(outbound_number=e164).first()
+    return ext.person if ext else None

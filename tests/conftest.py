@@ -18,8 +18,20 @@ import pytest  # noqa: E402
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """pytest-django creates the test database only if some collected test is marked for it. Every test
+    module here touches the database, so mark them all: a partial run must never write to the
+    developer's own database."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"].startswith("test_"), "testene må kjøre mot en testdatabase"
     from contactcenter.demo import demo_load
     from tenants import services
 
@@ -28,6 +40,11 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         services.public_tenant_ensure()
         demo_load()
     yield
+    # Threads (engine history, Channels' sync thread) keep their own connections; end them so the
+    # test database can be dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture

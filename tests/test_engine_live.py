@@ -76,12 +76,6 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def db(django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        yield
-
-
 def _phone(slug: str, ext: str) -> tuple[str, str]:
     from switchboard.models import Phone
 

@@ -1,0 +1,249 @@
+"""The console's WebSocket: live queues, agents and calls of the connection's own agency, filtered
+by role, and the operator's actions. Thin: reads go through selectors, actions through services,
+every ORM call inside the connection's agency context."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+from django_tenants.utils import schema_context
+
+from asterisk_conf import naming
+from engine.client import EngineRefused, EngineUnavailable, engine_call
+from engine.core import live_group
+from engine.guard import UnsafeValue
+
+logger = logging.getLogger(__name__)
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    agency: str
+    agent_id: int | None
+    supervisor: bool
+    queue_names: set[str]
+    own_prefixes: tuple[str, ...]
+
+    async def in_agency(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a sync function (ORM, services) on Channels' shared thread inside this connection's agency."""
+        agency = self.agency
+
+        def call() -> Any:
+            with schema_context(agency):
+                return fn(*args, **kwargs)
+
+        return await database_sync_to_async(call)()
+
+    async def connect(self) -> None:
+        agency = self.scope.get("agency")
+        user = self.scope.get("user")
+        if not agency or user is None or not user.is_authenticated or getattr(user, "agency", None) != agency:
+            await self.close(code=4401)
+            return
+        self.agency = agency
+        from contactcenter.selectors import console_role
+
+        role = await self.in_agency(console_role, user=user)
+        agent = role["agent"]
+        self.agent_id = agent.pk if agent else None
+        self.supervisor = role["supervisor"]
+        self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
+        self.own_prefixes = await self.in_agency(self._own_prefixes, agent)
+        await self.channel_layer.group_add(live_group(agency), self.channel_name)
+        await self.accept()
+        await self.send_snapshot()
+
+    @staticmethod
+    def _own_prefixes(agent) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+        if agent is None:
+            return ()
+        from django.db import connection
+
+        return tuple(f"PJSIP/{naming.endpoint_name(connection.schema_name, p.pk)}-"
+                     for p in agent.extension.phones.filter(is_active=True))
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "agency", None):
+            await self.channel_layer.group_discard(live_group(self.agency), self.channel_name)
+
+    # -- filtering -------------------------------------------------------------------------------------------------
+    def _allowed(self, change: dict) -> bool:
+        kind = change.get("kind")
+        if kind == "queue":
+            return change.get("queue") in self.queue_names
+        if kind == "agent":
+            return (self.supervisor or change.get("agent_id") == self.agent_id
+                    or bool(set(change.get("queues", [])) & self.queue_names))
+        if kind == "call":
+            return self.supervisor or str(change.get("channel", "")).startswith(self.own_prefixes or ("\0",))
+        return False
+
+    def _filter_snapshot(self, snap: dict) -> dict:
+        return {
+            "queues": {k: v for k, v in snap.get("queues", {}).items() if k in self.queue_names},
+            "agents": {k: v for k, v in snap.get("agents", {}).items() if self._allowed({"kind": "agent", **v})},
+            "calls": {k: v for k, v in snap.get("calls", {}).items() if self._allowed({"kind": "call", **v})},
+            "connected": snap.get("connected", False),
+        }
+
+    async def send_snapshot(self) -> None:
+        try:
+            snap = await engine_call("snapshot", self.agency, timeout=5)
+        except EngineUnavailable:
+            await self.send_json({"type": "engine", "available": False})
+            return
+        await self.send_json({"type": "snapshot", "data": self._filter_snapshot(snap)})  # type: ignore[arg-type]
+
+    async def live_update(self, event: dict) -> None:
+        changes = [c for c in event.get("changes", []) if self._allowed(c)]
+        if changes:
+            await self.send_json({"type": "update", "changes": changes, "ts": event.get("ts")})
+
+    async def live_snapshot(self, event: dict) -> None:
+        await self.send_json({"type": "snapshot", "data": self._filter_snapshot(event["snapshot"])})
+
+    # -- actions ---------------------------------------------------------------------------------------------------
+    async def receive_json(self, content: dict, **kwargs: Any) -> None:
+        action = content.get("action")
+        request_id = content.get("id")
+        handler = getattr(self, f"do_{action}", None) if isinstance(action, str) else None
+        if handler is None:
+            await self.send_json({"type": "error", "id": request_id, "error": "Ukjent handling."})
+            return
+        try:
+            result = await handler(content)
+        except (EngineRefused, UnsafeValue, PermissionError) as exc:
+            await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})
+            return
+        except ValidationError as exc:
+            await self.send_json({"type": "error", "id": request_id, "action": action, "error": " ".join(exc.messages)})
+            return
+        except EngineUnavailable as exc:
+            await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})
+            return
+        await self.send_json({"type": "ok", "id": request_id, "action": action, "result": result})
+
+    def _need_agent(self) -> int:
+        if self.agent_id is None:
+            raise PermissionError("Du er ikke registrert som agent.")
+        return self.agent_id
+
+    def _own_channel(self, channel: object) -> str:
+        if not isinstance(channel, str) or not (self.supervisor or channel.startswith(self.own_prefixes or ("\0",))):
+            raise PermissionError("Du kan bare styre dine egne samtaler.")
+        return channel
+
+    async def do_snapshot(self, content: dict) -> None:
+        await self.send_snapshot()
+
+    async def do_subscribe(self, content: dict) -> dict:
+        queue_id = content.get("queue_id")
+        if not isinstance(queue_id, int) or naming.queue_name(self.agency, queue_id) not in self.queue_names:
+            raise PermissionError("Du har ikke tilgang til denne køen.")
+        return {"queue_id": queue_id}
+
+    async def do_login(self, content: dict) -> list[int]:
+        from engine import services
+
+        return await database_sync_to_async(services.agent_login)(agency=self.agency, agent_id=self._need_agent())
+
+    async def do_logout(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.agent_logout)(agency=self.agency, agent_id=self._need_agent())
+
+    async def do_pause(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.agent_pause)(agency=self.agency, agent_id=self._need_agent(),
+                                                           reason_code=str(content.get("reason", "")))
+
+    async def do_unpause(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.agent_unpause)(agency=self.agency, agent_id=self._need_agent())
+
+    async def do_hangup(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.call_hangup)(agency=self.agency,
+                                                           channel=self._own_channel(content.get("channel")))
+
+    async def do_transfer(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.call_transfer)(
+            agency=self.agency, channel=self._own_channel(content.get("channel")), number=str(content.get("number", "")),
+            attended=bool(content.get("attended")))
+
+    async def do_record(self, content: dict) -> str:
+        from engine import services
+
+        return await database_sync_to_async(services.recording_start)(
+            agency=self.agency, agent_id=self.agent_id, channel=self._own_channel(content.get("channel")))
+
+    async def do_supervise(self, content: dict) -> None:
+        from engine import services
+
+        if not self.supervisor:
+            raise PermissionError("Bare veiledere kan lytte, hviske eller bryte inn.")
+        await database_sync_to_async(services.supervise)(
+            agency=self.agency, supervisor_agent_id=self._need_agent(), channel=str(content.get("channel", "")),
+            mode=str(content.get("mode", "")))
+
+    async def do_directory(self, content: dict) -> list[dict]:
+        from switchboard.selectors import person_search
+
+        query = str(content.get("q", ""))[:100]
+
+        def search() -> list[dict]:
+            return [{"name": str(p), "title": p.title, "department": p.department, "mobile": p.mobile,
+                     "extensions": [e.number for e in p.extensions.all()]}
+                    for p in person_search(query=query, limit=20)]
+
+        return await self.in_agency(search)
+
+    async def do_who(self, content: dict) -> dict | None:
+        from switchboard.selectors import person_by_number
+
+        def who() -> dict | None:
+            person = person_by_number(number=str(content.get("number", ""))[:32])
+            return {"name": str(person), "title": person.title, "department": person.department} if person else None
+
+        return await self.in_agency(who)
+
+    async def do_categories(self, content: dict) -> dict:
+        from contactcenter.selectors import queue_categories
+
+        ids = sorted(naming.parse_queue_name(q)[1] for q in self.queue_names)  # type: ignore[index]
+        cats = await self.in_agency(queue_categories, queue_ids=ids)
+        return {str(k): v for k, v in cats.items()}
+
+    async def do_inquiry(self, content: dict) -> dict:
+        agent_id = self._need_agent()
+
+        def register() -> dict:
+            from contactcenter.history import inquiry_register
+            from contactcenter.models import Agent, InquiryCategory, Queue
+            from contactcenter.selectors import last_answered_visit
+
+            agent = Agent.objects.get(pk=agent_id)
+            visit = last_answered_visit(agent=agent)
+            queue_id = content.get("queue_id") or (visit.queue_id if visit else None)
+            if not isinstance(queue_id, int) or naming.queue_name(self.agency, queue_id) not in self.queue_names:
+                raise PermissionError("Du har ikke tilgang til denne køen.")
+            queue = Queue.objects.get(pk=queue_id)
+            category = None
+            if content.get("category_id"):
+                category = InquiryCategory.objects.filter(pk=content["category_id"]).first()
+                if category is None:
+                    raise ValidationError("Ukjent kategori.")
+            inquiry = inquiry_register(agent=agent, queue=queue, visit=visit if visit and visit.queue_id == queue_id
+                                       else None, category=category, note=str(content.get("note", "")))
+            return {"inquiry_id": inquiry.pk}
+
+        return await self.in_agency(register)

@@ -1,0 +1,235 @@
+/* Operator console: live queues, agents and calls over one WebSocket; actions go back the same way. */
+(function () {
+  "use strict";
+  const T = (s) => (window.gettext ? window.gettext(s) : s);
+  const cfg = window.CONSOLE;
+  const categories = JSON.parse(document.getElementById("categories").textContent);
+  const agentNames = JSON.parse(document.getElementById("agent-names").textContent);
+  const ownPrefixes = JSON.parse(document.getElementById("own-prefixes").textContent);
+  const STATES = {
+    logged_out: T("Logget ut"), idle: T("Ledig"), ringing: T("Ringer"), in_call: T("I samtale"),
+    paused: T("Pause"), wrapup: T("Etterarbeid"), unavailable: T("Utilgjengelig"),
+  };
+  const live = { queues: {}, agents: {}, calls: {} };
+  const $ = (id) => document.getElementById(id);
+  let ws = null, retry = 0, reqId = 0, myCall = null, lastCall = null;
+  const pending = {};
+
+  function fmt(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const m = Math.floor(seconds / 60), s = seconds % 60;
+    return (m ? m + " min " : "") + s + " s";
+  }
+  function now() { return Date.now() / 1000; }
+  function setConn(state, text) { const el = $("conn"); el.dataset.state = state; el.textContent = text; }
+  function toast(text, kind) {
+    const el = document.createElement("div");
+    el.className = "toast " + (kind || "");
+    el.setAttribute("role", "alert");
+    el.textContent = text;
+    document.body.appendChild(el);
+    setTimeout(() => el.remove(), 6000);
+  }
+
+  function send(action, data) {
+    return new Promise((resolve, reject) => {
+      if (!ws || ws.readyState !== WebSocket.OPEN) { reject(new Error(T("Ikke tilkoblet."))); return; }
+      const id = ++reqId;
+      pending[id] = { resolve, reject };
+      ws.send(JSON.stringify(Object.assign({ action: action, id: id }, data || {})));
+    });
+  }
+
+  function connect() {
+    setConn("connecting", T("Kobler til …"));
+    const proto = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(proto + location.host + "/ws/live/");
+    ws.onopen = () => { retry = 0; setConn("up", T("Tilkoblet")); };
+    ws.onclose = () => {
+      setConn("down", T("Frakoblet – kobler til igjen …"));
+      for (const id in pending) { pending[id].reject(new Error(T("Forbindelsen ble brutt."))); delete pending[id]; }
+      retry = Math.min(retry + 1, 5);
+      setTimeout(connect, 500 * retry);
+    };
+    ws.onmessage = (ev) => handle(JSON.parse(ev.data));
+  }
+
+  function handle(msg) {
+    if (msg.type === "snapshot") {
+      live.queues = msg.data.queues; live.agents = msg.data.agents; live.calls = msg.data.calls;
+      if (!msg.data.connected) setConn("degraded", T("Tilkoblet, men plattformen mangler kontakt med Asterisk"));
+      render();
+    } else if (msg.type === "update") {
+      for (const ch of msg.changes) {
+        if (ch.kind === "queue") live.queues[ch.queue] = ch;
+        else if (ch.kind === "agent") live.agents[String(ch.agent_id)] = ch;
+        else if (ch.kind === "call") { if (ch.removed) delete live.calls[ch.uniqueid]; else live.calls[ch.uniqueid] = ch; }
+      }
+      render();
+    } else if (msg.type === "engine") {
+      setConn("degraded", T("Motoren svarer ikke – prøver igjen"));
+      setTimeout(() => send("snapshot").catch(() => {}), 2000);
+    } else if (msg.type === "ok" || msg.type === "error") {
+      const p = pending[msg.id];
+      if (p) { delete pending[msg.id]; msg.type === "ok" ? p.resolve(msg.result) : p.reject(new Error(msg.error)); }
+      else if (msg.type === "error") toast(msg.error, "error");
+    }
+  }
+
+  function render() {
+    document.querySelectorAll(".queue").forEach((el) => {
+      const q = live.queues[el.dataset.queue];
+      const callers = q ? q.callers : [];
+      el.querySelector("[data-count]").textContent = callers.length;
+      const body = el.querySelector("[data-callers]");
+      body.innerHTML = "";
+      if (!callers.length) {
+        const tr = body.insertRow(); tr.className = "empty";
+        const td = tr.insertCell(); td.colSpan = 3; td.textContent = T("Ingen venter");
+      }
+      for (const c of callers) {
+        const tr = body.insertRow(); tr.className = "caller";
+        tr.insertCell().textContent = c.position;
+        tr.insertCell().textContent = c.caller_number;
+        const w = tr.insertCell(); w.dataset.since = c.joined_at; w.className = "ticking";
+      }
+    });
+    const agents = $("agents");
+    if (agents) {
+      agents.innerHTML = "";
+      for (const [id, a] of Object.entries(live.agents)) {
+        const tr = agents.insertRow();
+        tr.dataset.agent = id;
+        tr.insertCell().textContent = agentNames[id] || ("#" + id);
+        const st = tr.insertCell();
+        st.textContent = STATES[a.state] + (a.state === "paused" && a.paused_reason ? " (" + a.paused_reason + ")" : "");
+        st.className = "st-" + a.state;
+        const since = tr.insertCell(); since.dataset.since = a.since; since.className = "ticking";
+      }
+    }
+    if (cfg.agentId !== null) {
+      const me = live.agents[String(cfg.agentId)];
+      $("my-state").textContent = me ? STATES[me.state] + (me.state === "paused" && me.paused_reason ? " (" + me.paused_reason + ")" : "") : STATES.logged_out;
+      $("my-state").dataset.state = me ? me.state : "logged_out";
+      $("my-since").dataset.since = me ? me.since : "";
+      renderMyCall();
+    }
+    const calls = $("calls");
+    if (calls) {
+      calls.innerHTML = "";
+      for (const c of Object.values(live.calls)) {
+        const tr = calls.insertRow();
+        tr.insertCell().textContent = c.channel;
+        tr.insertCell().textContent = c.caller_number;
+        tr.insertCell().textContent = c.connected_number;
+        const td = tr.insertCell();
+        for (const [mode, label] of [["listen", T("Lytt")], ["whisper", T("Hvisk")], ["barge", T("Bryt inn")]]) {
+          const b = document.createElement("button");
+          b.textContent = label;
+          b.onclick = () => send("supervise", { channel: c.channel, mode: mode }).catch((e) => toast(e.message, "error"));
+          td.appendChild(b);
+        }
+      }
+    }
+    tick();
+  }
+
+  function renderMyCall() {
+    const mine = Object.values(live.calls).find((c) => ownPrefixes.some((p) => c.channel.startsWith(p)));
+    const box = $("current-call");
+    if (mine) {
+      if (!myCall || myCall.uniqueid !== mine.uniqueid) {
+        $("call-person").textContent = "";
+        const number = mine.connected_number && mine.connected_number !== "<unknown>" ? mine.connected_number : mine.caller_number;
+        send("who", { number: number }).then((p) => {
+          $("call-person").textContent = p ? p.name + (p.department ? " – " + p.department : "") : T("Ukjent innringer");
+        }).catch(() => {});
+      }
+      myCall = mine; lastCall = mine;
+      const number = mine.connected_number && mine.connected_number !== "<unknown>" ? mine.connected_number : mine.caller_number;
+      $("call-number").textContent = number;
+      $("call-duration").dataset.since = mine.started;
+      box.hidden = false;
+      $("wrapup").hidden = true;
+    } else {
+      if (myCall) { showWrapup(); }
+      myCall = null;
+      box.hidden = true;
+    }
+  }
+
+  function showWrapup() {
+    $("wrapup").hidden = false;
+    $("wrapup-msg").textContent = "";
+    fillCategories();
+  }
+  function fillCategories() {
+    const qid = $("wrapup-queue").value;
+    const sel = $("wrapup-category");
+    const required = $("wrapup-queue").selectedOptions[0].dataset.required === "1";
+    sel.innerHTML = "";
+    if (!required) sel.add(new Option(T("(ingen)"), ""));
+    for (const c of categories[qid] || []) sel.add(new Option(c.name, c.id));
+  }
+
+  function tick() {
+    const t = now();
+    document.querySelectorAll("[data-since]").forEach((el) => {
+      const since = parseFloat(el.dataset.since);
+      el.textContent = since ? fmt(t - since) : "";
+    });
+  }
+  setInterval(tick, 1000);
+
+  function bind(id, fn) { const el = $(id); if (el) el.addEventListener("click", fn); }
+  const act = (action, data, okText) => send(action, data).then(() => okText && toast(okText)).catch((e) => toast(e.message, "error"));
+  bind("btn-login", () => act("login", {}, T("Logget inn i køene.")));
+  bind("btn-logout", () => act("logout", {}, T("Logget ut av køene.")));
+  bind("btn-pause", () => act("pause", { reason: $("pause-reason").value }));
+  bind("btn-unpause", () => act("unpause", {}));
+  bind("btn-hangup", () => myCall && act("hangup", { channel: myCall.channel }));
+  bind("btn-record", () => myCall && act("record", { channel: myCall.channel }, T("Opptak startet.")));
+  const q = $("wrapup-queue"); if (q) q.addEventListener("change", fillCategories);
+
+  let searchTimer = null;
+  const search = $("dir-search");
+  if (search) search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      const text = search.value.trim();
+      const list = $("dir-results");
+      if (text.length < 2) { list.innerHTML = ""; return; }
+      send("directory", { q: text }).then((people) => {
+        list.innerHTML = "";
+        for (const p of people) {
+          for (const ext of p.extensions) {
+            const li = document.createElement("li");
+            li.textContent = p.name + " – " + (p.department || "") + " (" + ext + ") ";
+            const blind = document.createElement("button");
+            blind.textContent = T("Sett over");
+            blind.onclick = () => myCall && act("transfer", { channel: myCall.channel, number: ext }, T("Satt over."));
+            const att = document.createElement("button");
+            att.textContent = T("Med forespørsel");
+            att.onclick = () => myCall && act("transfer", { channel: myCall.channel, number: ext, attended: true });
+            li.append(blind, att);
+            list.appendChild(li);
+          }
+        }
+        if (!people.length) list.innerHTML = "<li>" + T("Ingen treff") + "</li>";
+      }).catch((e) => toast(e.message, "error"));
+    }, 250);
+  });
+
+  const wrap = $("wrapup");
+  if (wrap) wrap.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const cat = $("wrapup-category").value;
+    send("inquiry", { queue_id: parseInt($("wrapup-queue").value, 10), category_id: cat ? parseInt(cat, 10) : null,
+                      note: $("wrapup-note").value })
+      .then(() => { $("wrapup-msg").textContent = T("Henvendelsen er lagret."); $("wrapup-note").value = "";
+                    setTimeout(() => { wrap.hidden = true; }, 1500); })
+      .catch((e) => { $("wrapup-msg").textContent = e.message; });
+  });
+  if ($("wrapup-queue")) fillCategories();
+  connect();
+})();

@@ -1,0 +1,184 @@
+"""The console's WebSocket, from the attacker's side: another agency's session, a foreign origin,
+two agencies in one process, an agent reaching for a queue they do not serve.
+
+A real engine (no Asterisk node) runs in the test's event loop on the in-memory channel layer and is
+fed AMI events recorded from a real Asterisk."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from engine.amiparse import parse_ami_stream
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ami"
+
+
+@pytest.fixture
+def memory_layer():  # type: ignore[no-untyped-def]
+    old = settings.CHANNEL_LAYERS
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    settings.CHANNEL_LAYERS = old
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def sessions(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Committed sessions (the consumer reads them on Channels' own thread)."""
+    from importlib import import_module
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django_tenants.utils import schema_context
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    made: list[tuple[str, str]] = []
+
+    def make(slug: str, username: str) -> str:
+        with django_db_blocker.unblock(), schema_context(slug):
+            user = get_user_model().objects.get(username=username)
+            s = store()
+            s[SESSION_KEY] = str(user.pk)
+            s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            s.save()
+            made.append((slug, s.session_key))
+            return s.session_key
+
+    with django_db_blocker.unblock():
+        yield make
+        for slug, key in made:
+            with schema_context(slug):
+                store(key).delete()
+
+
+@pytest.fixture
+async def engine(memory_layer, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from engine.core import Engine
+
+    with django_db_blocker.unblock():
+        eng = Engine(nodes=[], record_history=False)
+        await eng.start()
+        yield eng
+        await eng.stop()
+
+
+def _app():  # type: ignore[no-untyped-def]
+    from controlplane.asgi import application
+
+    return application
+
+
+def _comm(host: str, session_key: str | None = None, origin: str | None = None) -> WebsocketCommunicator:
+    headers = [(b"host", host.encode())]
+    if session_key:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    return WebsocketCommunicator(_app(), "/ws/live/", headers=headers)
+
+
+async def _connect(comm: WebsocketCommunicator) -> dict:
+    connected, _code = await comm.connect(timeout=5)
+    assert connected
+    first = await comm.receive_json_from(timeout=5)
+    assert first["type"] == "snapshot"
+    return first
+
+
+def _feed(engine, name: str) -> None:  # type: ignore[no-untyped-def]
+    from engine.core import NodeRuntime
+    from engine.state import LiveState
+
+    rt = NodeRuntime(config=None, state=LiveState())  # type: ignore[arg-type]
+    for ev in parse_ami_stream((FIXTURES / name).read_bytes()):
+        engine.on_ami_event(rt, ev)
+
+
+async def _drain(comm: WebsocketCommunicator, seconds: float = 0.5) -> list[dict]:
+    """Everything the consumer sends until it has been quiet for ``seconds`` (without a timeout that
+    would cancel the application)."""
+    out = []
+    while not await comm.receive_nothing(timeout=seconds):
+        out.append(await comm.receive_json_from(timeout=5))
+    return out
+
+
+async def test_session_of_one_agency_is_refused_at_another(engine, sessions):
+    key = await asyncio.to_thread(sessions, "fhi", "jonas")
+    comm = _comm("nkh.localhost", key)
+    connected, code = await comm.connect(timeout=5)
+    assert not connected and code == 4401
+    ok = _comm("fhi.localhost", key)
+    await _connect(ok)
+    await ok.disconnect()
+
+
+async def test_no_session_and_foreign_origin_are_refused(engine, sessions):
+    key = await asyncio.to_thread(sessions, "fhi", "jonas")
+    for comm in (_comm("fhi.localhost"), _comm("fhi.localhost", key, origin="http://nkh.localhost"),
+                 _comm("fhi.localhost", key, origin="http://evil.example"), _comm("localhost", key)):
+        connected, _code = await comm.connect(timeout=5)
+        assert not connected
+
+
+async def test_two_agencies_in_one_process_never_see_each_other(engine, sessions):
+    fhi_key = await asyncio.to_thread(sessions, "fhi", "jonas")  # supervisor at FHI
+    nkh_key = await asyncio.to_thread(sessions, "nkh", "magnus")  # supervisor at NKH
+    fhi, nkh = _comm("fhi.localhost", fhi_key), _comm("nkh.localhost", nkh_key)
+    await _connect(fhi)
+    await _connect(nkh)
+    _feed(engine, "queue_answered.ami")
+    _feed(engine, "nkh_queue_answered.ami")
+    got_fhi, got_nkh = await _drain(fhi), await _drain(nkh)
+    assert got_fhi and got_nkh
+    text_fhi, text_nkh = str(got_fhi), str(got_nkh)
+    assert "t-fhi-q1" in text_fhi and "nkh" not in text_fhi
+    assert "t-nkh-q1" in text_nkh and "fhi" not in text_nkh
+
+    # Interleaved ORM work on Channels' single shared thread: each connection must stay in its own schema.
+    from django_tenants.utils import schema_context
+
+    from switchboard.models import Person
+
+    def names(slug: str) -> set[str]:
+        with schema_context(slug):
+            return {str(p) for p in Person.objects.all()}
+
+    fhi_people, nkh_people = await asyncio.to_thread(names, "fhi"), await asyncio.to_thread(names, "nkh")
+    for _round in range(10):
+        for comm in (fhi, nkh):
+            await comm.send_json_to({"action": "directory", "q": "e", "id": _round})
+        replies = {"fhi": await fhi.receive_json_from(timeout=5), "nkh": await nkh.receive_json_from(timeout=5)}
+        found_fhi = {r["name"] for r in replies["fhi"]["result"]}
+        found_nkh = {r["name"] for r in replies["nkh"]["result"]}
+        assert found_fhi and found_fhi <= fhi_people and not (found_fhi & (nkh_people - fhi_people))
+        assert found_nkh and found_nkh <= nkh_people and not (found_nkh & (fhi_people - nkh_people))
+    await fhi.disconnect()
+    await nkh.disconnect()
+
+
+async def test_agent_sees_and_subscribes_only_to_queues_they_serve(engine, sessions):
+    key = await asyncio.to_thread(sessions, "fhi", "sigrid")  # Vaksine: serves only Vaksinetelefonen (queue 3)
+    comm = _comm("fhi.localhost", key)
+    snap = await _connect(comm)
+    assert set(snap["data"]["queues"]) <= {"t-fhi-q3"}
+    _feed(engine, "queue_answered.ami")  # traffic in Sentralbord (queue 1)
+    updates = await _drain(comm)
+    assert "t-fhi-q1" not in str(updates)
+    await comm.send_json_to({"action": "subscribe", "queue_id": 1, "id": 1})
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["type"] == "error" and "tilgang" in reply["error"]
+    await comm.send_json_to({"action": "subscribe", "queue_id": 3, "id": 2})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "ok"
+    # Nor can the agent act on someone else's call.
+    await comm.send_json_to({"action": "hangup", "channel": "PJSIP/fhi-p1-00000001", "id": 3})
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["type"] == "error"
+    await comm.disconnect()
