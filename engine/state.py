@@ -279,7 +279,9 @@ class LiveState:
 
     # channels and calls
     def _chan_change(self, ch: ChannelState, removed: bool = False) -> list[dict]:
-        return [{"kind": "call", "uniqueid": ch.uniqueid, "removed": removed, **({} if removed else asdict(ch))}]
+        if removed:  # the channel name stays in the message: consumers filter on it
+            return [{"kind": "call", "uniqueid": ch.uniqueid, "channel": ch.channel, "removed": True}]
+        return [{"kind": "call", "removed": False, **asdict(ch)}]
 
     def _on_Newchannel(self, live: AgencyLive, ev: dict) -> list[dict]:  # noqa: N802
         ch = ChannelState(uniqueid=ev["Uniqueid"], linkedid=ev.get("Linkedid", ev["Uniqueid"]),

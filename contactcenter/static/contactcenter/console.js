@@ -12,8 +12,16 @@
   };
   const live = { queues: {}, agents: {}, calls: {} };
   const $ = (id) => document.getElementById(id);
-  let ws = null, retry = 0, reqId = 0, myCall = null, lastCall = null;
+  let ws = null, retry = 0, reqId = 0, myCall = null;
   const pending = {};
+
+  function reasonName(code) {
+    const opt = document.querySelector('#pause-reason option[value="' + CSS.escape(code) + '"]');
+    return opt ? opt.textContent : code;
+  }
+  function stateText(a) {
+    return STATES[a.state] + (a.state === "paused" && a.paused_reason ? " (" + reasonName(a.paused_reason) + ")" : "");
+  }
 
   function fmt(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
@@ -102,14 +110,14 @@
         tr.dataset.agent = id;
         tr.insertCell().textContent = agentNames[id] || ("#" + id);
         const st = tr.insertCell();
-        st.textContent = STATES[a.state] + (a.state === "paused" && a.paused_reason ? " (" + a.paused_reason + ")" : "");
+        st.textContent = stateText(a);
         st.className = "st-" + a.state;
         const since = tr.insertCell(); since.dataset.since = a.since; since.className = "ticking";
       }
     }
     if (cfg.agentId !== null) {
       const me = live.agents[String(cfg.agentId)];
-      $("my-state").textContent = me ? STATES[me.state] + (me.state === "paused" && me.paused_reason ? " (" + me.paused_reason + ")" : "") : STATES.logged_out;
+      $("my-state").textContent = me ? stateText(me) : STATES.logged_out;
       $("my-state").dataset.state = me ? me.state : "logged_out";
       $("my-since").dataset.since = me ? me.since : "";
       renderMyCall();
@@ -134,19 +142,26 @@
     tick();
   }
 
+  function otherParty(c) {
+    const connected = c.connected_number && c.connected_number !== "<unknown>" ? c.connected_number : "";
+    return connected || c.caller_number;
+  }
+
+  let whoNumber = null;
   function renderMyCall() {
     const mine = Object.values(live.calls).find((c) => ownPrefixes.some((p) => c.channel.startsWith(p)));
     const box = $("current-call");
     if (mine) {
-      if (!myCall || myCall.uniqueid !== mine.uniqueid) {
+      const number = otherParty(mine);
+      if (number !== whoNumber) {
+        whoNumber = number;
         $("call-person").textContent = "";
-        const number = mine.connected_number && mine.connected_number !== "<unknown>" ? mine.connected_number : mine.caller_number;
         send("who", { number: number }).then((p) => {
+          if (whoNumber !== number) return;
           $("call-person").textContent = p ? p.name + (p.department ? " – " + p.department : "") : T("Ukjent innringer");
         }).catch(() => {});
       }
-      myCall = mine; lastCall = mine;
-      const number = mine.connected_number && mine.connected_number !== "<unknown>" ? mine.connected_number : mine.caller_number;
+      myCall = mine;
       $("call-number").textContent = number;
       $("call-duration").dataset.since = mine.started;
       box.hidden = false;
@@ -154,6 +169,7 @@
     } else {
       if (myCall) { showWrapup(); }
       myCall = null;
+      whoNumber = null;
       box.hidden = true;
     }
   }
