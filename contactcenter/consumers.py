@@ -99,6 +99,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", "data": self._filter_snapshot(snap)})  # type: ignore[arg-type]
 
     async def live_update(self, event: dict) -> None:
+        if self.supervisor:
+            # Supervisors see every change: serialise once per message, not once per console.
+            frame = event.get("_frame")
+            if frame is None:
+                frame = event["_frame"] = await self.encode_json({"type": "update", "changes": event.get("changes", []),
+                                                            "ts": event.get("ts")})
+            await self.send(text_data=frame)
+            return
         changes = [c for c in event.get("changes", []) if self._allowed(c)]
         if changes:
             await self.send_json({"type": "update", "changes": changes, "ts": event.get("ts")})

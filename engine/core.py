@@ -61,6 +61,8 @@ class Engine:
     runtimes: dict[str, NodeRuntime] = field(default_factory=dict)
     published: int = 0
     last_reload: dict = field(default_factory=dict)
+    coalesce_s: float = 0.02
+    published_changes: int = 0
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -166,13 +168,44 @@ class Engine:
 
     # -- background tasks ---------------------------------------------------------------------------------------------
     async def _publisher(self) -> None:
+        """Send changes to each agency's group, coalesced: changes that arrive within ``coalesce_s`` of the
+        first are sent as one message per agency, and an object changed twice in that window is sent once
+        (changes are whole objects). A busy queue then costs every console a few frames per second
+        instead of one per change; a quiet one adds at most ``coalesce_s`` of delay."""
         while True:
-            slug, message = await self._pub_q.get()
-            try:
-                await self.layer.group_send(live_group(slug), message)  # type: ignore[attr-defined]
-                self.published += 1
-            except Exception:
-                logger.exception("publisering til %s feilet", slug)
+            items = [await self._pub_q.get()]
+            if self.coalesce_s > 0:
+                await asyncio.sleep(self.coalesce_s)
+            while not self._pub_q.empty():
+                items.append(self._pub_q.get_nowait())
+            for slug, message in self._coalesce(items):
+                try:
+                    await self.layer.group_send(live_group(slug), message)  # type: ignore[attr-defined]
+                    self.published += 1
+                    self.published_changes += len(message.get("changes", ()))
+                except Exception:
+                    logger.exception("publisering til %s feilet", slug)
+
+    @staticmethod
+    def _coalesce(items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+        out: list[tuple[str, dict]] = []
+        pending: dict[str, dict] = {}
+        for slug, message in items:
+            if message["type"] == "live.snapshot":
+                pending.pop(slug, None)  # the snapshot supersedes changes before it
+                out.append((slug, message))
+                continue
+            batch = pending.get(slug)
+            if batch is None:
+                batch = pending[slug] = {"type": "live.update", "agency": slug, "changes": {}, "ts": message["ts"]}
+                out.append((slug, batch))
+            for change in message["changes"]:
+                key = (change["kind"], change.get("queue") or change.get("agent_id") or change.get("uniqueid"))
+                earlier = batch["changes"].pop(key, None)
+                # "ts" is when the oldest change folded into this one happened: latency is measured from there.
+                batch["changes"][key] = {**change, "ts": earlier["ts"] if earlier else message["ts"]}
+        return [(slug, {**m, "changes": list(m["changes"].values())} if m["type"] == "live.update" else m)
+                for slug, m in out]
 
     async def _history_writer(self) -> None:
         loop = asyncio.get_running_loop()

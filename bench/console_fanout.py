@@ -1,0 +1,186 @@
+"""Benchmark: live updates fanned out to N console WebSocket clients of one agency.
+
+A real ASGI server (uvicorn, separate process) and the engine (this process) talk through real Redis.
+The engine publishes state changes, made by replaying AMI events recorded from a real Asterisk, at a
+fixed rate; every client is a logged-in supervisor and measures publish -> receipt. Prints what it
+measured; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+from _setup import ROOT, django_with_fresh_database, machine
+
+sys.path.insert(0, str(ROOT))
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+async def run(args: argparse.Namespace, session_key: str, port: int) -> list[dict]:
+    import websockets
+    from channels.layers import get_channel_layer
+
+    from engine.amiparse import parse_ami_stream
+    from engine.core import Engine, NodeRuntime
+    from engine.state import LiveState
+
+    engine = Engine(nodes=[], layer=get_channel_layer(), record_history=False, coalesce_s=args.coalesce_ms / 1000)
+    await engine.start()
+    events = []
+    for path in sorted((ROOT / "tests" / "fixtures" / "ami").glob("queue_*.ami")):
+        events.extend(parse_ami_stream(path.read_bytes()))
+    results = []
+    for clients in args.clients:
+        latencies: list[float] = []
+        received = 0
+        stop = asyncio.Event()
+
+        async def client() -> None:
+            nonlocal received
+            async with websockets.connect(f"ws://fhi.localhost:{port}/ws/live/", host="127.0.0.1", port=port,
+                                          max_size=2**22, open_timeout=60,
+                                          additional_headers={"Cookie": f"sessionid={session_key}"}) as ws:
+                first = json.loads(await ws.recv())
+                assert first["type"] == "snapshot", first
+                ready.append(1)
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 0.5)
+                    except TimeoutError:
+                        continue
+                    msg = json.loads(raw)
+                    if msg.get("type") == "update":
+                        now = time.time()
+                        for change in msg["changes"]:
+                            latencies.append((now - change["ts"]) * 1000)
+                            received += 1
+
+        ready: list[int] = []
+        tasks = []
+        for i in range(clients):
+            tasks.append(asyncio.create_task(client()))
+            if i % 50 == 49:
+                await asyncio.sleep(0.2)
+        while len(ready) < clients:
+            await asyncio.sleep(0.1)
+            if any(t.done() and t.exception() for t in tasks):
+                raise next(t.exception() for t in tasks if t.done() and t.exception())
+        rt = NodeRuntime(config=None, state=LiveState())  # type: ignore[arg-type]
+        changes_before = engine.published_changes
+        published = 0
+        start = time.perf_counter()
+        i = 0
+        total = int(args.rate * args.seconds)
+        while published < total:
+            target = start + published / args.rate
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            before = engine._pub_q.qsize()
+            while engine._pub_q.qsize() == before:  # feed recorded events until one change is published
+                engine.on_ami_event(rt, events[i % len(events)])
+                i += 1
+            published += 1
+        await asyncio.sleep(3)
+        engine_changes = engine.published_changes - changes_before
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        expected = engine_changes * clients
+        r = {"clients": clients, "rate": args.rate, "published": published, "expected": expected,
+             "received": received, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+        results.append(r)
+        print(f"{clients:>4} clients, {args.rate}/s changes: received {received}/{expected}, "
+              f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms")
+    await engine.stop()
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, nargs="+", default=[50, 200, 500])
+    ap.add_argument("--rate", type=int, default=200)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--coalesce-ms", type=float, default=20, help="the engine's coalescing window")
+    args = ap.parse_args()
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    where = django_with_fresh_database()
+    from django.conf import settings
+
+    from contactcenter.demo import demo_load
+
+    demo_load()
+    db = settings.DATABASES["default"]
+    session_key = _session("fhi", "jonas")
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+               DJANGO_DEBUG="0", LOG_LEVEL="WARNING")
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "controlplane.asgi:application", "--port", str(port),
+                               "--host", "127.0.0.1", "--log-level", "warning", "--ws", "websockets-sansio"],
+                              cwd=ROOT, env=env)
+    try:
+        _wait_port(port)
+        print(f"machine: {machine()}; {where}; Redis {os.environ['REDIS_URL']}; server pid {server.pid}")
+        results = asyncio.run(run(args, session_key, port))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    at = {r["clients"]: r for r in results}
+    biggest = max(results, key=lambda r: r["clients"])
+    print(json.dumps({
+        "clients": biggest["clients"], "changes_per_s": args.rate,
+        "p50_ms": round(biggest["p50_ms"], 1), "p99_ms": round(biggest["p99_ms"], 1),
+        "delivered_pct": round(100 * biggest["received"] / biggest["expected"], 1),
+        **{f"p99_ms_{n}_clients": round(r["p99_ms"], 1) for n, r in at.items()},
+    }))
+
+
+def _session(slug: str, username: str) -> str:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django_tenants.utils import schema_context
+
+    with schema_context(slug):
+        user = get_user_model().objects.get(username=username)
+        s = import_module(settings.SESSION_ENGINE).SessionStore()
+        s[SESSION_KEY] = str(user.pk)
+        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.save()
+        return s.session_key
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int) -> None:
+    import socket
+
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("serveren startet ikke")
+
+
+if __name__ == "__main__":
+    main()
