@@ -42,11 +42,10 @@ async def run(args: argparse.Namespace, session_key: str, port: int) -> list[dic
     results = []
     for clients in args.clients:
         latencies: list[float] = []
-        received = 0
         stop = asyncio.Event()
+        ready: list[int] = []
 
-        async def client() -> None:
-            nonlocal received
+        async def client(ready: list[int], stop: asyncio.Event, latencies: list[float]) -> None:
             async with websockets.connect(f"ws://fhi.localhost:{port}/ws/live/", host="127.0.0.1", port=port,
                                           max_size=2**22, open_timeout=60,
                                           additional_headers={"Cookie": f"sessionid={session_key}"}) as ws:
@@ -63,12 +62,10 @@ async def run(args: argparse.Namespace, session_key: str, port: int) -> list[dic
                         now = time.time()
                         for change in msg["changes"]:
                             latencies.append((now - change["ts"]) * 1000)
-                            received += 1
 
-        ready: list[int] = []
         tasks = []
         for i in range(clients):
-            tasks.append(asyncio.create_task(client()))
+            tasks.append(asyncio.create_task(client(ready, stop, latencies)))
             if i % 50 == 49:
                 await asyncio.sleep(0.2)
         while len(ready) < clients:
@@ -96,6 +93,7 @@ async def run(args: argparse.Namespace, session_key: str, port: int) -> list[dic
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         expected = engine_changes * clients
+        received = len(latencies)
         r = {"clients": clients, "rate": args.rate, "published": published, "expected": expected,
              "received": received, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
         results.append(r)

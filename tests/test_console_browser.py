@@ -221,3 +221,24 @@ def test_agency_session_does_not_open_another_agencys_console(stack, browser):
         assert "/login/" in page.url
     finally:
         page.close()
+
+
+def test_wallboard_shows_todays_figures_from_the_call_history(stack, browser, artifacts_dir):
+    from contactcenter.models import QueueVisit
+
+    _ast, server = stack
+    with schema_context("fhi"):
+        answered_today = QueueVisit.objects.filter(queue_id=1, outcome="answered").count()
+    assert answered_today >= 1, "kjør etter samtaletesten i samme modul"
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        _login(page, server.port, "jonas")
+        page.goto(f"http://fhi.localhost:{server.port}/wallboard/")
+        row = "#wall-queues tr[data-id='1']"
+        page.wait_for_function(f"document.querySelector(\"{row} [data-f=calls]\").textContent !== '–'", timeout=5000)
+        assert int(page.inner_text(f"{row} [data-f=calls]")) >= answered_today
+        assert page.inner_text(f"{row} [data-f=sl]").endswith("%")
+        assert page.inner_text("#t-sl").endswith("%")
+        page.screenshot(path=str(artifacts_dir / "07-tavle.png"))
+    finally:
+        page.close()
