@@ -40,7 +40,7 @@ def context(slug: str, role: str) -> str:
     return f"t-{_slug(slug)}-{role}"
 
 
-CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer")
+CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold")
 
 
 def queue_name(slug: str, queue_id: int) -> str:

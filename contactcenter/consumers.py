@@ -188,6 +188,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             agency=self.agency, channel=self._own_channel(content.get("channel")), number=str(content.get("number", "")),
             attended=bool(content.get("attended")))
 
+    async def do_hold(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.call_hold)(agency=self.agency,
+                                                         channel=self._own_channel(content.get("channel")))
+
+    async def do_resume(self, content: dict) -> None:
+        from engine import services
+
+        await database_sync_to_async(services.call_resume)(agency=self.agency,
+                                                           channel=self._own_channel(content.get("channel")))
+
     async def do_record(self, content: dict) -> str:
         from engine import services
 

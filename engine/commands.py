@@ -140,11 +140,13 @@ async def _blind_transfer(agency, args, link, state, _rec):  # type: ignore[no-u
 
 
 async def _attended_transfer(agency, args, link, state, _rec):  # type: ignore[no-untyped-def]
+    """AMI Atxfer plays the transfer feature into the call as DTMF followed by the number, exactly as if
+    the operator had pressed the transfer key and dialled it: so the number can only be validated digits,
+    and the context is the agency's own phones context (never one the user names)."""
     mine = _own_channel(agency, state, args["channel"])
     target = dial_number(args["number"])
-    _check(await link.action({"Action": "Setvar", "Channel": mine, "Variable": "__XFER_TARGET", "Value": target}))
-    return _check(await link.action({"Action": "Atxfer", "Channel": mine, "Context": naming.context(agency, "xfer"),
-                                     "Exten": "s"}))
+    return _check(await link.action({"Action": "Atxfer", "Channel": mine, "Context": naming.context(agency, "phones"),
+                                     "Exten": target}))
 
 
 async def _record_start(agency, args, link, state, recordings_dir):  # type: ignore[no-untyped-def]
@@ -165,6 +167,31 @@ async def _record_stop(agency, args, link, state, _rec):  # type: ignore[no-unty
                                      "Channel": _own_channel(agency, state, args["channel"])}))
 
 
+async def _hold(agency, args, link, state, _rec):  # type: ignore[no-untyped-def]
+    """Put the other party on hold (music) and park the operator's own channel. Which channel belongs to
+    which is kept on the operator's channel in Asterisk (HOLD_PEER), so a restarted engine can resume."""
+    mine = _own_channel(agency, state, args["channel"])
+    peer = _peer_of(agency, state, mine)
+    _check(await link.action({"Action": "Setvar", "Channel": mine, "Variable": "HOLD_PEER", "Value": peer}))
+    hold = naming.context(agency, "hold")
+    return _check(await link.action({"Action": "Redirect", "Channel": peer, "Context": hold, "Exten": "caller",
+                                     "Priority": 1, "ExtraChannel": mine, "ExtraContext": hold,
+                                     "ExtraExten": "agent", "ExtraPriority": 1}))
+
+
+async def _resume(agency, args, link, state, _rec):  # type: ignore[no-untyped-def]
+    mine = _own_channel(agency, state, args["channel"])
+    resp = await link.action({"Action": "Getvar", "Channel": mine, "Variable": "HOLD_PEER"})
+    peer = resp.get("Value", "") if isinstance(resp, dict) else ""
+    try:
+        channel_name(peer)
+    except UnsafeValue as exc:
+        raise CommandRefused("samtalen står ikke på vent") from exc
+    if not any(ch.channel == peer for live in state.agencies.values() for ch in live.channels.values()):
+        raise CommandRefused("den som sto på vent, har lagt på")
+    return _check(await link.action({"Action": "Bridge", "Channel1": mine, "Channel2": peer, "Tone": "no"}))
+
+
 _SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
 
 
@@ -183,5 +210,5 @@ _HANDLERS = {
     "queue_add": _queue_add, "queue_remove": _queue_remove, "queue_pause": _queue_pause,
     "originate": _originate_call, "hangup": _hangup, "blind_transfer": _blind_transfer,
     "attended_transfer": _attended_transfer, "record_start": _record_start, "record_stop": _record_stop,
-    "supervise": _supervise,
+    "supervise": _supervise, "hold": _hold, "resume": _resume,
 }

@@ -84,6 +84,14 @@ def call_transfer(*, agency: str, channel: str, number: str, attended: bool = Fa
     Call("attended_transfer" if attended else "blind_transfer", agency, {"channel": channel, "number": digits})
 
 
+def call_hold(*, agency: str, channel: str) -> None:
+    Call("hold", agency, {"channel": channel})
+
+
+def call_resume(*, agency: str, channel: str) -> None:
+    Call("resume", agency, {"channel": channel})
+
+
 def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
     import datetime as dt
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,21 @@ def _tone(workdir: Path) -> Path:
     return path
 
 
+def _sip_port() -> int:
+    """A port where baresip can bind UDP and TCP on N and TLS on N+1 (it opens all three)."""
+    for _ in range(200):
+        port = random.randint(40000, 59000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, socket.socket() as t1, socket.socket() as t2:
+                u.bind(("127.0.0.1", port))
+                t1.bind(("127.0.0.1", port))
+                t2.bind(("127.0.0.1", port + 1))
+                return port
+        except OSError:
+            continue
+    raise RuntimeError("fant ingen ledig SIP-port")
+
+
 def find_baresip() -> str | None:
     return shutil.which("baresip")
 
@@ -41,7 +57,7 @@ class Baresip:
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
-        self.local_sip_port = free_port(socket.SOCK_DGRAM)
+        self.local_sip_port = _sip_port()
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "config").write_text(
             f"poll_method epoll\nsip_listen 127.0.0.1:{self.local_sip_port}\n"

@@ -73,7 +73,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         yield ast, et
         et.stop()
         ast.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    if not os.environ.get("KEEP_TEST_ASTERISK"):  # keep logs for debugging
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _phone(slug: str, ext: str) -> tuple[str, str]:
@@ -287,3 +288,122 @@ def _async(fn):  # type: ignore[no-untyped-def]
     async def wrapper():  # type: ignore[no-untyped-def]
         return fn()
     return wrapper()
+
+
+def _bridged(et, *channels: str) -> bool:  # type: ignore[no-untyped-def]
+    calls = {c["channel"]: c for c in et.engine.snapshot("fhi")["calls"].values()}
+    bridges = {calls[ch]["bridge"] for ch in channels if ch in calls}
+    return len(bridges) == 1 and "" not in bridges and all(ch in calls for ch in channels)
+
+
+def test_hold_resume_supervise_and_blind_transfer(live, db, tmp_path):
+    from engine import services
+
+    ast, et = live
+    ingrid, jonas = _agent_id("fhi", "1001"), _agent_id("fhi", "1008")
+    agent = _ua(ast, tmp_path, "fhi", "1001", 36200)
+    caller = _ua(ast, tmp_path, "fhi", "1005", 36240)
+    boss = _ua(ast, tmp_path, "fhi", "1008", 36280)
+    agent_prefix = f"PJSIP/{_phone('fhi', '1001')[0]}-"
+    caller_prefix = f"PJSIP/{_phone('fhi', '1005')[0]}-"
+    boss_prefix = f"PJSIP/{_phone('fhi', '1008')[0]}-"
+
+    def chan(prefix: str) -> str | None:
+        return next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
+                     if c["channel"].startswith(prefix)), None)
+
+    try:
+        services.agent_login(agency="fhi", agent_id=ingrid)
+        caller.command("dial", "7000")
+        assert agent.wait_event({"CALL_INCOMING"}, timeout=15)
+        agent.command("accept")
+        mine, theirs = et.wait_for(lambda: chan(agent_prefix)), et.wait_for(lambda: chan(caller_prefix))
+        et.wait_for(lambda: _bridged(et, mine, theirs))
+
+        # Hold: the caller hears music, the operator's channel waits; resume bridges them again.
+        services.call_hold(agency="fhi", channel=mine)
+        et.wait_for(lambda: "MusicOnHold" in next((ln for ln in ast.cli("core show channels concise").splitlines()
+                                                   if ln.startswith(theirs)), ""), timeout=5)
+        assert not _bridged(et, mine, theirs)
+        services.call_resume(agency="fhi", channel=mine)
+        et.wait_for(lambda: _bridged(et, mine, theirs), timeout=5)
+
+        # Supervise: only a supervisor may listen; the supervisor's phone rings and spies on the call.
+        with pytest.raises(EngineRefused):
+            services.supervise(agency="fhi", supervisor_agent_id=ingrid, channel=mine, mode="listen")
+        services.supervise(agency="fhi", supervisor_agent_id=jonas, channel=mine, mode="listen")
+        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)
+        boss.command("accept")
+        et.wait_for(lambda: any("ChanSpy" in ln for ln in ast.cli("core show channels concise").splitlines()),
+                    timeout=5)
+        boss.command("hangup")
+        et.wait_for(lambda: chan(boss_prefix) is None, timeout=5)
+
+        # Blind transfer to 1008: the caller ends up talking to the supervisor's phone.
+        services.call_transfer(agency="fhi", channel=mine, number="1008")
+        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)
+        boss.command("accept")
+        et.wait_for(lambda: chan(agent_prefix) is None, timeout=5)
+        boss_chan = et.wait_for(lambda: chan(boss_prefix))
+        et.wait_for(lambda: _bridged(et, theirs, boss_chan), timeout=5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+    finally:
+        services.agent_logout(agency="fhi", agent_id=ingrid)
+        for ua in (agent, caller, boss):
+            ua.stop()
+
+
+def test_render_then_reload_only_what_changed(live, db):
+    from asterisk_conf.render import render_to_dir
+    from contactcenter import services as cc
+    from engine.client import engine_call_sync
+
+    ast, et = live
+    with schema_context("fhi"):
+        queue = cc.queue_create(name="Ny kø for test", number="7099")
+    result = render_to_dir(out_dir=ast.profile.etc_dir, only=["fhi"])
+    assert {"queues", "extensions"} <= result.changed_kinds and "voicemail" not in result.changed_kinds
+    answer = engine_call_sync("reload", "platform", {"kinds": sorted(result.changed_kinds)})
+    assert answer and all(v == "ok" for v in answer.values()), answer
+    assert "test:voicemail" not in answer
+    assert f"{naming.queue_name('fhi', queue.pk)} has 0 calls" in ast.cli("queue show")
+    assert "7099" in ast.cli(f"dialplan show 7099@{naming.context('fhi', 'phones')}")
+
+
+def test_attended_transfer(live, db, tmp_path):
+    from engine import services
+
+    ast, et = live
+    ingrid = _agent_id("fhi", "1001")
+    agent = _ua(ast, tmp_path, "fhi", "1001", 36300)
+    caller = _ua(ast, tmp_path, "fhi", "1005", 36340)
+    boss = _ua(ast, tmp_path, "fhi", "1008", 36380)
+    prefixes = {k: f"PJSIP/{_phone('fhi', ext)[0]}-" for k, ext in (("agent", "1001"), ("caller", "1005"),
+                                                                     ("boss", "1008"))}
+
+    def chan(prefix: str) -> str | None:
+        return next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
+                     if c["channel"].startswith(prefix)), None)
+
+    try:
+        services.agent_login(agency="fhi", agent_id=ingrid)
+        caller.command("dial", "7000")
+        assert agent.wait_event({"CALL_INCOMING"}, timeout=15)
+        agent.command("accept")
+        mine = et.wait_for(lambda: chan(prefixes["agent"]))
+        theirs = et.wait_for(lambda: chan(prefixes["caller"]))
+        et.wait_for(lambda: _bridged(et, mine, theirs))
+        services.call_transfer(agency="fhi", channel=mine, number="1008", attended=True)
+        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)  # the operator consults the target first
+        boss.command("accept")
+        boss_chan = et.wait_for(lambda: chan(prefixes["boss"]))
+        agent.command("hangup")  # the operator hangs up: the caller is handed to the target
+        et.wait_for(lambda: chan(prefixes["agent"]) is None, timeout=5)
+        et.wait_for(lambda: _bridged(et, theirs, boss_chan), timeout=5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+    finally:
+        services.agent_logout(agency="fhi", agent_id=ingrid)
+        for ua in (agent, caller, boss):
+            ua.stop()

@@ -204,6 +204,8 @@
   bind("btn-pause", () => act("pause", { reason: $("pause-reason").value }));
   bind("btn-unpause", () => act("unpause", {}));
   bind("btn-hangup", () => myCall && act("hangup", { channel: myCall.channel }));
+  bind("btn-hold", () => myCall && act("hold", { channel: myCall.channel }, T("Satt på vent.")));
+  bind("btn-resume", () => myCall && act("resume", { channel: myCall.channel }));
   bind("btn-record", () => myCall && act("record", { channel: myCall.channel }, T("Opptak startet.")));
   const q = $("wrapup-queue"); if (q) q.addEventListener("change", fillCategories);
 
