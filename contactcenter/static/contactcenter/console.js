@@ -1,14 +1,14 @@
 /* Operator console: live queues, agents and calls over one WebSocket; actions go back the same way. */
 (function () {
   "use strict";
-  const T = (s) => (window.gettext ? window.gettext(s) : s);
+  const gettext = window.gettext || ((s) => s);
   const cfg = window.CONSOLE;
   const categories = JSON.parse(document.getElementById("categories").textContent);
   const agentNames = JSON.parse(document.getElementById("agent-names").textContent);
   const ownPrefixes = JSON.parse(document.getElementById("own-prefixes").textContent);
   const STATES = {
-    logged_out: T("Logget ut"), idle: T("Ledig"), ringing: T("Ringer"), in_call: T("I samtale"),
-    paused: T("Pause"), wrapup: T("Etterarbeid"), unavailable: T("Utilgjengelig"),
+    logged_out: gettext("Logget ut"), idle: gettext("Ledig"), ringing: gettext("Ringer"), in_call: gettext("I samtale"),
+    paused: gettext("Pause"), wrapup: gettext("Etterarbeid"), unavailable: gettext("Utilgjengelig"),
   };
   const live = { queues: {}, agents: {}, calls: {} };
   const $ = (id) => document.getElementById(id);
@@ -41,7 +41,7 @@
 
   function send(action, data) {
     return new Promise((resolve, reject) => {
-      if (!ws || ws.readyState !== WebSocket.OPEN) { reject(new Error(T("Ikke tilkoblet."))); return; }
+      if (!ws || ws.readyState !== WebSocket.OPEN) { reject(new Error(gettext("Ikke tilkoblet."))); return; }
       const id = ++reqId;
       pending[id] = { resolve, reject };
       ws.send(JSON.stringify(Object.assign({ action: action, id: id }, data || {})));
@@ -49,13 +49,13 @@
   }
 
   function connect() {
-    setConn("connecting", T("Kobler til …"));
+    setConn("connecting", gettext("Kobler til …"));
     const proto = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(proto + location.host + "/ws/live/");
-    ws.onopen = () => { retry = 0; setConn("up", T("Tilkoblet")); };
+    ws.onopen = () => { retry = 0; setConn("up", gettext("Tilkoblet")); };
     ws.onclose = () => {
-      setConn("down", T("Frakoblet – kobler til igjen …"));
-      for (const id in pending) { pending[id].reject(new Error(T("Forbindelsen ble brutt."))); delete pending[id]; }
+      setConn("down", gettext("Frakoblet – kobler til igjen …"));
+      for (const id in pending) { pending[id].reject(new Error(gettext("Forbindelsen ble brutt."))); delete pending[id]; }
       retry = Math.min(retry + 1, 5);
       setTimeout(connect, 500 * retry);
     };
@@ -65,7 +65,7 @@
   function handle(msg) {
     if (msg.type === "snapshot") {
       live.queues = msg.data.queues; live.agents = msg.data.agents; live.calls = msg.data.calls;
-      if (!msg.data.connected) setConn("degraded", T("Tilkoblet, men plattformen mangler kontakt med Asterisk"));
+      if (!msg.data.connected) setConn("degraded", gettext("Tilkoblet, men plattformen mangler kontakt med Asterisk"));
       render();
     } else if (msg.type === "update") {
       for (const ch of msg.changes) {
@@ -75,7 +75,7 @@
       }
       render();
     } else if (msg.type === "engine") {
-      setConn("degraded", T("Motoren svarer ikke – prøver igjen"));
+      setConn("degraded", gettext("Motoren svarer ikke – prøver igjen"));
       setTimeout(() => send("snapshot").catch(() => {}), 2000);
     } else if (msg.type === "ok" || msg.type === "error") {
       const p = pending[msg.id];
@@ -93,7 +93,7 @@
       body.innerHTML = "";
       if (!callers.length) {
         const tr = body.insertRow(); tr.className = "empty";
-        const td = tr.insertCell(); td.colSpan = 3; td.textContent = T("Ingen venter");
+        const td = tr.insertCell(); td.colSpan = 3; td.textContent = gettext("Ingen venter");
       }
       for (const c of callers) {
         const tr = body.insertRow(); tr.className = "caller";
@@ -131,7 +131,7 @@
         tr.insertCell().textContent = c.caller_number;
         tr.insertCell().textContent = c.connected_number;
         const td = tr.insertCell();
-        for (const [mode, label] of [["listen", T("Lytt")], ["whisper", T("Hvisk")], ["barge", T("Bryt inn")]]) {
+        for (const [mode, label] of [["listen", gettext("Lytt")], ["whisper", gettext("Hvisk")], ["barge", gettext("Bryt inn")]]) {
           const b = document.createElement("button");
           b.textContent = label;
           b.onclick = () => send("supervise", { channel: c.channel, mode: mode }).catch((e) => toast(e.message, "error"));
@@ -158,7 +158,7 @@
         $("call-person").textContent = "";
         send("who", { number: number }).then((p) => {
           if (whoNumber !== number) return;
-          $("call-person").textContent = p ? p.name + (p.department ? " – " + p.department : "") : T("Ukjent innringer");
+          $("call-person").textContent = p ? p.name + (p.department ? " – " + p.department : "") : gettext("Ukjent innringer");
         }).catch(() => {});
       }
       myCall = mine;
@@ -184,7 +184,7 @@
     const sel = $("wrapup-category");
     const required = $("wrapup-queue").selectedOptions[0].dataset.required === "1";
     sel.innerHTML = "";
-    if (!required) sel.add(new Option(T("(ingen)"), ""));
+    if (!required) sel.add(new Option(gettext("(ingen)"), ""));
     for (const c of categories[qid] || []) sel.add(new Option(c.name, c.id));
   }
 
@@ -199,14 +199,14 @@
 
   function bind(id, fn) { const el = $(id); if (el) el.addEventListener("click", fn); }
   const act = (action, data, okText) => send(action, data).then(() => okText && toast(okText)).catch((e) => toast(e.message, "error"));
-  bind("btn-login", () => act("login", {}, T("Logget inn i køene.")));
-  bind("btn-logout", () => act("logout", {}, T("Logget ut av køene.")));
+  bind("btn-login", () => act("login", {}, gettext("Logget inn i køene.")));
+  bind("btn-logout", () => act("logout", {}, gettext("Logget ut av køene.")));
   bind("btn-pause", () => act("pause", { reason: $("pause-reason").value }));
   bind("btn-unpause", () => act("unpause", {}));
   bind("btn-hangup", () => myCall && act("hangup", { channel: myCall.channel }));
-  bind("btn-hold", () => myCall && act("hold", { channel: myCall.channel }, T("Satt på vent.")));
+  bind("btn-hold", () => myCall && act("hold", { channel: myCall.channel }, gettext("Satt på vent.")));
   bind("btn-resume", () => myCall && act("resume", { channel: myCall.channel }));
-  bind("btn-record", () => myCall && act("record", { channel: myCall.channel }, T("Opptak startet.")));
+  bind("btn-record", () => myCall && act("record", { channel: myCall.channel }, gettext("Opptak startet.")));
   const q = $("wrapup-queue"); if (q) q.addEventListener("change", fillCategories);
 
   let searchTimer = null;
@@ -224,16 +224,16 @@
             const li = document.createElement("li");
             li.textContent = p.name + " – " + (p.department || "") + " (" + ext + ") ";
             const blind = document.createElement("button");
-            blind.textContent = T("Sett over");
-            blind.onclick = () => myCall && act("transfer", { channel: myCall.channel, number: ext }, T("Satt over."));
+            blind.textContent = gettext("Sett over");
+            blind.onclick = () => myCall && act("transfer", { channel: myCall.channel, number: ext }, gettext("Satt over."));
             const att = document.createElement("button");
-            att.textContent = T("Med forespørsel");
+            att.textContent = gettext("Med forespørsel");
             att.onclick = () => myCall && act("transfer", { channel: myCall.channel, number: ext, attended: true });
             li.append(blind, att);
             list.appendChild(li);
           }
         }
-        if (!people.length) list.innerHTML = "<li>" + T("Ingen treff") + "</li>";
+        if (!people.length) list.innerHTML = "<li>" + gettext("Ingen treff") + "</li>";
       }).catch((e) => toast(e.message, "error"));
     }, 250);
   });
@@ -244,7 +244,7 @@
     const cat = $("wrapup-category").value;
     send("inquiry", { queue_id: parseInt($("wrapup-queue").value, 10), category_id: cat ? parseInt(cat, 10) : null,
                       note: $("wrapup-note").value })
-      .then(() => { $("wrapup-msg").textContent = T("Henvendelsen er lagret."); $("wrapup-note").value = "";
+      .then(() => { $("wrapup-msg").textContent = gettext("Henvendelsen er lagret."); $("wrapup-note").value = "";
                     setTimeout(() => { wrap.hidden = true; }, 1500); })
       .catch((e) => { $("wrapup-msg").textContent = e.message; });
   });

@@ -1,9 +1,9 @@
 /* Wallboard: live numbers from the WebSocket, history figures from /wallboard/data every 15 s. */
 (function () {
   "use strict";
-  const T = (s) => (window.gettext ? window.gettext(s) : s);
-  const STATES = { idle: T("Ledig"), ringing: T("Ringer"), in_call: T("I samtale"), paused: T("Pause"),
-                   wrapup: T("Etterarbeid"), unavailable: T("Utilgjengelig") };
+  const gettext = window.gettext || ((s) => s);
+  const STATES = { idle: gettext("Ledig"), ringing: gettext("Ringer"), in_call: gettext("I samtale"), paused: gettext("Pause"),
+                   wrapup: gettext("Etterarbeid"), unavailable: gettext("Utilgjengelig") };
   const live = { queues: {}, agents: {} };
   const $ = (id) => document.getElementById(id);
   const pct = (v) => (v === null || v === undefined ? "–" : v.toFixed(0) + " %");
@@ -12,8 +12,8 @@
 
   function connect() {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live/");
-    ws.onopen = () => { retry = 0; $("conn").dataset.state = "up"; $("conn").textContent = T("Tilkoblet"); };
-    ws.onclose = () => { $("conn").dataset.state = "down"; $("conn").textContent = T("Frakoblet – kobler til igjen …");
+    ws.onopen = () => { retry = 0; $("conn").dataset.state = "up"; $("conn").textContent = gettext("Tilkoblet"); };
+    ws.onclose = () => { $("conn").dataset.state = "down"; $("conn").textContent = gettext("Frakoblet – kobler til igjen …");
                          retry = Math.min(retry + 1, 5); setTimeout(connect, 500 * retry); };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
@@ -43,7 +43,7 @@
     $("t-longest").textContent = waiting ? secs(longest) : "–";
     const counts = {};
     for (const a of Object.values(live.agents)) if (a.state !== "logged_out") counts[a.state] = (counts[a.state] || 0) + 1;
-    $("t-agents").innerHTML = Object.entries(counts).map(([s, n]) => "<div>" + (STATES[s] || s) + ": <b>" + n + "</b></div>").join("") || T("Ingen pålogget");
+    $("t-agents").innerHTML = Object.entries(counts).map(([s, n]) => "<div>" + (STATES[s] || s) + ": <b>" + n + "</b></div>").join("") || gettext("Ingen pålogget");
   }
   setInterval(renderLive, 1000);
 
