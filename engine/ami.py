@@ -67,6 +67,20 @@ class LinkHealth:
     last_error: str = ""
     events: int = 0
 
+    def mark_connected(self) -> None:
+        self.connected = True
+        self.since = time.time()
+        self.connects += 1
+        self.last_error = ""
+
+    def mark_lost(self) -> bool:
+        """Record a lost connection; True if it had been up."""
+        was = self.connected
+        if was:
+            self.since = time.time()
+        self.connected = False
+        return was
+
     def as_dict(self) -> dict:
         return {"connected": self.connected, "since": self.since, "last_event_at": self.last_event_at,
                 "connects": self.connects, "last_error": self.last_error, "events": self.events}
@@ -164,10 +178,7 @@ class AmiLink:
         while not self._stopped:
             try:
                 await self._connect_once()
-                self.health.connected = True
-                self.health.since = time.time()
-                self.health.connects += 1
-                self.health.last_error = ""
+                self.health.mark_connected()
                 logger.info("AMI %s tilkoblet %s:%s", self.name, self.host, self.port)
                 await self.on_connected(self)
                 backoff = 0.2
@@ -181,12 +192,9 @@ class AmiLink:
                 else:
                     logger.debug("AMI %s: %s", self.name, exc)
             finally:
-                was = self.health.connected
-                self.health.connected = False
                 if self._manager is not None:
                     self._manager.close()
-                if was:
-                    self.health.since = time.time()
+                if self.health.mark_lost():
                     self.on_disconnected(self)
             if not self._stopped:
                 await asyncio.sleep(backoff)

@@ -101,10 +101,7 @@ class AriLink:
             try:
                 async with websockets.connect(url, ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
                                               open_timeout=5, max_size=2**22) as ws:
-                    self.health.connected = True
-                    self.health.since = time.time()
-                    self.health.connects += 1
-                    self.health.last_error = ""
+                    self.health.mark_connected()
                     logger.info("ARI %s tilkoblet %s:%s", self.name, self.host, self.port)
                     await self.on_connected(self)
                     backoff = 0.2
@@ -122,9 +119,7 @@ class AriLink:
                 if self.health.connected:
                     logger.warning("ARI %s frakoblet: %s", self.name, self.health.last_error)
             finally:
-                if self.health.connected:
-                    self.health.since = time.time()
-                self.health.connected = False
+                self.health.mark_lost()
             if not self._stopped:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.backoff_max)

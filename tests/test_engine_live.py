@@ -6,6 +6,7 @@ engine -> AMI. History is read back from the agency's schema.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -296,30 +297,42 @@ def _bridged(et, *channels: str) -> bool:  # type: ignore[no-untyped-def]
     return len(bridges) == 1 and "" not in bridges and all(ch in calls for ch in channels)
 
 
+@contextlib.contextmanager
+def _answered_queue_call(ast, et, tmp_path: Path, rtp: int):  # type: ignore[no-untyped-def]
+    """Ingrid (1001) logged in to Sentralbord answers a real call from 1005; 1008 (Jonas, supervisor) is
+    registered too. Yields the phones and a lookup of live channels by phone."""
+    from engine import services
+
+    ingrid = _agent_id("fhi", "1001")
+    phones = {"agent": ("1001", 0), "caller": ("1005", 40), "boss": ("1008", 80)}
+    uas = {name: _ua(ast, tmp_path, "fhi", ext, rtp + off) for name, (ext, off) in phones.items()}
+    prefixes = {name: f"PJSIP/{_phone('fhi', ext)[0]}-" for name, (ext, _off) in phones.items()}
+
+    def chan(name: str) -> str | None:
+        return next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
+                     if c["channel"].startswith(prefixes[name])), None)
+
+    try:
+        services.agent_login(agency="fhi", agent_id=ingrid)
+        uas["caller"].command("dial", "7000")
+        assert uas["agent"].wait_event({"CALL_INCOMING"}, timeout=15)
+        uas["agent"].command("accept")
+        mine = et.wait_for(lambda: chan("agent"))
+        theirs = et.wait_for(lambda: chan("caller"))
+        et.wait_for(lambda: _bridged(et, mine, theirs))
+        yield uas, chan, mine, theirs
+    finally:
+        services.agent_logout(agency="fhi", agent_id=ingrid)
+        for ua in uas.values():
+            ua.stop()
+
+
 def test_hold_resume_supervise_and_blind_transfer(live, db, tmp_path):
     from engine import services
 
     ast, et = live
     ingrid, jonas = _agent_id("fhi", "1001"), _agent_id("fhi", "1008")
-    agent = _ua(ast, tmp_path, "fhi", "1001", 36200)
-    caller = _ua(ast, tmp_path, "fhi", "1005", 36240)
-    boss = _ua(ast, tmp_path, "fhi", "1008", 36280)
-    agent_prefix = f"PJSIP/{_phone('fhi', '1001')[0]}-"
-    caller_prefix = f"PJSIP/{_phone('fhi', '1005')[0]}-"
-    boss_prefix = f"PJSIP/{_phone('fhi', '1008')[0]}-"
-
-    def chan(prefix: str) -> str | None:
-        return next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
-                     if c["channel"].startswith(prefix)), None)
-
-    try:
-        services.agent_login(agency="fhi", agent_id=ingrid)
-        caller.command("dial", "7000")
-        assert agent.wait_event({"CALL_INCOMING"}, timeout=15)
-        agent.command("accept")
-        mine, theirs = et.wait_for(lambda: chan(agent_prefix)), et.wait_for(lambda: chan(caller_prefix))
-        et.wait_for(lambda: _bridged(et, mine, theirs))
-
+    with _answered_queue_call(ast, et, tmp_path, 36200) as (uas, chan, mine, theirs):
         # Hold: the caller hears music, the operator's channel waits; resume bridges them again.
         services.call_hold(agency="fhi", channel=mine)
         et.wait_for(lambda: "MusicOnHold" in next((ln for ln in ast.cli("core show channels concise").splitlines()
@@ -332,26 +345,22 @@ def test_hold_resume_supervise_and_blind_transfer(live, db, tmp_path):
         with pytest.raises(EngineRefused):
             services.supervise(agency="fhi", supervisor_agent_id=ingrid, channel=mine, mode="listen")
         services.supervise(agency="fhi", supervisor_agent_id=jonas, channel=mine, mode="listen")
-        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)
-        boss.command("accept")
+        assert uas["boss"].wait_event({"CALL_INCOMING"}, timeout=10)
+        uas["boss"].command("accept")
         et.wait_for(lambda: any("ChanSpy" in ln for ln in ast.cli("core show channels concise").splitlines()),
                     timeout=5)
-        boss.command("hangup")
-        et.wait_for(lambda: chan(boss_prefix) is None, timeout=5)
+        uas["boss"].command("hangup")
+        et.wait_for(lambda: chan("boss") is None, timeout=5)
 
         # Blind transfer to 1008: the caller ends up talking to the supervisor's phone.
         services.call_transfer(agency="fhi", channel=mine, number="1008")
-        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)
-        boss.command("accept")
-        et.wait_for(lambda: chan(agent_prefix) is None, timeout=5)
-        boss_chan = et.wait_for(lambda: chan(boss_prefix))
+        assert uas["boss"].wait_event({"CALL_INCOMING"}, timeout=10)
+        uas["boss"].command("accept")
+        et.wait_for(lambda: chan("agent") is None, timeout=5)
+        boss_chan = et.wait_for(lambda: chan("boss"))
         et.wait_for(lambda: _bridged(et, theirs, boss_chan), timeout=5)
-        caller.command("hangup")
+        uas["caller"].command("hangup")
         et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
-    finally:
-        services.agent_logout(agency="fhi", agent_id=ingrid)
-        for ua in (agent, caller, boss):
-            ua.stop()
 
 
 def test_render_then_reload_only_what_changed(live, db):
@@ -375,35 +384,13 @@ def test_attended_transfer(live, db, tmp_path):
     from engine import services
 
     ast, et = live
-    ingrid = _agent_id("fhi", "1001")
-    agent = _ua(ast, tmp_path, "fhi", "1001", 36300)
-    caller = _ua(ast, tmp_path, "fhi", "1005", 36340)
-    boss = _ua(ast, tmp_path, "fhi", "1008", 36380)
-    prefixes = {k: f"PJSIP/{_phone('fhi', ext)[0]}-" for k, ext in (("agent", "1001"), ("caller", "1005"),
-                                                                     ("boss", "1008"))}
-
-    def chan(prefix: str) -> str | None:
-        return next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
-                     if c["channel"].startswith(prefix)), None)
-
-    try:
-        services.agent_login(agency="fhi", agent_id=ingrid)
-        caller.command("dial", "7000")
-        assert agent.wait_event({"CALL_INCOMING"}, timeout=15)
-        agent.command("accept")
-        mine = et.wait_for(lambda: chan(prefixes["agent"]))
-        theirs = et.wait_for(lambda: chan(prefixes["caller"]))
-        et.wait_for(lambda: _bridged(et, mine, theirs))
+    with _answered_queue_call(ast, et, tmp_path, 36300) as (uas, chan, mine, theirs):
         services.call_transfer(agency="fhi", channel=mine, number="1008", attended=True)
-        assert boss.wait_event({"CALL_INCOMING"}, timeout=10)  # the operator consults the target first
-        boss.command("accept")
-        boss_chan = et.wait_for(lambda: chan(prefixes["boss"]))
-        agent.command("hangup")  # the operator hangs up: the caller is handed to the target
-        et.wait_for(lambda: chan(prefixes["agent"]) is None, timeout=5)
+        assert uas["boss"].wait_event({"CALL_INCOMING"}, timeout=10)  # the operator consults the target first
+        uas["boss"].command("accept")
+        boss_chan = et.wait_for(lambda: chan("boss"))
+        uas["agent"].command("hangup")  # the operator hangs up: the caller is handed to the target
+        et.wait_for(lambda: chan("agent") is None, timeout=5)
         et.wait_for(lambda: _bridged(et, theirs, boss_chan), timeout=5)
-        caller.command("hangup")
+        uas["caller"].command("hangup")
         et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
-    finally:
-        services.agent_logout(agency="fhi", agent_id=ingrid)
-        for ua in (agent, caller, boss):
-            ua.stop()
