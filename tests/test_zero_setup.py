@@ -50,6 +50,8 @@ def test_embedded_postgres_keeps_data_across_runs(tmp_path):
     assert "InMemoryChannelLayer" in out.stdout
     # Rendering wrote this agency's config into the data folder.
     assert (tmp_path / "asterisk" / "etc" / "agencies" / "hdir" / "pjsip.conf").exists()
+    # The last process using the embedded server stopped it.
+    assert subprocess.run(["pgrep", "-f", str(tmp_path / "pg")], capture_output=True).returncode == 1
 
 
 @pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README).")
@@ -83,4 +85,5 @@ def test_run_platform_serves_and_runs_the_engine_in_process(tmp_path):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-        subprocess.run(["pkill", "-f", str(tmp_path / "asterisk")], check=False)
+        # Whatever the server left behind in this test's folder (managed Asterisk, embedded PostgreSQL).
+        subprocess.run(["pkill", "-f", str(tmp_path)], check=False)
