@@ -14,15 +14,19 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
+from contactcenter.hub import LiveHub
 from engine.client import EngineRefused, EngineUnavailable, engine_call
-from engine.core import live_group
 from engine.guard import UnsafeValue
 
 logger = logging.getLogger(__name__)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Live updates reach the console through the process's LiveHub (one group subscription per agency
+    and process); this consumer decides what its user may see and handles the user's actions."""
+
     agency: str
+    view_key: tuple
     agent_id: int | None
     supervisor: bool
     queue_names: set[str]
@@ -53,8 +57,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.supervisor = role["supervisor"]
         self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
         self.own_prefixes = await self.in_agency(self._own_prefixes, agent)
-        await self.channel_layer.group_add(live_group(agency), self.channel_name)
+        # Everything that decides what this console may see; consoles with the same view share frames.
+        self.view_key = ("all",) if self.supervisor else (
+            self.agent_id, tuple(sorted(self.queue_names)), self.own_prefixes)
         await self.accept()
+        await LiveHub.get(self.channel_layer).join(agency, self)
         await self.send_snapshot()
 
     @staticmethod
@@ -68,7 +75,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "agency", None):
-            await self.channel_layer.group_discard(live_group(self.agency), self.channel_name)
+            await LiveHub.get(self.channel_layer).leave(self.agency, self)
 
     # -- filtering -------------------------------------------------------------------------------------------------
     def _allowed(self, change: dict) -> bool:
@@ -82,7 +89,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return self.supervisor or str(change.get("channel", "")).startswith(self.own_prefixes or ("\0",))
         return False
 
-    def _filter_snapshot(self, snap: dict) -> dict:
+    def filter_changes(self, changes: list[dict]) -> list[dict]:
+        return [c for c in changes if self._allowed(c)]
+
+    def filter_snapshot(self, snap: dict) -> dict:
         return {
             "queues": {k: v for k, v in snap.get("queues", {}).items() if k in self.queue_names},
             "agents": {k: v for k, v in snap.get("agents", {}).items() if self._allowed({"kind": "agent", **v})},
@@ -96,23 +106,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except EngineUnavailable:
             await self.send_json({"type": "engine", "available": False})
             return
-        await self.send_json({"type": "snapshot", "data": self._filter_snapshot(snap)})  # type: ignore[arg-type]
-
-    async def live_update(self, event: dict) -> None:
-        if self.supervisor:
-            # Supervisors see every change: serialise once per message, not once per console.
-            frame = event.get("_frame")
-            if frame is None:
-                frame = event["_frame"] = await self.encode_json({"type": "update", "changes": event.get("changes", []),
-                                                            "ts": event.get("ts")})
-            await self.send(text_data=frame)
-            return
-        changes = [c for c in event.get("changes", []) if self._allowed(c)]
-        if changes:
-            await self.send_json({"type": "update", "changes": changes, "ts": event.get("ts")})
-
-    async def live_snapshot(self, event: dict) -> None:
-        await self.send_json({"type": "snapshot", "data": self._filter_snapshot(event["snapshot"])})
+        await self.send_json({"type": "snapshot", "data": self.filter_snapshot(snap)})  # type: ignore[arg-type]
 
     # -- actions ---------------------------------------------------------------------------------------------------
     async def receive_json(self, content: dict, **kwargs: Any) -> None:

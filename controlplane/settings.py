@@ -120,6 +120,9 @@ if os.environ.get("REDIS_URL"):
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Consoles get live changes merged over this window (ms): fewer frames per console when it is busy.
+CONSOLE_WINDOW_MS = int(os.environ.get("CONSOLE_WINDOW_MS", "50"))
+
 # --- Sessions and auth ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,114 @@
+"""Fan-out of live updates to every console of an agency in this process.
+
+Instead of each console subscribing to the agency's group and decoding, filtering and encoding every
+message on its own, one listener per agency and process receives the group's messages, merges the
+changes of a short window (``window_s``), and sends each console one frame per window: encoded once
+per view (every supervisor sees the same frame; an agent's frame depends on their queues and phones).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Protocol
+
+from engine.core import live_group
+
+logger = logging.getLogger(__name__)
+
+
+class Console(Protocol):
+    view_key: tuple
+    def filter_changes(self, changes: list[dict]) -> list[dict]: ...
+    def filter_snapshot(self, snapshot: dict) -> dict: ...
+    async def send(self, text_data: str) -> None: ...
+
+
+def _key(change: dict) -> tuple:
+    return (change["kind"], change.get("queue") or change.get("agent_id") or change.get("uniqueid"))
+
+
+class LiveHub:
+    _hubs: dict[int, LiveHub] = {}
+
+    def __init__(self, layer: Any) -> None:
+        from django.conf import settings
+
+        self.layer = layer
+        self.window_s = settings.CONSOLE_WINDOW_MS / 1000
+        self.members: dict[str, set[Console]] = {}
+        self.listeners: dict[str, tuple[str, asyncio.Task]] = {}
+        self.pending: dict[str, dict[tuple, dict]] = {}
+        self.flushers: dict[str, asyncio.Task] = {}
+
+    @classmethod
+    def get(cls, layer: Any) -> LiveHub:
+        """One hub per event loop (and so per server process)."""
+        loop_id = id(asyncio.get_running_loop())
+        hub = cls._hubs.get(loop_id)
+        if hub is None or hub.layer is not layer:
+            hub = cls._hubs[loop_id] = cls(layer)
+        return hub
+
+    async def join(self, slug: str, console: Console) -> None:
+        self.members.setdefault(slug, set()).add(console)
+        if slug not in self.listeners:
+            channel = await self.layer.new_channel("hub.")
+            await self.layer.group_add(live_group(slug), channel)
+            self.listeners[slug] = (channel, asyncio.create_task(self._listen(slug, channel)))
+
+    async def leave(self, slug: str, console: Console) -> None:
+        members = self.members.get(slug)
+        if not members:
+            return
+        members.discard(console)
+        if not members:
+            del self.members[slug]
+            channel, task = self.listeners.pop(slug)
+            task.cancel()
+            flusher = self.flushers.pop(slug, None)
+            if flusher:
+                flusher.cancel()
+            self.pending.pop(slug, None)
+            await self.layer.group_discard(live_group(slug), channel)
+
+    async def _listen(self, slug: str, channel: str) -> None:
+        while True:
+            message = await self.layer.receive(channel)
+            try:
+                if message.get("type") == "live.snapshot":
+                    self.pending.pop(slug, None)
+                    await self._fan_out(slug, snapshot=message["snapshot"])
+                elif message.get("type") == "live.update":
+                    pending = self.pending.setdefault(slug, {})
+                    for change in message.get("changes", []):
+                        earlier = pending.pop(_key(change), None)
+                        pending[_key(change)] = change if earlier is None else {**change, "ts": earlier.get("ts")}
+                    if slug not in self.flushers or self.flushers[slug].done():
+                        self.flushers[slug] = asyncio.create_task(self._flush_later(slug))
+            except Exception:
+                logger.exception("utsending til konsollene i %s feilet", slug)
+
+    async def _flush_later(self, slug: str) -> None:
+        await asyncio.sleep(self.window_s)
+        changes = list(self.pending.pop(slug, {}).values())
+        if changes:
+            await self._fan_out(slug, changes=changes)
+
+    async def _fan_out(self, slug: str, *, changes: list[dict] | None = None, snapshot: dict | None = None) -> None:
+        frames: dict[tuple, str | None] = {}
+        for console in list(self.members.get(slug, ())):
+            key = console.view_key
+            if key not in frames:
+                if snapshot is not None:
+                    frames[key] = json.dumps({"type": "snapshot", "data": console.filter_snapshot(snapshot)})
+                else:
+                    mine = console.filter_changes(changes or [])
+                    frames[key] = json.dumps({"type": "update", "changes": mine}) if mine else None
+            frame = frames[key]
+            if frame is not None:
+                try:
+                    await console.send(text_data=frame)
+                except Exception:  # a console that went away mid-send
+                    logger.debug("konsoll borte under utsending", exc_info=True)
