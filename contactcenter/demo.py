@@ -121,7 +121,9 @@ def _load_agency(spec: DemoAgency) -> Agency:
                 sb.voicemail_create(extension=ext, pin=f"{4711 + i}", email=person.email)
             people.append(person)
             extensions.append(ext)
-        schedule = Schedule(name="Ordinær åpningstid", closed_on_public_holidays=True, dest_kind="hangup")
+        # Outside opening hours (and on public holidays) callers can leave a message with the switchboard.
+        schedule = Schedule(name="Ordinær åpningstid", closed_on_public_holidays=True, dest_kind="voicemail",
+                            dest_ref=extensions[0].voicemail.pk)
         sb.config_object_save(obj=schedule)
         for weekday in range(5):
             sb.config_object_save(obj=ScheduleRule(schedule=schedule, weekday=weekday, opens=dt.time(8, 0),

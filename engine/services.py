@@ -12,7 +12,7 @@ from contactcenter.selectors import agent_queue_penalties
 from engine.client import EngineRefused, engine_call_sync
 from engine.guard import ami_value, dial_number
 
-Call = engine_call_sync
+_engine = engine_call_sync
 
 
 def _agent(agency: str, agent_id: int) -> tuple[Agent, str]:
@@ -40,7 +40,7 @@ def agent_login(*, agency: str, agent_id: int, queue_ids: list[int] | None = Non
     if queue_ids is not None and len(wanted) != len(set(queue_ids)):
         raise EngineRefused("Agenten kan ikke logge inn i en kø hen ikke betjener.")
     for queue_id, penalty in sorted(wanted.items()):
-        Call("queue_add", agency, {"queue": naming.queue_name(agency, queue_id), "interface": interface,
+        _engine("queue_add", agency, {"queue": naming.queue_name(agency, queue_id), "interface": interface,
                                    "member": naming.agent_member_name(agency, agent.pk), "penalty": penalty})
     return sorted(wanted)
 
@@ -51,7 +51,7 @@ def agent_logout(*, agency: str, agent_id: int, queue_ids: list[int] | None = No
         queues = list(Queue.objects.values_list("pk", flat=True)) if queue_ids is None else [
             q for q in queue_ids if Queue.objects.filter(pk=q).exists()]
     for queue_id in queues:
-        Call("queue_remove", agency, {"queue": naming.queue_name(agency, queue_id), "interface": interface})
+        _engine("queue_remove", agency, {"queue": naming.queue_name(agency, queue_id), "interface": interface})
 
 
 def agent_pause(*, agency: str, agent_id: int, reason_code: str) -> None:
@@ -60,36 +60,36 @@ def agent_pause(*, agency: str, agent_id: int, reason_code: str) -> None:
     with schema_context(agency):
         if not PauseReason.objects.filter(code=reason_code).exists():
             raise EngineRefused("Ukjent pauseårsak.")
-    Call("queue_pause", agency, {"interface": interface, "paused": True, "reason": reason_code})
+    _engine("queue_pause", agency, {"interface": interface, "paused": True, "reason": reason_code})
 
 
 def agent_unpause(*, agency: str, agent_id: int) -> None:
     _agent_obj, interface = _agent(agency, agent_id)
-    Call("queue_pause", agency, {"interface": interface, "paused": False})
+    _engine("queue_pause", agency, {"interface": interface, "paused": False})
 
 
 def click_to_call(*, agency: str, agent_id: int, number: str) -> None:
     agent, interface = _agent(agency, agent_id)
     digits = dial_number(number.replace(" ", ""))
-    Call("originate", agency, {"interface": interface, "number": digits.lstrip("+"),
+    _engine("originate", agency, {"interface": interface, "number": digits.lstrip("+"),
                                "caller_id": agent.extension.number})
 
 
 def call_hangup(*, agency: str, channel: str) -> None:
-    Call("hangup", agency, {"channel": channel})
+    _engine("hangup", agency, {"channel": channel})
 
 
 def call_transfer(*, agency: str, channel: str, number: str, attended: bool = False) -> None:
     digits = dial_number(number.replace(" ", "")).lstrip("+")
-    Call("attended_transfer" if attended else "blind_transfer", agency, {"channel": channel, "number": digits})
+    _engine("attended_transfer" if attended else "blind_transfer", agency, {"channel": channel, "number": digits})
 
 
 def call_hold(*, agency: str, channel: str) -> None:
-    Call("hold", agency, {"channel": channel})
+    _engine("hold", agency, {"channel": channel})
 
 
 def call_resume(*, agency: str, channel: str) -> None:
-    Call("resume", agency, {"channel": channel})
+    _engine("resume", agency, {"channel": channel})
 
 
 def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
@@ -97,7 +97,7 @@ def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
 
     from contactcenter.history import recording_added
 
-    result = Call("record_start", agency, {"channel": channel})
+    result = _engine("record_start", agency, {"channel": channel})
     with schema_context(agency):
         recording_added(linkedid=result["linkedid"], path=result["path"], at=dt.datetime.now(dt.UTC),
                         agent_id=agent_id)
@@ -105,15 +105,15 @@ def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
 
 
 def recording_stop(*, agency: str, channel: str) -> None:
-    Call("record_stop", agency, {"channel": channel})
+    _engine("record_stop", agency, {"channel": channel})
 
 
 def supervise(*, agency: str, supervisor_agent_id: int, channel: str, mode: str) -> None:
     agent, interface = _agent(agency, supervisor_agent_id)
     if not agent.is_supervisor:
         raise EngineRefused("Bare veiledere kan lytte, hviske eller bryte inn.")
-    Call("supervise", agency, {"channel": channel, "interface": interface, "mode": mode})
+    _engine("supervise", agency, {"channel": channel, "interface": interface, "mode": mode})
 
 
 def live_snapshot(*, agency: str) -> dict:
-    return Call("snapshot", agency)  # type: ignore[return-value]
+    return _engine("snapshot", agency)  # type: ignore[return-value]
