@@ -10,8 +10,8 @@ from engine.runner import EngineRunner
 logger = logging.getLogger(__name__)
 
 
-def with_engine(app, *, manage_asterisk: bool = True):  # type: ignore[no-untyped-def]
-    runner = EngineRunner(manage_asterisk=manage_asterisk)
+def with_engine(app, *, manage_asterisk: bool = True, runner: EngineRunner | None = None):  # type: ignore[no-untyped-def]
+    runner = runner or EngineRunner(manage_asterisk=manage_asterisk)
 
     async def wrapped(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "lifespan":

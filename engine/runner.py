@@ -9,7 +9,7 @@ from pathlib import Path
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from engine.core import Engine
+from engine.core import Engine, NodeConfig
 from engine.managed import ManagedAsterisk
 from engine.nodes import configured_nodes, managed_profile, node_from_profile
 
@@ -17,13 +17,17 @@ logger = logging.getLogger(__name__)
 
 
 class EngineRunner:
-    def __init__(self, *, manage_asterisk: bool = True) -> None:
+    def __init__(self, *, manage_asterisk: bool = True, nodes: list[NodeConfig] | None = None) -> None:
         self.manage_asterisk = manage_asterisk
+        self.nodes = nodes
         self.engine: Engine | None = None
         self.managed: ManagedAsterisk | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> Engine:
-        nodes = await sync_to_async(configured_nodes, thread_sensitive=False)()
+        self.loop = asyncio.get_running_loop()
+        nodes = self.nodes if self.nodes is not None else await sync_to_async(
+            configured_nodes, thread_sensitive=False)()
         if not nodes and self.manage_asterisk:
             profile = await sync_to_async(managed_profile, thread_sensitive=False)()
             if profile is None:

@@ -188,7 +188,7 @@ def test_console_says_when_the_connection_is_lost_and_recovers(stack, browser, a
     try:
         _login(page, server.port, "jonas")
         # Drop every WebSocket from the server side by restarting the web server on the same port.
-        node = server.engine.nodes[0]
+        node = server.runner.nodes[0]
         port = server.port
         server.stop()
         page.wait_for_selector("#conn[data-state=down]", timeout=3000)
@@ -208,8 +208,7 @@ def stack_server_swap(stack, new):  # type: ignore[no-untyped-def]
     ast, old = stack
     old.server = new.server
     old.thread = new.thread
-    old.engine = new.engine
-    old.loop = new.loop
+    old.runner = new.runner
 
 
 def test_agency_session_does_not_open_another_agencys_console(stack, browser):
