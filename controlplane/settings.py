@@ -121,7 +121,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Consoles get live changes merged over this window (ms): fewer frames per console when it is busy.
-CONSOLE_WINDOW_MS = int(os.environ.get("CONSOLE_WINDOW_MS", "50"))
+CONSOLE_WINDOW_MS = int(os.environ.get("CONSOLE_WINDOW_MS", "30"))
 
 # --- Sessions and auth ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

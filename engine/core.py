@@ -61,7 +61,7 @@ class Engine:
     runtimes: dict[str, NodeRuntime] = field(default_factory=dict)
     published: int = 0
     last_reload: dict = field(default_factory=dict)
-    coalesce_s: float = 0.01
+    coalesce_s: float = 0.005
     published_changes: int = 0
 
     def __post_init__(self) -> None:
