@@ -25,6 +25,17 @@ class AmiError(RuntimeError):
     pass
 
 
+async def cancel_task(task: asyncio.Task | None) -> None:
+    """Cancel a link's supervising task and wait for it to end."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except (asyncio.CancelledError, Exception):
+        pass
+
+
 class _Manager(Manager):
     """panoramisk's Manager without its own reconnect and pinger: AmiLink supervises instead."""
 
@@ -111,12 +122,7 @@ class AmiLink:
         self._stopped = True
         if self._manager is not None:
             self._manager.close()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_task(self._task)
 
     async def action(self, action: dict[str, object], *, as_list: bool = False, timeout: float = 10) -> list | dict:
         """Send one action. Every header is checked again (no CR/LF can start another action)."""

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import websockets
 
-from engine.ami import LinkHealth
+from engine.ami import LinkHealth, cancel_task
 from engine.guard import UnsafeValue
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,7 @@ class AriLink:
 
     async def stop(self) -> None:
         self._stopped = True
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_task(self._task)
         if self._http is not None:
             await self._http.aclose()
 
