@@ -110,11 +110,14 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels ---------------------------------------------------------------
+# Every deployment gets its own channel prefix: channels_redis' pub/sub names ignore the Redis database
+# number, so two platforms on one Redis server would otherwise answer each other's engine commands.
+CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "telefoni")
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": CHANNEL_PREFIX},
         }
     }
 else:

@@ -13,6 +13,7 @@ import signal
 import socket
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def redis_layer():  # type: ignore[no-untyped-def]
 
     old = settings.CHANNEL_LAYERS
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                                           "CONFIG": {"hosts": [_redis_url()]}}}
+                                           "CONFIG": {"hosts": [_redis_url()],
+                                                      "prefix": f"test-{uuid.uuid4().hex[:12]}"}}}
     channel_layers.backends.clear()
     yield
     settings.CHANNEL_LAYERS = old
