@@ -4,16 +4,21 @@ every ORM call inside the connection's agency context."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
+from contactcenter.console_messages import MessageInvalid, message_parse
 from contactcenter.hub import LiveHub
 from engine.client import EngineRefused, EngineUnavailable, engine_call
 from engine.guard import UnsafeValue
@@ -31,6 +36,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     supervisor: bool
     queue_names: set[str]
     own_prefixes: tuple[str, ...]
+    language: str = settings.LANGUAGE_CODE
 
     async def in_agency(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a sync function (ORM, services) on Channels' shared thread inside this connection's agency."""
@@ -49,6 +55,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agency = agency
+        self.language = self.scope.get("language") or settings.LANGUAGE_CODE
         from contactcenter.selectors import console_role
 
         role = await self.in_agency(console_role, user=user)
@@ -109,23 +116,34 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", "data": self.filter_snapshot(snap)})  # type: ignore[arg-type]
 
     # -- actions ---------------------------------------------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Every frame gets an answer; a frame that is not a JSON object never closes the connection."""
+        with translation.override(self.language):
+            try:
+                content = json.loads(text_data) if text_data is not None else None
+            except ValueError:
+                content = None
+            if not isinstance(content, dict):
+                await self.send_json({"type": "error", "id": None, "error": _("Meldingen må være et JSON-objekt.")})
+                return
+            await self.receive_json(content)
+
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         action = content.get("action")
         request_id = content.get("id")
-        handler = getattr(self, f"do_{action}", None) if isinstance(action, str) else None
-        if handler is None:
-            await self.send_json({"type": "error", "id": request_id, "error": "Ukjent handling."})
-            return
         try:
-            result = await handler(content)
-        except (EngineRefused, UnsafeValue, PermissionError) as exc:
+            data = message_parse(action=action if isinstance(action, str) else "", content=content)
+            result = await getattr(self, f"do_{action}")(data)
+        except (MessageInvalid, EngineRefused, UnsafeValue, PermissionError, EngineUnavailable) as exc:
             await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})
             return
         except ValidationError as exc:
             await self.send_json({"type": "error", "id": request_id, "action": action, "error": " ".join(exc.messages)})
             return
-        except EngineUnavailable as exc:
-            await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})
+        except Exception:
+            logger.exception("konsollhandling %r feilet i %s", action, self.agency)
+            await self.send_json({"type": "error", "id": request_id, "action": action,
+                                  "error": _("Noe gikk galt på serveren. Prøv igjen.")})
             return
         await self.send_json({"type": "ok", "id": request_id, "action": action, "result": result})
 
@@ -139,80 +157,80 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise PermissionError("Du kan bare styre dine egne samtaler.")
         return channel
 
-    async def do_snapshot(self, content: dict) -> None:
+    async def do_snapshot(self, data: dict) -> None:
         await self.send_snapshot()
 
-    async def do_subscribe(self, content: dict) -> dict:
-        queue_id = content.get("queue_id")
-        if not isinstance(queue_id, int) or naming.queue_name(self.agency, queue_id) not in self.queue_names:
+    async def do_subscribe(self, data: dict) -> dict:
+        queue_id = data["queue_id"]
+        if naming.queue_name(self.agency, queue_id) not in self.queue_names:
             raise PermissionError("Du har ikke tilgang til denne køen.")
         return {"queue_id": queue_id}
 
-    async def do_login(self, content: dict) -> list[int]:
+    async def do_login(self, data: dict) -> list[int]:
         from engine import services
 
         return await database_sync_to_async(services.agent_login)(agency=self.agency, agent_id=self._need_agent())
 
-    async def do_logout(self, content: dict) -> None:
+    async def do_logout(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.agent_logout)(agency=self.agency, agent_id=self._need_agent())
 
-    async def do_pause(self, content: dict) -> None:
+    async def do_pause(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.agent_pause)(agency=self.agency, agent_id=self._need_agent(),
-                                                           reason_code=str(content.get("reason", "")))
+                                                           reason_code=data["reason"])
 
-    async def do_unpause(self, content: dict) -> None:
+    async def do_unpause(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.agent_unpause)(agency=self.agency, agent_id=self._need_agent())
 
-    async def do_hangup(self, content: dict) -> None:
+    async def do_hangup(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.call_hangup)(agency=self.agency,
-                                                           channel=self._own_channel(content.get("channel")))
+                                                           channel=self._own_channel(data["channel"]))
 
-    async def do_transfer(self, content: dict) -> None:
+    async def do_transfer(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.call_transfer)(
-            agency=self.agency, channel=self._own_channel(content.get("channel")), number=str(content.get("number", "")),
-            attended=bool(content.get("attended")))
+            agency=self.agency, channel=self._own_channel(data["channel"]), number=data["number"],
+            attended=data["attended"])
 
-    async def do_hold(self, content: dict) -> None:
+    async def do_hold(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.call_hold)(agency=self.agency,
-                                                         channel=self._own_channel(content.get("channel")))
+                                                         channel=self._own_channel(data["channel"]))
 
-    async def do_resume(self, content: dict) -> None:
+    async def do_resume(self, data: dict) -> None:
         from engine import services
 
         await database_sync_to_async(services.call_resume)(agency=self.agency,
-                                                           channel=self._own_channel(content.get("channel")))
+                                                           channel=self._own_channel(data["channel"]))
 
-    async def do_record(self, content: dict) -> str:
+    async def do_record(self, data: dict) -> str:
         from engine import services
 
         return await database_sync_to_async(services.recording_start)(
-            agency=self.agency, agent_id=self.agent_id, channel=self._own_channel(content.get("channel")))
+            agency=self.agency, agent_id=self.agent_id, channel=self._own_channel(data["channel"]))
 
-    async def do_supervise(self, content: dict) -> None:
+    async def do_supervise(self, data: dict) -> None:
         from engine import services
 
         if not self.supervisor:
             raise PermissionError("Bare veiledere kan lytte, hviske eller bryte inn.")
         await database_sync_to_async(services.supervise)(
-            agency=self.agency, supervisor_agent_id=self._need_agent(), channel=str(content.get("channel", "")),
-            mode=str(content.get("mode", "")))
+            agency=self.agency, supervisor_agent_id=self._need_agent(), channel=data["channel"],
+            mode=data["mode"])
 
-    async def do_directory(self, content: dict) -> list[dict]:
+    async def do_directory(self, data: dict) -> list[dict]:
         from switchboard.selectors import person_search
 
-        query = str(content.get("q", ""))[:100]
+        query = data["q"]
 
         def search() -> list[dict]:
             return [{"name": str(p), "title": p.title, "department": p.department, "mobile": p.mobile,
@@ -221,23 +239,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
         return await self.in_agency(search)
 
-    async def do_who(self, content: dict) -> dict | None:
+    async def do_who(self, data: dict) -> dict | None:
         from switchboard.selectors import person_by_number
 
         def who() -> dict | None:
-            person = person_by_number(number=str(content.get("number", ""))[:32])
+            person = person_by_number(number=data["number"])
             return {"name": str(person), "title": person.title, "department": person.department} if person else None
 
         return await self.in_agency(who)
 
-    async def do_categories(self, content: dict) -> dict:
+    async def do_categories(self, data: dict) -> dict:
         from contactcenter.selectors import queue_categories
 
         ids = sorted(naming.parse_queue_name(q)[1] for q in self.queue_names)  # type: ignore[index]
         cats = await self.in_agency(queue_categories, queue_ids=ids)
         return {str(k): v for k, v in cats.items()}
 
-    async def do_inquiry(self, content: dict) -> dict:
+    async def do_inquiry(self, data: dict) -> dict:
         agent_id = self._need_agent()
 
         def register() -> dict:
@@ -247,17 +265,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
             agent = Agent.objects.get(pk=agent_id)
             visit = last_answered_visit(agent=agent)
-            queue_id = content.get("queue_id") or (visit.queue_id if visit else None)
+            queue_id = data["queue_id"] or (visit.queue_id if visit else None)
             if not isinstance(queue_id, int) or naming.queue_name(self.agency, queue_id) not in self.queue_names:
                 raise PermissionError("Du har ikke tilgang til denne køen.")
             queue = Queue.objects.get(pk=queue_id)
             category = None
-            if content.get("category_id"):
-                category = InquiryCategory.objects.filter(pk=content["category_id"]).first()
+            if data["category_id"]:
+                category = InquiryCategory.objects.filter(pk=data["category_id"]).first()
                 if category is None:
                     raise ValidationError("Ukjent kategori.")
             inquiry = inquiry_register(agent=agent, queue=queue, visit=visit if visit and visit.queue_id == queue_id
-                                       else None, category=category, note=str(content.get("note", "")))
+                                       else None, category=category, note=data["note"])
             return {"inquiry_id": inquiry.pk}
 
         return await self.in_agency(register)

@@ -18,20 +18,51 @@ from django.utils.crypto import constant_time_compare
 from django_tenants.utils import get_public_schema_name, schema_context
 
 
-def _host(scope: dict) -> str:
+def _header(scope: dict, key: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"host":
-            return value.decode("latin-1").rsplit(":", 1)[0].lower()
-    return ""
+        if name == key:
+            return value.decode("latin-1")
+    return None
 
 
-def _origin_host(scope: dict) -> str | None:
+def _host(scope: dict) -> str:
+    return (_header(scope, b"host") or "").rsplit(":", 1)[0].lower()
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of ``scheme://netloc``, with the scheme's default port; None if malformed."""
     from urllib.parse import urlsplit
 
-    for name, value in scope.get("headers", []):
-        if name == b"origin":
-            return (urlsplit(value.decode("latin-1")).hostname or "").lower()
-    return None
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return scheme, parts.hostname.lower(), port
+
+
+def same_origin(scope: dict) -> bool:
+    """True if the page that opens the socket comes from this very site: the Origin header's scheme, host
+    and port equal the request's own (Host header, and http for ws / https for wss). No Origin header
+    (not a browser) is allowed: such a client cannot ride on a user's cookies."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    own_scheme = "https" if scope.get("scheme", "ws") in ("wss", "https") else "http"
+    theirs = _origin_of(parts.scheme.lower(), parts.netloc) if parts.scheme.lower() in _DEFAULT_PORTS else None
+    ours = _origin_of(own_scheme, _header(scope, b"host") or "")
+    return theirs is not None and theirs == ours
 
 
 def _cookie(scope: dict, key: str) -> str | None:
@@ -84,11 +115,11 @@ class AgencySessionMiddleware:
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         scope = dict(scope)
-        host = _host(scope)
-        origin = _origin_host(scope)
-        # A page of another site (or another agency's domain) may not open this agency's socket.
-        agency = None if origin is not None and origin != host else await database_sync_to_async(resolve_agency)(host)
+        # A page of another site (or another agency's domain, or another port) may not open this agency's socket.
+        agency = await database_sync_to_async(resolve_agency)(_host(scope)) if same_origin(scope) else None
         scope["agency"] = agency
+        language = _cookie(scope, settings.LANGUAGE_COOKIE_NAME)
+        scope["language"] = language if language in {code for code, _name in settings.LANGUAGES} else None
         scope["user"] = AnonymousUser() if agency is None else await database_sync_to_async(user_for_session)(
             agency, _cookie(scope, settings.SESSION_COOKIE_NAME))
         return await self.app(scope, receive, send)

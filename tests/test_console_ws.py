@@ -182,3 +182,113 @@ async def test_agent_sees_and_subscribes_only_to_queues_they_serve(engine, sessi
     reply = await comm.receive_json_from(timeout=5)
     assert reply["type"] == "error"
     await comm.disconnect()
+
+
+async def _ask(comm: WebsocketCommunicator, message: dict | str) -> dict:
+    if isinstance(message, str):
+        await comm.send_to(text_data=message)
+    else:
+        await comm.send_json_to(message)
+    return await comm.receive_json_from(timeout=5)
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ({"action": "subscribe", "queue_id": True}, "Kø: Oppgi et heltall."),
+    ({"action": "subscribe", "queue_id": -1}, "Kø: Verdien må være større enn eller lik 1."),
+    ({"action": "subscribe", "queue_id": "3"}, "Kø: Oppgi et heltall."),
+    ({"action": "subscribe"}, "Kø: Feltet er påkrevet."),
+    ({"action": "inquiry", "queue_id": 1, "category_id": "abc"}, "Kategori: Oppgi et heltall."),
+    ({"action": "inquiry", "queue_id": 1, "category_id": [1]}, "Kategori: Oppgi et heltall."),
+    ({"action": "inquiry", "queue_id": 1, "note": "Ringte om\x00vaksine"}, "Notat: Null-tegn er ikke tillatt."),
+    ({"action": "inquiry", "queue_id": 1, "note": "x" * 4001}, "Notat: Sørg for at denne verdien har 4000 eller færre tegn"),
+    ({"action": "inquiry", "queue_id": 1, "note": {"a": 1}}, "Notat: Må være tekst."),
+    ({"action": "directory", "q": "Lie\x00"}, "Søk: Null-tegn er ikke tillatt."),
+    ({"action": "directory", "q": ["Lie"]}, "Søk: Må være tekst."),
+    ({"action": "transfer", "channel": "PJSIP/x-1", "number": "1002", "attended": "ja"}, "Med forespørsel: Må være"),
+    ({"action": "supervise", "channel": "PJSIP/x-1", "mode": "shout"}, "Modus: Velg et gyldig valg."),
+    ({"action": "hangup", "channel": 7}, "Kanal: Må være tekst."),
+    ({"action": "fly"}, "Ukjent handling."),
+    ({"action": ["who"]}, "Ukjent handling."),
+    ("not json", "Meldingen må være et JSON-objekt."),
+    ("[1, 2]", "Meldingen må være et JSON-objekt."),
+])
+async def test_malformed_message_gets_a_norwegian_error_and_the_socket_stays_open(engine, sessions, message, expected):
+    key = await asyncio.to_thread(sessions, "fhi", "ingrid")  # agent in Sentralbord (queue 1)
+    comm = _comm("fhi.localhost", key)
+    await _connect(comm)
+    if isinstance(message, dict):
+        message = {**message, "id": 41}
+    reply = await _ask(comm, message)
+    assert reply["type"] == "error" and expected in reply["error"], reply
+    assert reply["id"] == (41 if isinstance(message, dict) else None)
+    # The same connection answers the next, valid message.
+    reply = await _ask(comm, {"action": "subscribe", "queue_id": 1, "id": 42})
+    assert reply == {"type": "ok", "id": 42, "action": "subscribe", "result": {"queue_id": 1}}
+    await comm.disconnect()
+
+
+async def test_note_over_the_limit_is_refused_not_cut(engine, sessions):
+    from django_tenants.utils import schema_context
+
+    from contactcenter.models import Inquiry, InquiryCategory
+
+    def count() -> int:
+        with schema_context("fhi"):
+            return Inquiry.objects.count()
+
+    def category() -> int:
+        with schema_context("fhi"):
+            return InquiryCategory.objects.filter(queue_id=1).order_by("id").first().pk
+
+    before, category_id = await asyncio.to_thread(count), await asyncio.to_thread(category)
+    key = await asyncio.to_thread(sessions, "fhi", "ingrid")
+    comm = _comm("fhi.localhost", key)
+    await _connect(comm)
+    reply = await _ask(comm, {"action": "inquiry", "queue_id": 1, "note": "æ" * 4001, "id": 1})
+    assert reply["type"] == "error" and "4000" in reply["error"]
+    assert await asyncio.to_thread(count) == before
+    note = "Spurte om vaksine, avd. Trondheim"
+    reply = await _ask(comm, {"action": "inquiry", "queue_id": 1, "category_id": category_id, "note": note, "id": 2})
+    assert reply["type"] == "ok", reply
+
+    def saved_and_removed() -> str:
+        with schema_context("fhi"):
+            inquiry = Inquiry.objects.get(pk=reply["result"]["inquiry_id"])
+            inquiry.delete()
+            return inquiry.note
+
+    assert await asyncio.to_thread(saved_and_removed) == note
+    await comm.disconnect()
+
+
+async def test_errors_follow_the_users_chosen_language(engine, sessions):
+    key = await asyncio.to_thread(sessions, "fhi", "ingrid")
+    comm = WebsocketCommunicator(_app(), "/ws/live/", headers=[
+        (b"host", b"fhi.localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}; django_language=en".encode())])
+    await _connect(comm)
+    reply = await _ask(comm, {"action": "subscribe", "queue_id": True, "id": 1})
+    assert reply["type"] == "error" and "Enter a whole number." in reply["error"], reply
+    await comm.disconnect()
+
+
+async def test_origin_must_match_scheme_host_and_port(engine, sessions):
+    key = await asyncio.to_thread(sessions, "fhi", "jonas")
+
+    def comm(host: str, origin: str, scheme: str = "ws") -> WebsocketCommunicator:
+        c = _comm(host, key, origin=origin)
+        c.scope["scheme"] = scheme
+        return c
+
+    refused = [comm("fhi.localhost:8000", "http://fhi.localhost:9999"),
+               comm("fhi.localhost", "http://fhi.localhost:9999"),
+               comm("fhi.localhost:8000", "https://fhi.localhost:8000"),
+               comm("fhi.localhost", "http://fhi.localhost", scheme="wss"),
+               comm("fhi.localhost:8000", "null"),
+               comm("fhi.localhost:8000", "file://fhi.localhost:8000")]
+    for c in refused:
+        connected, code = await c.connect(timeout=5)
+        assert not connected and code == 4401, c.scope["headers"]
+    for c in (comm("fhi.localhost:8000", "http://fhi.localhost:8000"), comm("fhi.localhost", "http://fhi.localhost:80"),
+              comm("fhi.localhost", "https://FHI.localhost", scheme="wss")):
+        await _connect(c)
+        await c.disconnect()
