@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
 from contactcenter.console_messages import MessageInvalid, message_parse
-from contactcenter.hub import LiveHub
+from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from engine.client import EngineRefused, EngineUnavailable, engine_call
 from engine.guard import UnsafeValue
 
@@ -37,6 +37,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     queue_names: set[str]
     own_prefixes: tuple[str, ...]
     language: str = settings.LANGUAGE_CODE
+    status: dict | None = None  # the engine's contact with Asterisk, as this console was last told
 
     async def in_agency(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a sync function (ORM, services) on Channels' shared thread inside this connection's agency."""
@@ -105,15 +106,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             "agents": {k: v for k, v in snap.get("agents", {}).items() if self._allowed({"kind": "agent", **v})},
             "calls": {k: v for k, v in snap.get("calls", {}).items() if self._allowed({"kind": "call", **v})},
             "connected": snap.get("connected", False),
+            "status": snap.get("status", ENGINE_UNAVAILABLE),
         }
 
     async def send_snapshot(self) -> None:
         try:
             snap = await engine_call("snapshot", self.agency, timeout=5)
         except EngineUnavailable:
-            await self.send_json({"type": "engine", "available": False})
+            self.status = ENGINE_UNAVAILABLE
+            await self.send_json({"type": "status", "status": ENGINE_UNAVAILABLE})
             return
-        await self.send_json({"type": "snapshot", "data": self.filter_snapshot(snap)})  # type: ignore[arg-type]
+        data = self.filter_snapshot(snap)  # type: ignore[arg-type]
+        self.status = data["status"]
+        await self.send_json({"type": "snapshot", "data": data})
 
     # -- actions ---------------------------------------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:

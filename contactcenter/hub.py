@@ -4,6 +4,10 @@ Instead of each console subscribing to the agency's group and decoding, filterin
 message on its own, one listener per agency and process receives the group's messages, merges the
 changes of a short window (``window_s``), and sends each console one frame per window: encoded once
 per view (every supervisor sees the same frame; an agent's frame depends on their queues and phones).
+
+The engine's contact with Asterisk (``live.status``: connected, degraded, no node) is forwarded to each
+console whose last known status differs. The engine repeats it every few seconds; when an agency's
+listener hears nothing for ``ENGINE_SILENT_S`` it tells the consoles that the engine is unavailable.
 """
 
 from __future__ import annotations
@@ -11,15 +15,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any, Protocol
 
 from engine.core import live_group
 
 logger = logging.getLogger(__name__)
 
+ENGINE_SILENT_S = 6.0
+ENGINE_UNAVAILABLE = {"state": "engine_unavailable", "ami": False, "ari": False}
+
 
 class Console(Protocol):
     view_key: tuple
+    status: dict | None  # what this console was last told about the engine (None until its first snapshot)
     def filter_changes(self, changes: list[dict]) -> list[dict]: ...
     def filter_snapshot(self, snapshot: dict) -> dict: ...
     async def send(self, text_data: str) -> None: ...
@@ -41,6 +50,8 @@ class LiveHub:
         self.listeners: dict[str, tuple[str, asyncio.Task]] = {}
         self.pending: dict[str, dict[tuple, dict]] = {}
         self.flushers: dict[str, asyncio.Task] = {}
+        self.heard: dict[str, float] = {}  # when each agency's engine status was last heard
+        self.watchdogs: dict[str, asyncio.Task] = {}
 
     @classmethod
     def get(cls, layer: Any) -> LiveHub:
@@ -57,6 +68,7 @@ class LiveHub:
             channel = await self.layer.new_channel("hub.")
             await self.layer.group_add(live_group(slug), channel)
             self.listeners[slug] = (channel, asyncio.create_task(self._listen(slug, channel)))
+            self.watchdogs[slug] = asyncio.create_task(self._watch_engine(slug))
 
     async def leave(self, slug: str, console: Console) -> None:
         members = self.members.get(slug)
@@ -67,6 +79,8 @@ class LiveHub:
             del self.members[slug]
             channel, task = self.listeners.pop(slug)
             task.cancel()
+            self.watchdogs.pop(slug).cancel()
+            self.heard.pop(slug, None)
             flusher = self.flushers.pop(slug, None)
             if flusher:
                 flusher.cancel()
@@ -87,8 +101,34 @@ class LiveHub:
                         pending[_key(change)] = change if earlier is None else {**change, "ts": earlier.get("ts")}
                     if slug not in self.flushers or self.flushers[slug].done():
                         self.flushers[slug] = asyncio.create_task(self._flush_later(slug))
+                elif message.get("type") == "live.status":
+                    self.heard[slug] = time.monotonic()
+                    await self._send_status(slug, message["status"])
             except Exception:
                 logger.exception("utsending til konsollene i %s feilet", slug)
+
+    async def _watch_engine(self, slug: str) -> None:
+        """After the engine has been heard once, silence for ``ENGINE_SILENT_S`` means it is unavailable."""
+        while True:
+            await asyncio.sleep(1)
+            heard = self.heard.get(slug)
+            if heard is not None and time.monotonic() - heard > ENGINE_SILENT_S:
+                try:
+                    await self._send_status(slug, ENGINE_UNAVAILABLE)
+                except Exception:
+                    logger.exception("statusvarsel til konsollene i %s feilet", slug)
+
+    async def _send_status(self, slug: str, status: dict) -> None:
+        """Tell every console of the agency whose last known status differs (one encoding for all)."""
+        frame = json.dumps({"type": "status", "status": status})
+        for console in list(self.members.get(slug, ())):
+            if console.status is None or console.status == status:
+                continue
+            console.status = status
+            try:
+                await console.send(text_data=frame)
+            except Exception:  # a console that went away mid-send
+                logger.debug("konsoll borte under utsending", exc_info=True)
 
     async def _flush_later(self, slug: str) -> None:
         await asyncio.sleep(self.window_s)
@@ -100,6 +140,8 @@ class LiveHub:
         frames: dict[tuple, str | None] = {}
         for console in list(self.members.get(slug, ())):
             key = console.view_key
+            if snapshot is not None and "status" in snapshot:
+                console.status = snapshot["status"]
             if key not in frames:
                 if snapshot is not None:
                     frames[key] = json.dumps({"type": "snapshot", "data": console.filter_snapshot(snapshot)})

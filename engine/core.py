@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
 ARI_APP = "controlplane"
+# The link status goes to every active agency's consoles on each change, and again this often as a
+# heartbeat (a console that hears nothing for a few seconds takes the engine as unavailable).
+STATUS_REPEAT_S = 2.0
+STATUS_SLUGS_TTL_S = 10.0
 
 
 def live_group(slug: str) -> str:
@@ -54,6 +58,16 @@ class NodeRuntime:
 
 
 @dataclass
+class StatusFeed:
+    """What the engine last told the consoles about its contact with Asterisk, and to which agencies."""
+
+    sent: dict | None = None
+    sent_at: float = 0.0
+    slugs: list[str] = field(default_factory=list)
+    slugs_at: float = 0.0
+
+
+@dataclass
 class Engine:
     nodes: list[NodeConfig]
     layer: object = None
@@ -63,6 +77,7 @@ class Engine:
     last_reload: dict = field(default_factory=dict)
     coalesce_s: float = 0.005
     published_changes: int = 0
+    status_feed: StatusFeed = field(default_factory=StatusFeed)
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -163,8 +178,39 @@ class Engine:
             snap = rt.state.snapshot(slug)
             for key in out:
                 out[key].update(snap[key])
-        out["connected"] = all(rt.ami is not None and rt.ami.health.connected for rt in self.runtimes.values())
+        out["status"] = self.link_status()
+        out["connected"] = out["status"]["state"] == "connected"
         return out
+
+    # -- link status for the consoles ---------------------------------------------------------------------------------
+    def link_status(self) -> dict:
+        """The engine's contact with Asterisk as consoles show it: ``connected`` (every node's AMI and ARI up),
+        ``degraded`` (a link down or Asterisk not answering) or ``no_node``. One node serves every agency."""
+        if not self.runtimes:
+            return {"state": "no_node", "ami": False, "ari": False}
+        ami = all(rt.ami is not None and rt.ami.health.connected for rt in self.runtimes.values())
+        ari = all(rt.ari is not None and rt.ari.health.connected for rt in self.runtimes.values())
+        return {"state": "connected" if ami and ari else "degraded", "ami": ami, "ari": ari}
+
+    async def publish_status(self, now: float) -> None:
+        """Called by the ticker every second: send the link status to every active agency's live group when it
+        changed, and every ``STATUS_REPEAT_S`` as a heartbeat. Never raises (the ticker must keep running)."""
+        feed = self.status_feed
+        status = self.link_status()
+        if status == feed.sent and now - feed.sent_at < STATUS_REPEAT_S:
+            return
+        if feed.sent is not None and status != feed.sent:
+            logger.info("kontakt med Asterisk: %s (AMI %s, ARI %s)", status["state"], status["ami"], status["ari"])
+        try:
+            if not feed.slugs_at or now - feed.slugs_at > STATUS_SLUGS_TTL_S:
+                feed.slugs = await asyncio.get_running_loop().run_in_executor(self._history_pool, _active_slugs)
+                feed.slugs_at = now
+            for slug in feed.slugs:
+                await self.layer.group_send(live_group(slug), {  # type: ignore[attr-defined]
+                    "type": "live.status", "agency": slug, "status": status, "ts": now})
+            feed.sent, feed.sent_at = status, now
+        except Exception:
+            logger.exception("status til konsollene feilet")
 
     # -- background tasks ---------------------------------------------------------------------------------------------
     async def _publisher(self) -> None:
@@ -231,6 +277,7 @@ class Engine:
                 for slug, change in rt.state.expire_wrapups(now):
                     self._pub_q.put_nowait((slug, {"type": "live.update", "agency": slug, "changes": [change],
                                                    "ts": now}))
+            await self.publish_status(now)
 
     async def _command_loop(self) -> None:
         while True:

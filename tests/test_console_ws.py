@@ -292,3 +292,112 @@ async def test_origin_must_match_scheme_host_and_port(engine, sessions):
               comm("fhi.localhost", "https://FHI.localhost", scheme="wss")):
         await _connect(c)
         await c.disconnect()
+
+
+def _fake_node(engine) -> object:  # type: ignore[no-untyped-def]
+    """A node whose AMI and ARI links are never started: the test moves their health by hand, as the links'
+    own supervision would when Asterisk dies, hangs or comes back."""
+    from engine.ami import AmiLink
+    from engine.ari import AriLink
+    from engine.core import NodeRuntime
+    from engine.state import LiveState
+
+    async def nothing(link) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    rt = NodeRuntime(config=None, state=LiveState(),  # type: ignore[arg-type]
+                     ami=AmiLink(name="t", host="127.0.0.1", port=1, username="u", secret="s",
+                                 on_event=lambda ev: None, on_connected=nothing),
+                     ari=AriLink(name="t", host="127.0.0.1", port=1, username="u", password="p", app="a",
+                                 on_event=lambda ev: None, on_connected=nothing))
+    rt.ami.health.mark_connected()
+    rt.ari.health.mark_connected()
+    engine.runtimes["t"] = rt
+    return rt
+
+
+async def _status_within(comm: WebsocketCommunicator, seconds: float) -> dict:
+    """The next status frame, which must come within ``seconds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        left = deadline - loop.time()
+        assert left > 0, f"ingen statusmelding innen {seconds} s"
+        if await comm.receive_nothing(timeout=min(left, 0.05)):
+            continue
+        frame = await comm.receive_json_from(timeout=1)
+        if frame["type"] == "status":
+            return frame["status"]
+
+
+async def test_console_follows_the_engines_contact_with_asterisk_both_ways(engine, sessions):
+    rt = _fake_node(engine)
+    key = await asyncio.to_thread(sessions, "fhi", "ingrid")
+    comm = _comm("fhi.localhost", key)
+    snap = await _connect(comm)
+    assert snap["data"]["status"] == {"state": "connected", "ami": True, "ari": True}
+    assert snap["data"]["connected"] is True
+
+    rt.ami.health.mark_lost()  # AMI down (Asterisk killed or hanging)
+    assert await _status_within(comm, 2) == {"state": "degraded", "ami": False, "ari": True}
+    rt.ami.health.mark_connected()
+    assert await _status_within(comm, 2) == {"state": "connected", "ami": True, "ari": True}
+    rt.ari.health.mark_lost()  # ARI alone down is degraded too
+    assert (await _status_within(comm, 2))["state"] == "degraded"
+    rt.ari.health.mark_connected()
+    assert (await _status_within(comm, 2))["state"] == "connected"
+    # Heartbeats with an unchanged status send the console nothing.
+    assert await comm.receive_nothing(timeout=2.5)
+
+    # A console loaded during an outage starts red.
+    rt.ami.health.mark_lost()
+    assert (await _status_within(comm, 2))["state"] == "degraded"
+    late = _comm("fhi.localhost", key)
+    assert (await _connect(late))["data"]["status"]["state"] == "degraded"
+    rt.ami.health.mark_connected()
+    assert (await _status_within(late, 2))["state"] == "connected"
+    assert (await _status_within(comm, 2))["state"] == "connected"
+
+    del engine.runtimes["t"]  # the engine without any node
+    assert (await _status_within(comm, 2))["state"] == "no_node"
+    await comm.disconnect()
+    await late.disconnect()
+
+
+async def test_console_hears_when_the_engine_goes_silent_and_when_it_is_back(engine, sessions):
+    from contactcenter.hub import ENGINE_SILENT_S
+    from engine.core import Engine
+
+    key = await asyncio.to_thread(sessions, "fhi", "jonas")
+    comm = _comm("fhi.localhost", key)
+    assert (await _connect(comm))["data"]["status"]["state"] == "no_node"
+    await asyncio.sleep(2.5)  # the hub has heard the engine's heartbeat
+    for task in engine._tasks:  # the engine stops answering (a crashed engine process)
+        task.cancel()
+    assert await _status_within(comm, ENGINE_SILENT_S + 2) == {"state": "engine_unavailable", "ami": False,
+                                                               "ari": False}
+    again = Engine(nodes=[], record_history=False)
+    await again.start()
+    try:
+        assert (await _status_within(comm, 2))["state"] == "no_node"
+    finally:
+        await again.stop()
+    await comm.disconnect()
+
+
+async def test_console_loaded_while_the_engine_is_away_is_told_at_once(memory_layer, sessions):
+    from engine.core import Engine
+
+    key = await asyncio.to_thread(sessions, "fhi", "jonas")
+    comm = _comm("fhi.localhost", key)
+    connected, _code = await comm.connect(timeout=10)
+    assert connected
+    first = await comm.receive_json_from(timeout=10)
+    assert first == {"type": "status", "status": {"state": "engine_unavailable", "ami": False, "ari": False}}
+    eng = Engine(nodes=[], record_history=False)
+    await eng.start()
+    try:
+        assert (await _status_within(comm, 3))["state"] == "no_node"
+    finally:
+        await eng.stop()
+    await comm.disconnect()
