@@ -7,4 +7,10 @@ class ContactcenterConfig(AppConfig):
     verbose_name = _("Kontaktsenter")
 
     def ready(self) -> None:
+        from django.core.checks import register
+
         from contactcenter import destinations  # noqa: F401  (registers "queue" as a destination)
+        from controlplane.checks import production_secret_key_check
+
+        # The project package is no app of its own; its settings check is registered here.
+        register(production_secret_key_check)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from contactcenter.selectors import console_role, pause_reason_list, queue_categories
 from contactcenter.wallboard import wallboard_figures
@@ -50,13 +52,13 @@ def _queues(queue_ids: list[int]) -> list[dict]:
 def wallboard(request: HttpRequest) -> HttpResponse:
     role = console_role(user=request.user)
     if not role["supervisor"]:
-        return HttpResponseForbidden("Tavla er for veiledere.")
-    return render(request, "contactcenter/wallboard.html", {"queues": _queues(role["queue_ids"])})
+        raise PermissionDenied(_("Tavla er bare for veiledere."))
+    return render(request, "contactcenter/wallboard.html", {"queues": _queues(role["queue_ids"]), "supervisor": True})
 
 
 @login_required
 def wallboard_data(request: HttpRequest) -> JsonResponse:
     role = console_role(user=request.user)
     if not role["supervisor"]:
-        return JsonResponse({"error": "forbidden"}, status=403)
+        return JsonResponse({"error": _("Tavla er bare for veiledere.")}, status=403)
     return JsonResponse(wallboard_figures(queue_ids=role["queue_ids"]))

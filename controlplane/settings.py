@@ -22,8 +22,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = _env_bool("DJANGO_DEBUG", True)
+# Production mode unless development mode is asked for (`./dev run` sets DJANGO_DEBUG=1). In production
+# mode the platform refuses to start with the development key (check controlplane.E001).
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = _env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",") if h]
 
 # The public domain: platform staff work at PLATFORM_DOMAIN, agencies at <slug>.PLATFORM_DOMAIN.

@@ -3,12 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from controlplane.views import engine_health, health
+from controlplane.views import engine_health, health, platform_home
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
 admin.site.site_title = "Telefoniplattform"
 
 urlpatterns = [
+    path("", platform_home, name="platform-home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health", health, name="health"),
     path("health/engine", engine_health, name="engine-health"),

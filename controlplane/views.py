@@ -1,5 +1,11 @@
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+def platform_home(request: HttpRequest) -> HttpResponse:
+    """The platform domain's front page: where platform staff go from here."""
+    return render(request, "platform/home.html", {"domain": request.get_host()})
 
 
 def health(request: HttpRequest) -> JsonResponse:

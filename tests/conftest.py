@@ -12,6 +12,8 @@ from pathlib import Path
 _tmp = Path(tempfile.mkdtemp(prefix="cp-tests-"))
 os.environ.setdefault("ASTERISK_CONFIG_DIR", str(_tmp / "etc"))
 os.environ.setdefault("ASTERISK_SPOOL_DIR", str(_tmp / "spool"))
+# Child processes (manage.py run_platform ...) run in development mode, as under ./dev run.
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 import pytest  # noqa: E402
 

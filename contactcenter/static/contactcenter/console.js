@@ -10,9 +10,16 @@
     logged_out: gettext("Logget ut"), idle: gettext("Ledig"), ringing: gettext("Ringer"), in_call: gettext("I samtale"),
     paused: gettext("Pause"), wrapup: gettext("Etterarbeid"), unavailable: gettext("Utilgjengelig"),
   };
+  // The engine's contact with Asterisk, pushed by the server: [data-state of the banner, text].
+  const STATUS = {
+    connected: ["up", gettext("Tilkoblet")],
+    degraded: ["degraded", gettext("Tilkoblet, men plattformen mangler kontakt med Asterisk")],
+    no_node: ["no-node", gettext("Plattformen har ingen Asterisk-node – samtaler kan ikke vises eller styres")],
+    engine_unavailable: ["engine-down", gettext("Motoren svarer ikke – prøver igjen")],
+  };
   const live = { queues: {}, agents: {}, calls: {} };
   const $ = (id) => document.getElementById(id);
-  let ws = null, retry = 0, reqId = 0, myCall = null;
+  let ws = null, retry = 0, reqId = 0, myCall = null, status = null, snapshotRetry = null;
   const pending = {};
 
   function reasonName(code) {
@@ -30,6 +37,23 @@
   }
   function now() { return Date.now() / 1000; }
   function setConn(state, text) { const el = $("conn"); el.dataset.state = state; el.textContent = text; }
+  // Lists shown while there is no contact may be out of date: mark them until a fresh snapshot arrives.
+  function setStale(on) {
+    if (on) document.body.dataset.stale = "1"; else delete document.body.dataset.stale;
+    const note = $("stale-note"); if (note) note.hidden = !on;
+  }
+  function showStatus(st) {
+    const previous = status;
+    status = st;
+    const [state, text] = STATUS[st.state] || STATUS.degraded;
+    setConn(state, text);
+    if (!st.ami) setStale(true);
+    if (st.state === "engine_unavailable" && !snapshotRetry) {
+      snapshotRetry = setTimeout(() => { snapshotRetry = null; send("snapshot").catch(() => {}); }, 2000);
+    } else if (previous && previous.state === "engine_unavailable" && st.state !== "engine_unavailable") {
+      send("snapshot").catch(() => {});
+    }
+  }
   function toast(text, kind) {
     const el = document.createElement("div");
     el.className = "toast " + (kind || "");
@@ -52,9 +76,10 @@
     setConn("connecting", gettext("Kobler til …"));
     const proto = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(proto + location.host + "/ws/live/");
-    ws.onopen = () => { retry = 0; setConn("up", gettext("Tilkoblet")); };
+    ws.onopen = () => { retry = 0; };
     ws.onclose = () => {
       setConn("down", gettext("Frakoblet – kobler til igjen …"));
+      setStale(true);
       for (const id in pending) { pending[id].reject(new Error(gettext("Forbindelsen ble brutt."))); delete pending[id]; }
       retry = Math.min(retry + 1, 5);
       setTimeout(connect, 500 * retry);
@@ -65,7 +90,9 @@
   function handle(msg) {
     if (msg.type === "snapshot") {
       live.queues = msg.data.queues; live.agents = msg.data.agents; live.calls = msg.data.calls;
-      if (!msg.data.connected) setConn("degraded", gettext("Tilkoblet, men plattformen mangler kontakt med Asterisk"));
+      const st = msg.data.status || { state: msg.data.connected ? "connected" : "degraded", ami: msg.data.connected };
+      showStatus(st);
+      setStale(!st.ami);
       render();
     } else if (msg.type === "update") {
       for (const ch of msg.changes) {
@@ -74,9 +101,8 @@
         else if (ch.kind === "call") { if (ch.removed) delete live.calls[ch.uniqueid]; else live.calls[ch.uniqueid] = ch; }
       }
       render();
-    } else if (msg.type === "engine") {
-      setConn("degraded", gettext("Motoren svarer ikke – prøver igjen"));
-      setTimeout(() => send("snapshot").catch(() => {}), 2000);
+    } else if (msg.type === "status") {
+      showStatus(msg.status);
     } else if (msg.type === "ok" || msg.type === "error") {
       const p = pending[msg.id];
       if (p) { delete pending[msg.id]; msg.type === "ok" ? p.resolve(msg.result) : p.reject(new Error(msg.error)); }
@@ -114,6 +140,10 @@
         st.className = "st-" + a.state;
         const since = tr.insertCell(); since.dataset.since = a.since; since.className = "ticking";
       }
+      if (!agents.rows.length) {
+        const tr = agents.insertRow(); tr.className = "empty";
+        const td = tr.insertCell(); td.colSpan = 3; td.textContent = gettext("Ingen agenter er pålogget");
+      }
     }
     if (cfg.agentId !== null) {
       const me = live.agents[String(cfg.agentId)];
@@ -125,6 +155,10 @@
     const calls = $("calls");
     if (calls) {
       calls.innerHTML = "";
+      if (!Object.keys(live.calls).length) {
+        const tr = calls.insertRow(); tr.className = "empty";
+        const td = tr.insertCell(); td.colSpan = 4; td.textContent = gettext("Ingen samtaler nå");
+      }
       for (const c of Object.values(live.calls)) {
         const tr = calls.insertRow();
         tr.insertCell().textContent = c.channel;

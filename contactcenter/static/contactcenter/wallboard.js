@@ -9,15 +9,33 @@
   const pct = (v) => (v === null || v === undefined ? "–" : v.toFixed(0) + " %");
   const secs = (v) => (v === null || v === undefined ? "–" : Math.round(v) + " s");
   let retry = 0;
+  const STATUS = {
+    connected: ["up", gettext("Tilkoblet")],
+    degraded: ["degraded", gettext("Tilkoblet, men plattformen mangler kontakt med Asterisk")],
+    no_node: ["no-node", gettext("Plattformen har ingen Asterisk-node – samtaler kan ikke vises eller styres")],
+    engine_unavailable: ["engine-down", gettext("Motoren svarer ikke – prøver igjen")],
+  };
+  function showStatus(st) {
+    const [state, text] = STATUS[st.state] || STATUS.degraded;
+    $("conn").dataset.state = state; $("conn").textContent = text;
+  }
 
   function connect() {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live/");
-    ws.onopen = () => { retry = 0; $("conn").dataset.state = "up"; $("conn").textContent = gettext("Tilkoblet"); };
+    ws.onopen = () => { retry = 0; };
     ws.onclose = () => { $("conn").dataset.state = "down"; $("conn").textContent = gettext("Frakoblet – kobler til igjen …");
                          retry = Math.min(retry + 1, 5); setTimeout(connect, 500 * retry); };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
-      if (msg.type === "snapshot") { live.queues = msg.data.queues; live.agents = msg.data.agents; }
+      if (msg.type === "snapshot") {
+        live.queues = msg.data.queues; live.agents = msg.data.agents;
+        showStatus(msg.data.status || { state: msg.data.connected ? "connected" : "degraded" });
+      } else if (msg.type === "status") {
+        showStatus(msg.status);
+        if (msg.status.state === "engine_unavailable") setTimeout(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "snapshot" }));
+        }, 2000);
+      }
       else if (msg.type === "update") {
         for (const ch of msg.changes) {
           if (ch.kind === "queue") live.queues[ch.queue] = ch;
