@@ -267,7 +267,8 @@ async def test_errors_follow_the_users_chosen_language(engine, sessions):
         (b"host", b"fhi.localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}; django_language=en".encode())])
     await _connect(comm)
     reply = await _ask(comm, {"action": "subscribe", "queue_id": True, "id": 1})
-    assert reply["type"] == "error" and "Enter a whole number." in reply["error"], reply
+    assert reply == {"type": "error", "id": 1, "action": "subscribe",
+                     "error": "Invalid message: Queue: Enter a whole number."}, reply
     await comm.disconnect()
 
 

@@ -41,6 +41,14 @@ def test_agent_gets_no_wallboard_link_and_a_styled_norwegian_403(client):
     assert data.status_code == 403 and data.json()["error"] == "Tavla er bare for veiledere."
 
 
+def test_error_pages_in_english_when_chosen(client):
+    _login(client, "ingrid")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/"}, HTTP_HOST="fhi.localhost")
+    page = client.get("/wallboard/", HTTP_HOST="fhi.localhost").content.decode()
+    assert "Access denied" in page and "The wallboard is for supervisors only." in page and "Tavla" not in page
+    assert "No agents are logged in" in client.get("/console/", HTTP_HOST="fhi.localhost").content.decode()
+
+
 def test_supervisor_sees_the_wallboard_link(client):
     _login(client, "jonas")
     console = client.get("/console/", HTTP_HOST="fhi.localhost").content.decode()
