@@ -241,3 +241,52 @@ def test_wallboard_shows_todays_figures_from_the_call_history(stack, browser, ar
         page.screenshot(path=str(artifacts_dir / "07-tavle.png"))
     finally:
         page.close()
+
+
+def _engine_status(server) -> dict:  # type: ignore[no-untyped-def]
+    return server.call(lambda: server.engine.link_status())
+
+
+def test_banner_follows_asterisk_hanging_and_recovering(stack, browser, artifacts_dir):
+    """Asterisk hangs (SIGSTOP) then resumes (SIGCONT): a console left open turns red within 2 s of the engine
+    noticing and marks its lists as possibly stale; a console loaded during the hang starts red; both clear
+    within 2 s of the engine's recovery, and the lists are fresh again after the resync snapshot."""
+    import signal
+
+    ast, server = stack
+    open_page = browser.new_page(viewport={"width": 1400, "height": 900})
+    late_page = browser.new_page(viewport={"width": 1400, "height": 900})
+    stopped = False
+    try:
+        _login(open_page, server.port, "jonas")
+        assert "Tilkoblet" == open_page.inner_text("#conn")
+        os.kill(ast.process.pid, signal.SIGSTOP)
+        stopped = True
+        _wait(lambda: _engine_status(server)["state"] == "degraded", timeout=15)
+        open_page.wait_for_selector("#conn[data-state=degraded]", timeout=2000)
+        assert "mangler kontakt med Asterisk" in open_page.inner_text("#conn")
+        assert open_page.get_attribute("body", "data-stale") == "1" and open_page.is_visible("#stale-note")
+        open_page.screenshot(path=str(artifacts_dir / "08-asterisk-henger.png"))
+
+        late_page.goto(f"http://fhi.localhost:{server.port}/console/")
+        late_page.fill("input[name=username]", "ingrid")
+        late_page.fill("input[name=password]", PASSWORD)
+        late_page.click("button[type=submit]")
+        late_page.wait_for_selector("#conn[data-state=degraded]", timeout=5000)
+        assert "mangler kontakt med Asterisk" in late_page.inner_text("#conn")
+        late_page.screenshot(path=str(artifacts_dir / "09-lastet-under-stopp.png"))
+
+        os.kill(ast.process.pid, signal.SIGCONT)
+        stopped = False
+        _wait(lambda: _engine_status(server)["state"] == "connected", timeout=20)
+        for page in (open_page, late_page):
+            page.wait_for_selector("#conn[data-state=up]", timeout=2000)
+            assert page.inner_text("#conn") == "Tilkoblet"
+            page.wait_for_function("!document.body.dataset.stale", timeout=5000)
+            assert not page.is_visible("#stale-note")
+        late_page.screenshot(path=str(artifacts_dir / "10-kontakt-igjen.png"))
+    finally:
+        if stopped:
+            os.kill(ast.process.pid, signal.SIGCONT)
+        open_page.close()
+        late_page.close()
