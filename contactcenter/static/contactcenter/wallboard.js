@@ -18,18 +18,23 @@
   function showStatus(st) {
     const [state, text] = STATUS[st.state] || STATUS.degraded;
     $("conn").dataset.state = state; $("conn").textContent = text;
+    if (!st.ami) setStale(true);
   }
+  // Live figures shown while there is no contact may be out of date: dim them until a fresh snapshot.
+  function setStale(on) { if (on) document.body.dataset.stale = "1"; else delete document.body.dataset.stale; }
 
   function connect() {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live/");
     ws.onopen = () => { retry = 0; };
-    ws.onclose = () => { $("conn").dataset.state = "down"; $("conn").textContent = gettext("Frakoblet – kobler til igjen …");
+    ws.onclose = () => { setStale(true); $("conn").dataset.state = "down"; $("conn").textContent = gettext("Frakoblet – kobler til igjen …");
                          retry = Math.min(retry + 1, 5); setTimeout(connect, 500 * retry); };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
       if (msg.type === "snapshot") {
         live.queues = msg.data.queues; live.agents = msg.data.agents;
-        showStatus(msg.data.status || { state: msg.data.connected ? "connected" : "degraded" });
+        const st = msg.data.status || { state: msg.data.connected ? "connected" : "degraded", ami: msg.data.connected };
+        showStatus(st);
+        setStale(!st.ami);
       } else if (msg.type === "status") {
         showStatus(msg.status);
         if (msg.status.state === "engine_unavailable") setTimeout(() => {
