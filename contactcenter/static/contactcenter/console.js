@@ -235,8 +235,11 @@
   const act = (action, data, okText) => send(action, data).then(() => okText && toast(okText)).catch((e) => toast(e.message, "error"));
   bind("btn-login", () => act("login", {}, gettext("Logget inn i køene.")));
   bind("btn-logout", () => act("logout", {}, gettext("Logget ut av køene.")));
-  bind("btn-pause", () => act("pause", { reason: $("pause-reason").value }));
-  bind("btn-unpause", () => act("unpause", {}));
+  // Pause needs queue membership: say so plainly instead of passing on Asterisk's own (English) refusal.
+  const inQueues = () => { const me = live.agents[String(cfg.agentId)]; return me && me.state !== "logged_out"; };
+  const notInQueues = () => toast(gettext("Logg inn i køene først."), "error");
+  bind("btn-pause", () => (inQueues() ? act("pause", { reason: $("pause-reason").value }) : notInQueues()));
+  bind("btn-unpause", () => (inQueues() ? act("unpause", {}) : notInQueues()));
   bind("btn-hangup", () => myCall && act("hangup", { channel: myCall.channel }));
   bind("btn-hold", () => myCall && act("hold", { channel: myCall.channel }, gettext("Satt på vent.")));
   bind("btn-resume", () => myCall && act("resume", { channel: myCall.channel }));
