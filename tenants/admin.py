@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 
@@ -17,13 +18,14 @@ from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 
 class AgencyCreateForm(forms.ModelForm):
-    schema_name = forms.CharField(label=_("kortnavn"), max_length=16,
+    schema_name = forms.CharField(label=capfirst(_("kortnavn")), max_length=16,
                                   help_text=_("Små bokstaver og sifre. Brukes i domenet og i alle Asterisk-navn."))
-    domain = forms.CharField(label=_("domene"), required=False,
-                             help_text=_("Tomt: <kortnavn>.<plattformdomenet>"))
-    admin_username = forms.CharField(label=_("første administrator (brukernavn)"), required=False)
-    admin_email = forms.EmailField(label=_("administratorens e-post"), required=False)
-    admin_password = forms.CharField(label=_("administratorens passord"), required=False, widget=forms.PasswordInput)
+    domain = forms.CharField(label=capfirst(_("domene")), required=False,
+                             help_text=_("Tomt: «kortnavn».«plattformdomenet»"))
+    admin_username = forms.CharField(label=capfirst(_("første administrator (brukernavn)")), required=False)
+    admin_email = forms.EmailField(label=capfirst(_("administratorens e-post")), required=False)
+    admin_password = forms.CharField(label=capfirst(_("administratorens passord")), required=False,
+                                     widget=forms.PasswordInput)
 
     class Meta:
         model = Agency
@@ -117,8 +119,8 @@ class AgencyAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
 
 
 class NumberRangeForm(forms.ModelForm):
-    first_number = forms.CharField(label=_("første nummer"))
-    last_number = forms.CharField(label=_("siste nummer"), required=False, help_text=_("Tomt: ett enkelt nummer."))
+    first_number = forms.CharField(label=capfirst(_("første nummer")))
+    last_number = forms.CharField(label=capfirst(_("siste nummer")), required=False, help_text=_("Tomt: ett enkelt nummer."))
 
     class Meta:
         model = NumberRange
