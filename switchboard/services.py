@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,9 @@ def config_object_delete(*, obj: models.Model) -> None:
         names = "; ".join(sorted({f"{o._meta.verbose_name} «{o}»" for o in blocking}))
         raise ValidationError(_("«%(obj)s» kan ikke slettes fordi den er i bruk: %(list)s.")
                               % {"obj": obj, "list": names}, code="protected") from exc
+    except IntegrityError as exc:  # the database's own destination guard (contactcenter migration 0005)
+        raise ValidationError(_("«%(obj)s» kan ikke slettes fordi samtaler fortsatt sendes dit.") % {"obj": obj},
+                              code="destination_in_use") from exc
     _announce()
 
 

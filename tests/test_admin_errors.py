@@ -348,3 +348,23 @@ def test_engine_refuses_a_node_with_a_secret_outside_the_folder(public_schema, s
     with pytest.raises(NodeSecretError) as exc:
         configured_nodes()
     assert "Hemmelighetsfiler må ligge i mappen" in str(exc.value)
+
+
+def test_database_refuses_to_delete_a_destination_in_use_even_bypassing_services(targets):
+    with schema_context("fhi"):
+        for obj in (targets["queue"], targets["ext"], targets["vm"], targets["menu"]):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                type(obj).objects.filter(pk=obj.pk).delete()
+            assert type(obj).objects.filter(pk=obj.pk).exists()
+        unused = cc.queue_create(name="Ubrukt")
+        Queue.objects.filter(pk=unused.pk).delete()
+    connection.set_schema_to_public()
+
+
+def test_new_agency_schema_has_the_destination_guard(public_schema):
+    services.agency_create(name="Vakttest", slug="vakttest", org_number="974761394")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'vakttest' AND t.tgname = 'destination_guard'")
+        assert cur.fetchone()[0] == 4
