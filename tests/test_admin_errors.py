@@ -17,6 +17,15 @@ from tenants.models import Agency, AsteriskNode, Domain, NumberRange
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def norwegian():  # type: ignore[no-untyped-def]
+    """Messages are asserted in Norwegian, whatever language an earlier test left active on this thread."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
+
 PASSWORD = "demo-passord-2026"
 PLATFORM = "localhost"
 

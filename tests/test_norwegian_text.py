@@ -28,6 +28,15 @@ from tenants.models import Agency, NumberRange
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def norwegian():  # type: ignore[no-untyped-def]
+    """Messages are asserted in Norwegian, whatever language an earlier test left active on this thread."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
+
 ORDINARY = [
     "Helsedirektoratet, avd. Trondheim",
     "Kari-Anne O'Neil",
