@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -56,11 +57,19 @@ def node_list(*, active_only: bool = True) -> QuerySet[AsteriskNode]:
     return qs.filter(is_active=True) if active_only else qs
 
 
+# Apps above tenants register how to list the public numbers an agency uses (run in its schema), as
+# (E.164, description). switchboard registers DIDs and extensions' outbound numbers.
+_NUMBER_USERS: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_public_number_user(fn: Callable[[], list[tuple[str, str]]]) -> None:
+    if fn not in _NUMBER_USERS:
+        _NUMBER_USERS.append(fn)
+
+
 def number_range_numbers_in_use(*, number_range: NumberRange) -> list[str]:
     """What uses numbers of ``number_range`` in its agency: DIDs, the main number, extensions'
     outbound numbers (as short Norwegian descriptions; empty when the range is free)."""
-    from switchboard.selectors import public_numbers_in_use
-
     agency = number_range.agency
     uses: list[str] = []
     main = _number_value(agency.main_number)
@@ -68,7 +77,7 @@ def number_range_numbers_in_use(*, number_range: NumberRange) -> list[str]:
         uses.append(gettext("hovednummeret %(n)s") % {"n": agency.main_number})
     if agency.schema_name != get_public_schema_name() and schema_exists(agency.schema_name):
         with schema_context(agency.schema_name):
-            for number, what in public_numbers_in_use():
+            for number, what in (row for fn in _NUMBER_USERS for row in fn()):
                 value = _number_value(number)
                 if value is not None and number_range.first <= value <= number_range.last:
                     uses.append(what)
