@@ -10,6 +10,16 @@ from tenants.validators import (
     validate_slug,
 )
 
+
+@pytest.fixture(autouse=True)
+def norwegian():  # type: ignore[no-untyped-def]
+    """Messages are asserted in Norwegian, whatever language an earlier test (test_i18n) left active."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
+
+
 BAD_TEXT = ["Per\nHansen", "Per\rHansen", "a;b", "Hansen, Per", "a|b", "a&b", "${SHELL}", "#exec /bin/sh",
             "#include /etc/passwd", "tab\there", 'quote"d', "back\\slash", "$[1+1]"]
 
