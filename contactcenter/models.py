@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from switchboard.destinations import DestinationMixin, destination_constraint
 from switchboard.models import Extension, Person
-from tenants.validators import validate_extension, validate_safe_text
+from tenants.validators import validate_extension, validate_plain_text
 
-safe = [validate_safe_text]
+plain = [validate_plain_text]  # free text: only ever written into config comments
 code_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]{0,31}$", _("Koden kan bare ha a–z, 0–9, _ og -."))
 
 
@@ -22,7 +22,7 @@ class MusicOnHold(models.Model):
     files in the agency's own folder."""
 
     SOURCE_CHOICES = [("platform", _("Plattformens musikk")), ("agency", _("Etatens egne filer"))]
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
     source = models.CharField(_("kilde"), max_length=10, choices=SOURCE_CHOICES, default="platform")
 
     class Meta:
@@ -47,7 +47,7 @@ class Queue(DestinationMixin):
     """A call queue. Its destination (from DestinationMixin) is where callers go when the
     maximum wait is reached (overflow)."""
 
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
     number = models.CharField(_("internnummer"), max_length=6, unique=True, null=True, blank=True,
                               validators=[validate_extension])
     strategy = models.CharField(_("strategi"), max_length=16, choices=Strategy.choices, default=Strategy.RRMEMORY)
@@ -97,7 +97,7 @@ class Queue(DestinationMixin):
 
 
 class Skill(models.Model):
-    name = models.CharField(_("navn"), max_length=100, unique=True, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, unique=True, validators=plain)
 
     class Meta:
         verbose_name = _("ferdighet")
@@ -162,7 +162,7 @@ class InquiryCategory(models.Model):
 
     queue = models.ForeignKey(Queue, verbose_name=_("kø"), related_name="categories", on_delete=models.CASCADE)
     code = models.CharField(_("kode"), max_length=32, validators=[code_validator])
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
     is_active = models.BooleanField(_("aktiv"), default=True)
 
     class Meta:
@@ -177,7 +177,7 @@ class InquiryCategory(models.Model):
 
 class PauseReason(models.Model):
     code = models.CharField(_("kode"), max_length=32, unique=True, validators=[code_validator])
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
 
     class Meta:
         verbose_name = _("pauseårsak")

@@ -162,6 +162,8 @@ ASTERISK_AUTO_RENDER = _env_bool("ASTERISK_AUTO_RENDER", True)
 ASTERISK_DEFAULT_MOH_DIR = os.environ.get("ASTERISK_DEFAULT_MOH_DIR", "/usr/share/asterisk/moh")
 # Per-agency files (voicemail, recordings, uploaded music) live under here.
 ASTERISK_SPOOL_DIR = Path(os.environ.get("ASTERISK_SPOOL_DIR", PLATFORM_DATA_DIR / "asterisk" / "spool"))
+# The only folder an Asterisk node's secret reference ``file:NAME`` may point into.
+ASTERISK_SECRETS_DIR = Path(os.environ.get("ASTERISK_SECRETS_DIR", PLATFORM_DATA_DIR / "secrets"))
 
 LOGGING = {
     "version": 1,

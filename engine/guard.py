@@ -6,6 +6,8 @@ import re
 
 from tenants.validators import unsafe_reason
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class UnsafeValue(ValueError):
     """A value refused before it could reach AMI or ARI."""
@@ -29,6 +31,18 @@ def ami_value(value: object, *, what: str = "verdi") -> str:
     return text
 
 
+def ami_text(value: object, *, what: str = "tekst", limit: int = 200) -> str:
+    """Free text for an AMI header that Asterisk only stores or shows (a pause reason's name, a note):
+    ordinary Norwegian text with commas, quotes and ``&`` passes; control characters (CR/LF could end
+    the header and start another action) never do. Values Asterisk parses use ``ami_value``."""
+    text = str(value)
+    if _CONTROL.search(text):
+        raise UnsafeValue(f"{what} inneholder linjeskift eller kontrolltegn")
+    if len(text) > limit:
+        raise UnsafeValue(f"{what} er lengre enn {limit} tegn")
+    return text
+
+
 def channel_name(value: str) -> str:
     if not isinstance(value, str) or not CHANNEL_RE.fullmatch(value):
         raise UnsafeValue(f"ugyldig kanalnavn: {value!r}")
@@ -39,9 +53,6 @@ def dial_number(value: str) -> str:
     if not isinstance(value, str) or not NUMBER_RE.fullmatch(value):
         raise UnsafeValue(f"ugyldig nummer: {value!r}")
     return value
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def safe_action(action: dict[str, object]) -> dict[str, str]:

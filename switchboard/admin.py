@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from controlplane.admin_sites import agency_admin_site
 from switchboard import services
 from switchboard.admin_forms import DestinationFormMixin
+from switchboard.destinations import delete_blockers
 from switchboard.models import (
     ClosedDay,
     Did,
@@ -22,13 +23,15 @@ from switchboard.models import (
     ScheduleRule,
     Voicemail,
 )
+from tenants.admin_mixins import ServiceErrorsAdminMixin
 
 agency_admin_site.register(User, UserAdmin)
 agency_admin_site.register(Group, GroupAdmin)
 
 
-class ConfigAdmin(admin.ModelAdmin):
-    """Saves and deletes through the service layer, so every change is validated and rendered."""
+class ConfigAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
+    """Saves and deletes through the service layer, so every change is validated and rendered.
+    A refusal (e.g. deleting a queue a DID still sends calls to) is shown, never a 500."""
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         services.config_object_save(obj=obj)
@@ -37,8 +40,10 @@ class ConfigAdmin(admin.ModelAdmin):
         services.config_object_delete(obj=obj)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        for obj in queryset:
-            services.config_object_delete(obj=obj)
+        services.config_objects_delete(objs=list(queryset))
+
+    def delete_blockers(self, obj):  # type: ignore[no-untyped-def]
+        return delete_blockers(obj)
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
         instances = formset.save(commit=False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from switchboard.destinations import destination_choices
 
 
 class DestinationFormMixin(forms.ModelForm):
-    destination = forms.ChoiceField(label=_("send samtalen til"), choices=())
+    destination = forms.ChoiceField(label=capfirst(_("send samtalen til")), choices=())
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

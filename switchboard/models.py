@@ -3,6 +3,8 @@ numbers (DIDs), voicemail, opening hours and IVR menus."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connection, models
@@ -11,16 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from switchboard.destinations import DestinationMixin, destination_constraint
 from switchboard.tiers import TIER_CHOICES
-from tenants.validators import validate_e164, validate_extension, validate_norwegian_e164, validate_safe_text
+from tenants.validators import (
+    validate_e164,
+    validate_extension,
+    validate_norwegian_e164,
+    validate_plain_text,
+    validate_safe_text,
+)
 
-safe = [validate_safe_text]
+safe = [validate_safe_text]  # values Asterisk reads (e-mail in voicemail.conf)
+plain = [validate_plain_text]  # free text: only ever written into config comments
 
 
 class Person(models.Model):
-    first_name = models.CharField(_("fornavn"), max_length=100, validators=safe)
-    last_name = models.CharField(_("etternavn"), max_length=100, validators=safe)
-    title = models.CharField(_("stilling"), max_length=150, blank=True, default="", validators=safe)
-    department = models.CharField(_("avdeling"), max_length=150, blank=True, default="", validators=safe)
+    first_name = models.CharField(_("fornavn"), max_length=100, validators=plain)
+    last_name = models.CharField(_("etternavn"), max_length=100, validators=plain)
+    title = models.CharField(_("stilling"), max_length=150, blank=True, default="", validators=plain)
+    department = models.CharField(_("avdeling"), max_length=150, blank=True, default="", validators=plain)
     email = models.EmailField(_("e-post"), blank=True, default="", validators=safe)
     mobile = models.CharField(_("mobil"), max_length=16, blank=True, default="", validators=[validate_e164])
 
@@ -40,7 +49,7 @@ class Extension(models.Model):
     number = models.CharField(_("internnummer"), max_length=6, unique=True, validators=[validate_extension])
     person = models.ForeignKey(Person, verbose_name=_("person"), null=True, blank=True,
                                related_name="extensions", on_delete=models.SET_NULL)
-    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=plain)
     outbound_number = models.CharField(
         _("utgående nummer"), max_length=16, blank=True, default="", validators=[validate_norwegian_e164],
         help_text=_("Direktenummer som vises når det ringes ut. Tomt: etatens hovednummer."),
@@ -83,7 +92,7 @@ class Phone(models.Model):
     extension = models.ForeignKey(Extension, verbose_name=_("internnummer"), related_name="phones",
                                   on_delete=models.PROTECT)
     tier = models.CharField(_("nivå"), max_length=10, choices=TIER_CHOICES, default="standard")
-    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=plain)
     mac_address = models.CharField(
         _("MAC-adresse"), max_length=17, blank=True, default="",
         validators=[RegexValidator(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", _("Skriv MAC-adressen som aa:bb:cc:dd:ee:ff."))],
@@ -127,7 +136,7 @@ class Schedule(DestinationMixin):
     """Opening hours. Outside them (and on Norwegian public holidays, if chosen) calls go
     to the schedule's destination."""
 
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
     closed_on_public_holidays = models.BooleanField(_("stengt på helligdager"), default=True)
 
     class Meta:
@@ -168,7 +177,7 @@ class ScheduleRule(models.Model):
 class ClosedDay(models.Model):
     schedule = models.ForeignKey(Schedule, related_name="closed_days", on_delete=models.CASCADE)
     date = models.DateField(_("dato"))
-    note = models.CharField(_("merknad"), max_length=100, blank=True, default="", validators=safe)
+    note = models.CharField(_("merknad"), max_length=100, blank=True, default="", validators=plain)
 
     class Meta:
         verbose_name = _("stengt dag")
@@ -180,7 +189,7 @@ sound_name = RegexValidator(r"^[a-z0-9][a-z0-9_/-]{0,80}$", _("Lydnavn kan bare 
 
 
 class IvrMenu(models.Model):
-    name = models.CharField(_("navn"), max_length=100, validators=safe)
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
     prompt = models.CharField(_("lydfil"), max_length=80, default="demo-instruct", validators=[sound_name])
     timeout_seconds = models.PositiveSmallIntegerField(
         _("ventetid (s)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(30)]
@@ -216,7 +225,7 @@ class Did(DestinationMixin):
     """A public number (direct inward dialling) and where its calls go."""
 
     number = models.CharField(_("nummer"), max_length=16, unique=True, validators=[validate_norwegian_e164])
-    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=safe)
+    label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=plain)
     schedule = models.ForeignKey(Schedule, verbose_name=_("åpningstid"), null=True, blank=True,
                                  related_name="dids", on_delete=models.PROTECT)
 
@@ -236,9 +245,12 @@ class Did(DestinationMixin):
 
 
 def _require_allocated(e164: str, field: str) -> None:
-    """A public number must be allocated to the current agency in the public schema."""
+    """A public number must be allocated to the current agency in the public schema. A value that is
+    not a number at all has already been refused by the field's own validator: nothing to add here."""
     from tenants.selectors import number_is_allocated, number_owner
 
+    if not re.fullmatch(r"\+[0-9]{8,15}", e164 or ""):
+        return
     schema = connection.schema_name
     if number_is_allocated(schema_name=schema, e164=e164):
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from switchboard.models import Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
 
@@ -84,3 +85,12 @@ def person_by_number(*, number: str) -> Person | None:
         return person
     ext = Extension.objects.select_related("person").filter(outbound_number=e164).first()
     return ext.person if ext else None
+
+
+def public_numbers_in_use() -> list[tuple[str, str]]:
+    """Public numbers the agency uses in its config, as (E.164, Norwegian description)."""
+    out = [(d.number, str(_("innringingsnummeret %(n)s") % {"n": d.number})) for d in Did.objects.order_by("number")]
+    for ext in Extension.objects.exclude(outbound_number="").order_by("number"):
+        out.append((ext.outbound_number, str(_("utgående nummer %(n)s for internnummer %(ext)s")
+                                             % {"n": ext.outbound_number, "ext": ext.number})))
+    return out

@@ -4,9 +4,14 @@ config change for the current agency (rendered after commit)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
-from django.db import connection, models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
+from switchboard.destinations import destination_delete_check
 from switchboard.models import Did, Extension, Person, Phone, Voicemail
 from tenants.events import announce_config_changed
 from tenants.validators import normalize_e164
@@ -28,8 +33,28 @@ def config_object_save(*, obj: models.Model) -> models.Model:
 
 @transaction.atomic
 def config_object_delete(*, obj: models.Model) -> None:
-    obj.delete()
+    """Delete a config object. Refused (ValidationError naming what points to it) while a DID, IVR
+    option, schedule or queue overflow still sends calls to it or to something deleted with it."""
+    destination_delete_check(obj)
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blocking = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        names = "; ".join(sorted({f"{o._meta.verbose_name} «{o}»" for o in blocking}))
+        raise ValidationError(_("«%(obj)s» kan ikke slettes fordi den er i bruk: %(list)s.")
+                              % {"obj": obj, "list": names}, code="protected") from exc
+    except IntegrityError as exc:  # the database's own destination guard (contactcenter migration 0005)
+        raise ValidationError(_("«%(obj)s» kan ikke slettes fordi samtaler fortsatt sendes dit.") % {"obj": obj},
+                              code="destination_in_use") from exc
     _announce()
+
+
+@transaction.atomic
+def config_objects_delete(*, objs: Iterable[models.Model]) -> None:
+    """Delete several config objects: all or none (the first refusal stops everything)."""
+    for obj in objs:
+        config_object_delete(obj=obj)
 
 
 def generate_sip_password() -> str:

@@ -7,22 +7,25 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 
-from tenants import services
+from tenants import selectors, services
+from tenants.admin_mixins import ServiceErrorsAdminMixin
 from tenants.models import Agency, AsteriskNode, Domain, NumberRange
-from tenants.validators import normalize_e164, validate_slug
+from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 
 class AgencyCreateForm(forms.ModelForm):
-    schema_name = forms.CharField(label=_("kortnavn"), max_length=16,
+    schema_name = forms.CharField(label=capfirst(_("kortnavn")), max_length=16,
                                   help_text=_("Små bokstaver og sifre. Brukes i domenet og i alle Asterisk-navn."))
-    domain = forms.CharField(label=_("domene"), required=False,
-                             help_text=_("Tomt: <kortnavn>.<plattformdomenet>"))
-    admin_username = forms.CharField(label=_("første administrator (brukernavn)"), required=False)
-    admin_email = forms.EmailField(label=_("administratorens e-post"), required=False)
-    admin_password = forms.CharField(label=_("administratorens passord"), required=False, widget=forms.PasswordInput)
+    domain = forms.CharField(label=capfirst(_("domene")), required=False,
+                             help_text=_("Tomt: «kortnavn».«plattformdomenet»"))
+    admin_username = forms.CharField(label=capfirst(_("første administrator (brukernavn)")), required=False)
+    admin_email = forms.EmailField(label=capfirst(_("administratorens e-post")), required=False)
+    admin_password = forms.CharField(label=capfirst(_("administratorens passord")), required=False,
+                                     widget=forms.PasswordInput)
 
     class Meta:
         model = Agency
@@ -36,7 +39,9 @@ class AgencyCreateForm(forms.ModelForm):
         return slug
 
     def clean_domain(self) -> str:
-        domain = self.cleaned_data.get("domain", "")
+        domain = (self.cleaned_data.get("domain") or "").strip().lower()
+        if domain:
+            validate_hostname(domain)
         if domain and Domain.objects.filter(domain=domain).exists():
             raise ValidationError(_("Domenet er allerede i bruk."))
         return domain
@@ -48,7 +53,7 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "schema_name", "org_number", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "schema_name", "org_number"]
@@ -90,6 +95,16 @@ class AgencyAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj.__dict__.update({k: v for k, v in created.__dict__.items() if not k.startswith("_")})
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        if formset.model is not Domain:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for domain in formset.deleted_objects:
+            services.domain_delete(domain=domain)
+        for domain in instances:
+            services.domain_save(domain=domain)
+        return None
+
     @admin.action(description=_("Deaktiver valgte etater"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
         for agency in queryset:
@@ -104,8 +119,8 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 class NumberRangeForm(forms.ModelForm):
-    first_number = forms.CharField(label=_("første nummer"))
-    last_number = forms.CharField(label=_("siste nummer"), required=False, help_text=_("Tomt: ett enkelt nummer."))
+    first_number = forms.CharField(label=capfirst(_("første nummer")))
+    last_number = forms.CharField(label=capfirst(_("siste nummer")), required=False, help_text=_("Tomt: ett enkelt nummer."))
 
     class Meta:
         model = NumberRange
@@ -113,15 +128,23 @@ class NumberRangeForm(forms.ModelForm):
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
-        first = normalize_e164(data.get("first_number", ""))
-        last = normalize_e164(data["last_number"]) if data.get("last_number") else first
+        try:
+            first = normalize_e164(data.get("first_number", ""))
+        except ValidationError as exc:
+            self.add_error("first_number", exc)
+            return data
+        try:
+            last = normalize_e164(data["last_number"]) if data.get("last_number") else first
+        except ValidationError as exc:
+            self.add_error("last_number", exc)
+            return data
         self.instance.first = int(first[1:])
         self.instance.last = int(last[1:])
         return data
 
 
 @admin.register(NumberRange)
-class NumberRangeAdmin(admin.ModelAdmin):
+class NumberRangeAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     form = NumberRangeForm
     list_display = ["__str__", "agency", "size", "note"]
     list_filter = ["agency"]
@@ -137,7 +160,18 @@ class NumberRangeAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
         services.number_range_release(number_range=obj)
 
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        services.number_ranges_release(number_ranges=list(queryset))
+
+    def delete_blockers(self, obj: NumberRange) -> list[str]:
+        uses = selectors.number_range_numbers_in_use(number_range=obj)
+        return [_("%(range)s: %(use)s er i bruk hos %(agency)s") % {"range": obj, "use": use, "agency": obj.agency}
+                for use in uses]
+
 
 @admin.register(AsteriskNode)
-class AsteriskNodeAdmin(admin.ModelAdmin):
+class AsteriskNodeAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "host", "ami_port", "ari_port", "is_active"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.node_save(node=obj)

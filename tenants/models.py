@@ -8,18 +8,24 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.postgresql_backend.base import _check_schema_name
 
 from tenants.validators import (
+    HOSTNAME_SQL_RE,
+    validate_hostname,
     validate_norwegian_e164,
     validate_org_number,
+    validate_plain_text,
     validate_safe_text,
+    validate_secret_ref,
     validate_slug,
 )
 
 
 class AsteriskNode(models.Model):
     """An Asterisk server the platform drives. Credentials are never stored here:
-    ``secret_ref`` names an environment variable (``env:NAME``) or a file (``file:/path``)."""
+    ``secret_ref`` names an environment variable (``env:NAME``) or a file in the secrets folder
+    (``file:NAME``, setting ASTERISK_SECRETS_DIR)."""
 
     name = models.CharField(_("navn"), max_length=32, unique=True, validators=[validate_slug])
     host = models.CharField(_("adresse"), max_length=255, validators=[validate_safe_text])
@@ -30,8 +36,9 @@ class AsteriskNode(models.Model):
     secret_ref = models.CharField(
         _("hemmelighet"),
         max_length=255,
-        help_text=_("env:VARIABEL eller file:/sti/til/fil. Selve passordet lagres aldri i databasen."),
-        validators=[validate_safe_text],
+        help_text=_("env:VARIABEL eller file:filnavn (en fil i hemmelighetsmappen). "
+                    "Selve passordet lagres aldri i databasen."),
+        validators=[validate_secret_ref],
     )
     is_active = models.BooleanField(_("aktiv"), default=True)
 
@@ -52,7 +59,9 @@ class AsteriskNode(models.Model):
 class Agency(TenantMixin):
     """An agency (etat) on the platform. ``schema_name`` is its slug."""
 
-    name = models.CharField(_("navn"), max_length=200, validators=[validate_safe_text])
+    schema_name = models.CharField(_("kortnavn"), max_length=63, unique=True, db_index=True,
+                                   validators=[_check_schema_name])
+    name = models.CharField(_("navn"), max_length=200, validators=[validate_plain_text])
     org_number = models.CharField(_("organisasjonsnummer"), max_length=9, unique=True, validators=[validate_org_number])
     is_active = models.BooleanField(_("aktiv"), default=True)
     main_number = models.CharField(
@@ -96,9 +105,21 @@ class Agency(TenantMixin):
 
 
 class Domain(DomainMixin):
+    """A host name an agency (or the platform) answers at. Only DNS host names: the database refuses
+    anything else (no brackets, slashes, ``..`` or upper case)."""
+
+    domain = models.CharField(_("domene"), max_length=253, unique=True, db_index=True, validators=[validate_hostname])
+    is_primary = models.BooleanField(_("primærdomene"), default=True, db_index=True)
+
     class Meta:
         verbose_name = _("domene")
         verbose_name_plural = _("domener")
+        constraints = [
+            models.CheckConstraint(condition=Q(domain__regex=HOSTNAME_SQL_RE), name="domain_hostname_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class NumberRange(models.Model):
@@ -107,7 +128,7 @@ class NumberRange(models.Model):
     agency = models.ForeignKey(Agency, verbose_name=_("etat"), related_name="number_ranges", on_delete=models.CASCADE)
     first = models.BigIntegerField(_("første nummer"))
     last = models.BigIntegerField(_("siste nummer"))
-    note = models.CharField(_("merknad"), max_length=200, blank=True, default="", validators=[validate_safe_text])
+    note = models.CharField(_("merknad"), max_length=200, blank=True, default="", validators=[validate_plain_text])
 
     class Meta:
         verbose_name = _("nummerserie")
@@ -135,3 +156,5 @@ class NumberRange(models.Model):
     @property
     def size(self) -> int:
         return self.last - self.first + 1
+
+    size.fget.short_description = _("antall numre")  # type: ignore[attr-defined]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import re
+from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django_tenants.utils import get_public_schema_name
+from django.utils.translation import gettext
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.models import Agency, AsteriskNode, NumberRange
+from tenants.validators import SECRET_ENV_RE, secret_file_path
+
+E164_RE = re.compile(r"\+[0-9]{8,15}")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def agency_list(*, active_only: bool = True) -> QuerySet[Agency]:
@@ -22,15 +29,26 @@ def agency_get(*, slug: str) -> Agency:
     return Agency.objects.exclude(schema_name=get_public_schema_name()).get(schema_name=slug)
 
 
+def _number_value(e164: str) -> int | None:
+    """``+4721077000`` as an integer, or None for anything that is not an E.164 number."""
+    if not isinstance(e164, str) or not E164_RE.fullmatch(e164):
+        return None
+    return int(e164[1:])
+
+
 def number_owner(*, e164: str) -> Agency | None:
     """The agency a number is allocated to, or None."""
-    value = int(e164.lstrip("+"))
+    value = _number_value(e164)
+    if value is None:
+        return None
     rng = NumberRange.objects.select_related("agency").filter(first__lte=value, last__gte=value).first()
     return rng.agency if rng else None
 
 
 def number_is_allocated(*, schema_name: str, e164: str) -> bool:
-    value = int(e164.lstrip("+"))
+    value = _number_value(e164)
+    if value is None:
+        return False
     return NumberRange.objects.filter(agency__schema_name=schema_name, first__lte=value, last__gte=value).exists()
 
 
@@ -39,14 +57,60 @@ def node_list(*, active_only: bool = True) -> QuerySet[AsteriskNode]:
     return qs.filter(is_active=True) if active_only else qs
 
 
+# Apps above tenants register how to list the public numbers an agency uses (run in its schema), as
+# (E.164, description). switchboard registers DIDs and extensions' outbound numbers.
+_NUMBER_USERS: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_public_number_user(fn: Callable[[], list[tuple[str, str]]]) -> None:
+    if fn not in _NUMBER_USERS:
+        _NUMBER_USERS.append(fn)
+
+
+def number_range_numbers_in_use(*, number_range: NumberRange) -> list[str]:
+    """What uses numbers of ``number_range`` in its agency: DIDs, the main number, extensions'
+    outbound numbers (as short Norwegian descriptions; empty when the range is free)."""
+    agency = number_range.agency
+    uses: list[str] = []
+    main = _number_value(agency.main_number)
+    if main is not None and number_range.first <= main <= number_range.last:
+        uses.append(gettext("hovednummeret %(n)s") % {"n": agency.main_number})
+    if agency.schema_name != get_public_schema_name() and schema_exists(agency.schema_name):
+        with schema_context(agency.schema_name):
+            for number, what in (row for fn in _NUMBER_USERS for row in fn()):
+                value = _number_value(number)
+                if value is not None and number_range.first <= value <= number_range.last:
+                    uses.append(what)
+    return uses
+
+
+class NodeSecretError(LookupError):
+    """A node's secret reference that the platform refuses to read."""
+
+
 def node_secret(*, node: AsteriskNode) -> str:
-    """Resolve a node's AMI/ARI password from the environment or a secret file."""
-    kind, _, ref = node.secret_ref.partition(":")
+    """Resolve a node's AMI/ARI password from an environment variable or a file in the secrets folder
+    (ASTERISK_SECRETS_DIR). Anything else (``file:/etc/passwd``, ``..``, a symlink out of the folder,
+    a value with a line break) is refused here too, whatever path the reference was stored by."""
+    kind, _sep, ref = node.secret_ref.partition(":")
     if kind == "env":
+        if not SECRET_ENV_RE.fullmatch(ref):
+            raise NodeSecretError(f"{node.name}: ugyldig navn på miljøvariabel {ref!r}")
         value = os.environ.get(ref)
         if value is None:
-            raise LookupError(f"miljøvariabelen {ref} er ikke satt")
-        return value
-    if kind == "file":
-        return Path(ref).read_text().strip()
-    raise LookupError(f"ukjent hemmelighetstype {kind!r}")
+            raise NodeSecretError(f"{node.name}: miljøvariabelen {ref} er ikke satt")
+    elif kind == "file":
+        try:
+            path = secret_file_path(ref)
+        except ValidationError as exc:
+            raise NodeSecretError(f"{node.name}: {' '.join(exc.messages)}") from exc
+        try:
+            value = path.read_text()
+        except OSError as exc:
+            raise NodeSecretError(f"{node.name}: kan ikke lese hemmelighetsfilen {path.name}: {exc.strerror}") from exc
+    else:
+        raise NodeSecretError(f"{node.name}: ukjent hemmelighetstype {kind!r}")
+    value = value.strip()
+    if not value or CONTROL_RE.search(value):
+        raise NodeSecretError(f"{node.name}: hemmeligheten er tom eller inneholder linjeskift/kontrolltegn")
+    return value

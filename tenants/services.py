@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.events import announce_config_changed
-from tenants.models import Agency, Domain, NumberRange
-from tenants.validators import normalize_e164, validate_safe_text, validate_slug
+from tenants.models import Agency, AsteriskNode, Domain, NumberRange
+from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 logger = logging.getLogger(__name__)
+E164_DIGITS = re.compile(r"\+[0-9]{8,15}")
 
 
 def template_schema_ensure(*, verbosity: int = 0) -> None:
@@ -58,34 +60,65 @@ def agency_create(
 
     Everything happens in one transaction: on any error nothing is left behind.
     """
-    validate_slug(slug)
-    domain = domain or f"{slug}.{settings.PLATFORM_DOMAIN}"
-    validate_safe_text(domain)
+    try:
+        validate_slug(slug)
+    except ValidationError as exc:
+        raise ValidationError({"schema_name": exc.messages}) from exc
+    domain = (domain or f"{slug}.{settings.PLATFORM_DOMAIN}").strip().lower()
+    try:
+        validate_hostname(domain)
+    except ValidationError as exc:
+        raise ValidationError({"domain": exc.messages}) from exc
     if Agency.objects.filter(schema_name=slug).exists():
-        raise ValidationError({"slug": _("En etat med kortnavnet «%(slug)s» finnes allerede.") % {"slug": slug}})
+        raise ValidationError({"schema_name": _("En etat med kortnavnet «%(slug)s» finnes allerede.") % {"slug": slug}})
     if Domain.objects.filter(domain=domain).exists():
         raise ValidationError({"domain": _("Domenet %(domain)s er allerede i bruk.") % {"domain": domain}})
     agency = Agency(name=name, schema_name=slug, org_number=org_number.replace(" ", ""))
     if main_number:
-        agency.main_number = normalize_e164(main_number)
+        agency.main_number = _field_error("main_number", normalize_e164, main_number)
     agency.full_clean(exclude=["main_number"] if not main_number else None, validate_unique=True)
+    if admin_username:
+        _admin_user_check(username=admin_username, email=admin_email)
     if not schema_exists(settings.TENANT_BASE_SCHEMA):
         template_schema_ensure()
     agency.save(verbosity=0)
     Domain.objects.create(domain=domain, tenant=agency, is_primary=True)
+    if agency.main_number and not number_range_contains(agency=agency, e164=agency.main_number):
+        raise ValidationError({"main_number": _("Hovednummeret er ikke tildelt denne etaten.")})
     if admin_username:
         with schema_context(slug):
-            user_model = get_user_model()
-            user = user_model(username=admin_username, email=admin_email, is_staff=True, is_superuser=True)
-            user.full_clean(exclude=["password"])
-            if admin_password:
-                user.set_password(admin_password)
-            else:
-                user.set_unusable_password()
-            user.save()
+            _admin_user_create(username=admin_username, email=admin_email, password=admin_password)
     announce_config_changed(schema_name=slug)
     logger.info("agency %s created", slug)
     return agency
+
+
+def _field_error(field: str, fn, value):  # type: ignore[no-untyped-def]
+    """Run a validator/normaliser and report its error on ``field`` (so a form shows it there)."""
+    try:
+        return fn(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+def _admin_user_check(*, username: str, email: str) -> None:
+    """Validate the first admin's username and e-mail before anything is created."""
+    user_model = get_user_model()
+    user = user_model(username=username, email=email, is_staff=True, is_superuser=True)
+    try:
+        user.clean_fields(exclude=["password"])
+    except ValidationError as exc:
+        raise ValidationError({f"admin_{k}": v for k, v in exc.message_dict.items()}) from exc
+
+
+def _admin_user_create(*, username: str, email: str, password: str | None) -> None:
+    user = get_user_model()(username=username, email=email, is_staff=True, is_superuser=True)
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
 
 
 @transaction.atomic
@@ -93,7 +126,7 @@ def agency_update(*, agency: Agency, name: str | None = None, main_number: str |
     if name is not None:
         agency.name = name
     if main_number is not None:
-        agency.main_number = normalize_e164(main_number) if main_number else ""
+        agency.main_number = _field_error("main_number", normalize_e164, main_number) if main_number else ""
         if agency.main_number and not number_range_contains(agency=agency, e164=agency.main_number):
             raise ValidationError({"main_number": _("Hovednummeret er ikke tildelt denne etaten.")})
     agency.full_clean()
@@ -112,7 +145,39 @@ def agency_set_active(*, agency: Agency, active: bool) -> Agency:
     return agency
 
 
+def domain_add(*, agency: Agency, domain: str, is_primary: bool = False) -> Domain:
+    """Let an agency answer at one more host name."""
+    obj = Domain(tenant=agency, domain=(domain or "").strip().lower(), is_primary=is_primary)
+    return domain_save(domain=obj)
+
+
+@transaction.atomic
+def domain_save(*, domain: Domain) -> Domain:
+    """Validate (host name, unique) and save a domain; announce nothing (domains are not Asterisk config)."""
+    domain.domain = (domain.domain or "").strip().lower()
+    domain.full_clean()
+    domain.save()
+    return domain
+
+
+@transaction.atomic
+def domain_delete(*, domain: Domain) -> None:
+    if domain.tenant.schema_name == get_public_schema_name() and not Domain.objects.filter(
+            tenant=domain.tenant).exclude(pk=domain.pk).exists():
+        raise ValidationError(_("Plattformens siste domene kan ikke slettes."))
+    domain.delete()
+
+
+def node_save(*, node: AsteriskNode) -> AsteriskNode:
+    """Validate and save an Asterisk node (the secret reference must be env:NAME or a file in the secrets folder)."""
+    node.full_clean()
+    node.save()
+    return node
+
+
 def number_range_contains(*, agency: Agency, e164: str) -> bool:
+    if not E164_DIGITS.fullmatch(e164 or ""):
+        return False
     value = int(e164.lstrip("+"))
     return NumberRange.objects.filter(agency=agency, first__lte=value, last__gte=value).exists()
 
@@ -143,6 +208,25 @@ def number_range_allocate(*, agency: Agency, first: str, last: str | None = None
 
 @transaction.atomic
 def number_range_release(*, number_range: NumberRange) -> None:
+    """Take a range back from its agency. Refused while any of its numbers is in use (a DID, the
+    agency's main number or an extension's outbound number): the agency's config would point at a
+    number it no longer has."""
+    from tenants.selectors import number_range_numbers_in_use
+
+    in_use = number_range_numbers_in_use(number_range=number_range)
+    if in_use:
+        raise ValidationError(
+            _("Nummerserien %(range)s kan ikke frigis: numre er i bruk hos %(agency)s: %(uses)s.")
+            % {"range": str(number_range), "agency": number_range.agency.name, "uses": "; ".join(in_use)},
+            code="numbers_in_use",
+        )
     schema_name = number_range.agency.schema_name
     number_range.delete()
     announce_config_changed(schema_name=schema_name)
+
+
+@transaction.atomic
+def number_ranges_release(*, number_ranges: list[NumberRange]) -> None:
+    """Release several ranges: all or none."""
+    for number_range in number_ranges:
+        number_range_release(number_range=number_range)

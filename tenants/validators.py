@@ -8,6 +8,7 @@ is still refused.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -47,6 +48,89 @@ def validate_safe_text(value: str) -> None:
             code="unsafe_text",
             params={"reason": reason},
         )
+
+
+# Free text (names, titles, departments, descriptions, notes): ordinary Norwegian text with commas,
+# quotes, apostrophes, parentheses, & and / is fine. It is never parsed by Asterisk: the renderer
+# only writes it into comments (``asterisk_conf.safety.comment``). Refused: control characters (a
+# line break could end a config line or an AMI header) and the few sequences that are only ever code.
+_FREE_TEXT_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]|;|\$\{|\$\[|#exec|#include", re.IGNORECASE)
+
+
+def free_text_reason(value: str) -> str | None:
+    """Why ``value`` is refused as free text, or None."""
+    found = _FREE_TEXT_FORBIDDEN.search(value or "")
+    if found is None:
+        return None
+    if _CONTROL.match(found.group()):
+        return "kontrolltegn (for eksempel linjeskift)"
+    return f"«{found.group()}»"
+
+
+def validate_plain_text(value: str) -> None:
+    """Names, titles, descriptions and notes: ordinary text, no control characters or code."""
+    reason = free_text_reason(value)
+    if reason is not None:
+        raise ValidationError(
+            _("Teksten kan ikke inneholde %(reason)s."),
+            code="unsafe_text",
+            params={"reason": reason},
+        )
+
+
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+# The same rule as a PostgreSQL regular expression (check constraint on Domain.domain).
+HOSTNAME_SQL_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+
+
+def validate_hostname(value: str) -> None:
+    """A domain the platform answers at: a DNS host name in lower case (``fhi.telefoni.example``)."""
+    if not isinstance(value, str) or not HOSTNAME_RE.fullmatch(value):
+        raise ValidationError(
+            _("«%(value)s» er ikke et gyldig domenenavn. Bruk små bokstaver a–z, sifre, bindestrek og punktum, "
+              "for eksempel fhi.telefoni.example."),
+            code="invalid_domain",
+            params={"value": value},
+        )
+
+
+SECRET_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def secrets_dir() -> Path:
+    """The one folder secret files may live in (setting ASTERISK_SECRETS_DIR), symlinks resolved."""
+    from django.conf import settings
+
+    default = Path(settings.PLATFORM_DATA_DIR) / "secrets"
+    return Path(getattr(settings, "ASTERISK_SECRETS_DIR", default) or default).resolve()
+
+
+def secret_file_path(ref: str) -> Path:
+    """The file a ``file:`` secret reference names, resolved (``..`` and symlinks followed); refused
+    (ValidationError) unless it lies inside the secrets folder. A relative name is taken in that folder."""
+    folder = secrets_dir()
+    if not ref or _CONTROL.search(ref):
+        raise ValidationError(_("Oppgi et filnavn etter «file:»."), code="invalid_secret_ref")
+    path = (folder / ref).resolve()
+    if path == folder or not path.is_relative_to(folder):
+        raise ValidationError(
+            _("Hemmelighetsfiler må ligge i mappen %(folder)s."), code="secret_outside_folder",
+            params={"folder": str(folder)},
+        )
+    return path
+
+
+def validate_secret_ref(value: str) -> None:
+    """``env:NAME`` (an environment variable) or ``file:NAME`` (a file in the secrets folder)."""
+    kind, sep, ref = (value or "").partition(":")
+    if sep and kind == "env":
+        if not SECRET_ENV_RE.fullmatch(ref):
+            raise ValidationError(_("Navnet på miljøvariabelen kan bare ha A–Z, 0–9 og _."), code="invalid_secret_ref")
+        return
+    if sep and kind == "file":
+        secret_file_path(ref)
+        return
+    raise ValidationError(_("Skriv env:VARIABEL eller file:filnavn (i hemmelighetsmappen)."), code="invalid_secret_ref")
 
 
 def validate_slug(value: str) -> None:

@@ -10,6 +10,16 @@ from tenants.validators import (
     validate_slug,
 )
 
+
+@pytest.fixture(autouse=True)
+def norwegian():  # type: ignore[no-untyped-def]
+    """Messages are asserted in Norwegian, whatever language an earlier test (test_i18n) left active."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
+
+
 BAD_TEXT = ["Per\nHansen", "Per\rHansen", "a;b", "Hansen, Per", "a|b", "a&b", "${SHELL}", "#exec /bin/sh",
             "#include /etc/passwd", "tab\there", 'quote"d', "back\\slash", "$[1+1]"]
 
@@ -66,3 +76,36 @@ def test_bad_slugs_are_refused(value):
 def test_bad_extensions_are_refused(value):
     with pytest.raises(ValidationError):
         validate_extension(value)
+
+
+@pytest.mark.parametrize("value", ["Helsedirektoratet, avd. Trondheim", "O'Neil", 'Seksjon "SMI" (vikar)',
+                                   "Forskning & utvikling / Analyse", "Ærlige Øyvind Åsen", "50 % | fast"])
+def test_free_text_accepts_ordinary_norwegian(value):
+    from tenants.validators import validate_plain_text
+
+    validate_plain_text(value)
+
+
+@pytest.mark.parametrize("value", ["Per\nHansen", "a\rb", "tab\there", "nul\x00", "a;b", "${X}", "$[1+1]",
+                                   "#include /etc/passwd", "#EXEC ls"])
+def test_free_text_refuses_line_breaks_and_code(value):
+    from tenants.validators import validate_plain_text
+
+    with pytest.raises(ValidationError):
+        validate_plain_text(value)
+
+
+@pytest.mark.parametrize("value", ["[evil-context]", "../..", "a..b", "-a.example", "FHI.example", "fhi.localhost:9999",
+                                   "a b", "", "x" * 64 + ".no", "fhi/..", "fhi_x.no"])
+def test_bad_domains_are_refused(value):
+    from tenants.validators import validate_hostname
+
+    with pytest.raises(ValidationError):
+        validate_hostname(value)
+
+
+@pytest.mark.parametrize("value", ["localhost", "127.0.0.1", "fhi.localhost", "fhi.telefoni.nhn.no", "x-1.example"])
+def test_host_names_pass(value):
+    from tenants.validators import validate_hostname
+
+    validate_hostname(value)
