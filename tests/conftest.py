@@ -62,3 +62,12 @@ def public_schema():  # type: ignore[no-untyped-def]
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _norwegian_by_default():  # type: ignore[no-untyped-def]
+    """Every test starts in bokmål: a test that switches language must not leak it into the next one."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
