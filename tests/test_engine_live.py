@@ -23,6 +23,7 @@ from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
 from engine.client import EngineRefused
 from engine.core import NodeConfig
+from tests.ami_client import AmiRecorder
 from tests.asterisk_harness import prepare
 from tests.baresip_harness import Baresip, find_baresip
 from tests.engine_harness import EngineThread
@@ -70,11 +71,17 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         p = ast.profile
         node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
                           ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+        # RECORD_AMI=<dir>: keep the raw AMI stream of the run (how tests/fixtures/ami are recorded).
+        recorder = (AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None)
+                    if os.environ.get("RECORD_AMI") else None)
         et = EngineThread([node])
         et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
         yield ast, et
         et.stop()
+        if recorder is not None:
+            Path(os.environ["RECORD_AMI"]).mkdir(parents=True, exist_ok=True)
+            (Path(os.environ["RECORD_AMI"]) / "live.ami").write_bytes(recorder.stop())
         ast.stop()
     if not os.environ.get("KEEP_TEST_ASTERISK"):  # keep logs for debugging
         shutil.rmtree(base, ignore_errors=True)
