@@ -194,6 +194,45 @@ def test_caller_who_hangs_up_while_waiting_is_abandoned(live, db, tmp_path):
         caller.stop()
 
 
+def _public_number(slug: str, ext: str) -> str:
+    from switchboard.models import Did, Extension
+
+    with schema_context(slug):
+        return Did.objects.get(dest_kind="extension", dest_ref=Extension.objects.get(number=ext).pk).number
+
+
+@pytest.mark.parametrize(("how", "rtp"), [("extension", 36400), ("public_number", 36480)])
+def test_direct_call_is_answered_and_gets_talk_time(live, db, tmp_path, how, rtp):
+    """Phone to phone, not through a queue: by extension, and by the callee's public number (DID)."""
+    from contactcenter.models import Call
+
+    ast, et = live
+    caller = _ua(ast, tmp_path, "fhi", "1003", rtp)
+    callee = _ua(ast, tmp_path, "fhi", "1004", rtp + 40)
+    try:
+        started = time.time()
+        dialled = "1004" if how == "extension" else _public_number("fhi", "1004").removeprefix("+47")
+        caller.command("dial", dialled)
+        assert callee.wait_event({"CALL_INCOMING"}, timeout=10) is not None
+        callee.command("accept")
+        assert caller.wait_event({"CALL_ESTABLISHED"}, timeout=10) is not None
+        time.sleep(2.5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+        et.flush_history()
+        with schema_context("fhi"):
+            call = Call.objects.filter(dialed=dialled).order_by("-started_at").first()
+            assert call is not None and call.started_at.timestamp() >= started - 1
+            assert call.caller_number == "1003"
+            assert call.answered_at is not None and call.ended_at is not None
+            assert call.answered_at >= call.started_at and call.ended_at > call.answered_at
+            assert call.talk_seconds is not None and call.talk_seconds >= 2
+            assert not call.queue_visits.exists()
+    finally:
+        caller.stop()
+        callee.stop()
+
+
 def test_agency_cannot_command_another_agencys_queue_channel_or_agent(live, db, tmp_path):
     from engine import services
     from engine.client import engine_call_sync

@@ -214,3 +214,19 @@ def test_queue_log_never_overwrites_what_ami_recorded(tmp_path):
     assert queue_log.reconcile(queue_log.QueueLogReader(path, grace=0).read_ready(now=2e9)) == 0
     with schema_context("fhi"):
         assert QueueVisit.objects.get(uniqueid="1795329863.36").talk_seconds == 3
+
+
+@pytest.mark.django_db
+def test_direct_calls_are_answered_and_get_talk_time():
+    """Phone to phone by extension and by the callee's public number (tests/test_engine_live.py, recorded)."""
+    from contactcenter.models import Call
+
+    evs = _replay("direct_calls.ami")
+    answers = {e["Linkedid"]: e for e in evs if e["Event"] == "DialEnd" and e["DialStatus"] == "ANSWER"}
+    with schema_context("fhi"):
+        calls = {c.dialed: c for c in Call.objects.filter(linkedid__in=answers)}
+        assert set(calls) == {"1004", "21077013"}
+        for call in calls.values():
+            assert call.caller_number == "1003"
+            assert call.answered_at.timestamp() == pytest.approx(float(answers[call.linkedid]["Timestamp"]))
+            assert call.ended_at is not None and call.talk_seconds == 2
