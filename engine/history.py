@@ -20,7 +20,8 @@ HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "DialEnd", "QueueCallerJoin"
                             "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"})
 
 # How queue completions were matched since the process started (health, bench/history_load.py):
-# matched_by_uniqueid / matched_by_linkedid / matched_by_member / unmatched / reconciled_from_queue_log.
+# matched_by_uniqueid / matched_by_linkedid / matched_by_member / unmatched / reconciled_from_queue_log,
+# and the AgentComplete shapes seen: shape_full / shape_agent_only / shape_no_channels.
 STATS: Counter[str] = Counter()
 
 
@@ -89,6 +90,7 @@ def _completed(ev: dict[str, str], *, queue_id: int, agent_id: int | None, at: d
     """AgentComplete comes in three shapes from Asterisk 22: with the caller's and the agent's channel
     fields, with only the agent's (Dest*), or with neither (the channels were gone when app_queue
     reported). Match by every key it gives; what still does not match is left to the queue_log."""
+    STATS["shape_full" if "Uniqueid" in ev else "shape_agent_only" if "DestUniqueid" in ev else "shape_no_channels"] += 1
     how = history.queue_visit_completed(
         uniqueid=ev.get("Uniqueid", ""), linkedid=ev.get("Linkedid") or ev.get("DestLinkedid", ""),
         queue_id=queue_id, agent_id=agent_id, talk_seconds=_int(ev.get("TalkTime")),
