@@ -159,20 +159,22 @@ def test_completion_without_channel_fields_gets_its_talk_time_by_member():
 
 
 @pytest.mark.django_db
-def test_completion_by_linked_id_when_only_the_agents_fields_are_given():
-    from contactcenter.models import QueueVisit
+def test_completion_with_only_the_agents_fields_is_matched_by_linked_id():
+    # Recorded in bench/history_load.py: the caller hung up and its channel was gone, the agent's was not,
+    # so Asterisk 22.10.1 sent only the Dest* block.
+    from contactcenter.models import Call, QueueVisit
+    from engine import history as engine_history
 
-    evs = _replay("agent_complete_no_channels.ami", skip={"AgentComplete"})
-    full = next(e for e in evs if e["Event"] == "AgentConnect" and e["Uniqueid"] == "1795329863.36")
-    complete = next(e for e in events("agent_complete_no_channels.ami")
-                    if e["Event"] == "AgentComplete" and e.get("Uniqueid") == "1795329863.36")
-    # The agent-only shape: Asterisk drops the caller's block of fields and keeps the Dest* block.
-    agent_only = {k: v for k, v in complete.items() if k.startswith("Dest") or k in (
-        "Event", "Privilege", "Timestamp", "Queue", "Interface", "MemberName", "HoldTime", "TalkTime", "Reason")}
-    assert "Uniqueid" not in agent_only and agent_only["DestLinkedid"] == full["Linkedid"]
-    record("fhi", agent_only)
+    complete = next(e for e in events("agent_complete_agent_only.ami") if e["Event"] == "AgentComplete")
+    assert "Uniqueid" not in complete and "Linkedid" not in complete and complete["DestLinkedid"] == "1795330402.15"
+    before = engine_history.STATS["matched_by_linkedid"]
+    _replay("agent_complete_agent_only.ami")
     with schema_context("fhi"):
-        assert QueueVisit.objects.get(uniqueid="1795329863.36").talk_seconds == 3
+        visit = QueueVisit.objects.get(uniqueid="1795330402.15")
+        assert (visit.outcome, visit.talk_seconds, visit.waited_seconds, visit.answered_by_id) == ("answered", 2, 4, 4)
+        call = Call.objects.get(linkedid="1795330402.15")
+        assert call.ended_at is not None and call.talk_seconds == 2
+    assert engine_history.STATS["matched_by_linkedid"] == before + 1
 
 
 @pytest.mark.django_db

@@ -120,4 +120,38 @@ def test_every_answered_visit_under_load_has_talk_time_and_nothing_is_lost(loade
         # The call's own talk time follows the visit's.
         for v in answered:
             assert calls.get(pk=v.call_id).talk_seconds is not None
+    assert "COMPLETECALLER" in ast.profile.queue_log.read_text()  # Asterisk writes its queue_log (logger.conf)
     print("treff:", dict(engine_history.STATS), "sipp:", sipp.successful, "ok,", sipp.failed, "feilet")
+
+
+def test_completions_lost_on_the_way_are_filled_from_queue_log(loaded, db, tmp_path, monkeypatch):
+    """Drop every AgentComplete before it reaches the history (as if AMI lost it): the engine's queue_log
+    reconciler must still give every answered visit its talk time, the value app_queue logged."""
+    from contactcenter.models import Agent, QueueVisit
+    from engine import queue_log
+
+    ast, et, queue_id = loaded
+    dropped: list[str] = []
+    monkeypatch.setattr(engine_history, "_completed", lambda ev, **kw: dropped.append(ev.get("Uniqueid", "?")))
+    with schema_context("fhi"):
+        agents = {Agent.objects.get(extension__number=ext).pk: _phone("fhi", ext) for ext in AGENT_EXTENSIONS[:3]}
+    start = dt.datetime.now(tz=dt.UTC)
+    before = engine_history.STATS["reconciled_from_queue_log"]
+    run = queue_load_run(ast, et, tmp_path, slug="fhi", queue=naming.queue_name("fhi", queue_id), number="7000",
+                         agents=agents, caller=_phone("fhi", CALLER_EXTENSION), calls=8, concurrent=3, rate=2,
+                         min_talk_ms=2500, max_talk_ms=4000, timeout_s=40,
+                         rtp_base=int(os.environ.get("TEST_RTP_END", "31999")) - 120)
+    assert run["sipp"].successful == 8 and dropped
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with schema_context("fhi"):
+            answered = list(QueueVisit.objects.filter(queue_id=queue_id, entered_at__gte=start, outcome="answered"))
+        if answered and all(v.talk_seconds is not None for v in answered):
+            break
+        time.sleep(0.5)
+    assert len(answered) == len(dropped)
+    logged = {e.callid: e for e in queue_log.QueueLogReader(ast.profile.queue_log, grace=0).read_ready(now=2e9)}
+    for visit in answered:
+        assert visit.talk_seconds == int(logged[visit.uniqueid].data[1]), visit.uniqueid
+        assert visit.ended_at is not None
+    assert engine_history.STATS["reconciled_from_queue_log"] - before == len(answered)
