@@ -78,47 +78,37 @@ def _check_history(queue_id: int, since, caller_number: str) -> dict:  # type: i
                                                                  talk_seconds__isnull=True).count()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=180)
-    parser.add_argument("--concurrent", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=6.0, help="new calls per second (SIPp keeps at most --concurrent)")
-    args = parser.parse_args()
-    os.environ.setdefault("TEST_RTP_START", "31000")
-    os.environ.setdefault("TEST_RTP_END", "31999")
-    where = django_with_fresh_database()
+def _node(ast):  # type: ignore[no-untyped-def]
+    from engine.core import NodeConfig
+
+    p = ast.profile
+    return NodeConfig(name="bench", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
+                      ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
+                      ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+
+
+def _measure(args: argparse.Namespace, setup: dict, ast) -> dict:  # type: ignore[no-untyped-def]
+    """Engine on, SIPp run, history checked. RECORD_AMI=<dir> keeps the raw AMI stream and the queue_log
+    (the source of tests/fixtures/ami/agent_complete_*)."""
     import datetime as dt
 
-    from engine import history as engine_history
-    from engine.core import NodeConfig
-    from tests.asterisk_harness import prepare
+    from tests.ami_client import AmiRecorder
     from tests.engine_harness import EngineThread
     from tests.sipp_harness import queue_load_run
 
-    setup = _setup_agency()
-    base = Path(tempfile.mkdtemp(prefix="cp-bench-load-"))
-    ast = prepare(base)
-    if ast is None:
-        raise SystemExit("Ingen Asterisk funnet.")
-    ast.start()
     p = ast.profile
-    node = NodeConfig(name="bench", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                      ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                      ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
-    from tests.ami_client import AmiRecorder
-
-    # RECORD_AMI=<dir>: keep the raw AMI stream and the queue_log of the run (source of test fixtures).
     recorder = AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None) \
         if os.environ.get("RECORD_AMI") else None
-    et = EngineThread([node])
+    et = EngineThread([_node(ast)])
     try:
         et.wait_for(lambda: et.engine.runtimes["bench"].resynced_at, timeout=15)
         since = dt.datetime.now(tz=dt.UTC)
         cpu0, ast_cpu0, wall0 = time.process_time(), _cpu_seconds(ast.process.pid), time.monotonic()
-        run = queue_load_run(ast, et, base / "run", slug="fhi", queue=f"t-fhi-q{setup['queue_id']}", number="7000",
-                             agents=setup["agents"], caller=setup["caller"], calls=int(args.rate * args.seconds),
-                             concurrent=args.concurrent, rate=args.rate, min_talk_ms=4000, max_talk_ms=12000,
-                             timeout_s=args.seconds + 60, rtp_base=int(os.environ["TEST_RTP_END"]) - 200)
+        run = queue_load_run(ast, et, ast.profile.base_dir / "run", slug="fhi", queue=f"t-fhi-q{setup['queue_id']}",
+                             number="7000", agents=setup["agents"], caller=setup["caller"],
+                             calls=int(args.rate * args.seconds), concurrent=args.concurrent, rate=args.rate,
+                             min_talk_ms=4000, max_talk_ms=12000, timeout_s=args.seconds + 60,
+                             rtp_base=int(os.environ["TEST_RTP_END"]) - 200)
         wall = time.monotonic() - wall0
         cpu, ast_cpu = time.process_time() - cpu0, _cpu_seconds(ast.process.pid) - ast_cpu0
         time.sleep(8)  # one queue_log round (5 s) after the grace period (3 s)
@@ -131,27 +121,56 @@ def main() -> None:
             keep.mkdir(parents=True, exist_ok=True)
             (keep / "bench.ami").write_bytes(recorder.stop())
             shutil.copy(p.queue_log, keep / "queue_log")
-        ast.stop()
-    sipp = run["sipp"]
+    return {"run": run, "wall": wall, "cpu": cpu, "ast_cpu": ast_cpu, "history": history}
+
+
+def _summary(m: dict) -> dict:
+    from engine import history as engine_history
+
+    sipp, history, wall = m["run"]["sipp"], m["history"], m["wall"]
     stats = dict(engine_history.STATS)
     out = {"seconds": round(wall, 1), "sipp_calls_ok": sipp.successful, "sipp_calls_failed": sipp.failed, **history,
            "rows_lost": sipp.successful + sipp.failed - history["calls"],
            **{k: stats.get(k, 0) for k in ("matched_by_uniqueid", "matched_by_linkedid", "matched_by_member",
                                             "unmatched", "reconciled_from_queue_log", "shape_full",
                                             "shape_agent_only", "shape_no_channels")},
-           "engine_cpu_pct": round(100 * cpu / wall, 1), "asterisk_cpu_pct": round(100 * ast_cpu / wall, 1),
+           "engine_cpu_pct": round(100 * m["cpu"] / wall, 1), "asterisk_cpu_pct": round(100 * m["ast_cpu"] / wall, 1),
            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     out["matched_by_other_keys"] = out["matched_by_linkedid"] + out["matched_by_member"]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=180)
+    parser.add_argument("--concurrent", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=6.0, help="new calls per second (SIPp keeps at most --concurrent)")
+    args = parser.parse_args()
+    os.environ.setdefault("TEST_RTP_START", "31000")
+    os.environ.setdefault("TEST_RTP_END", "31999")
+    where = django_with_fresh_database()
+    from tests.asterisk_harness import prepare
+
+    setup = _setup_agency()
+    base = Path(tempfile.mkdtemp(prefix="cp-bench-load-"))
+    ast = prepare(base)
+    if ast is None:
+        raise SystemExit("Ingen Asterisk funnet.")
+    ast.start()
+    try:
+        out = _summary(_measure(args, setup, ast))
+    finally:
+        ast.stop()
     print(f"{machine()}; {where}")
     print(f"{args.seconds} s, up to {args.concurrent} SIPp callers, {len(setup['agents'])} agents: "
-          f"{sipp.successful} calls ok, {sipp.failed} failed; {history['answered']} answered, "
-          f"{history['abandoned']} abandoned")
+          f"{out['sipp_calls_ok']} calls ok, {out['sipp_calls_failed']} failed; {out['answered']} answered, "
+          f"{out['abandoned']} abandoned")
     print(f"AgentComplete shapes: full {out['shape_full']}, agent only {out['shape_agent_only']}, "
           f"no channels {out['shape_no_channels']}; matched by uniqueid {out['matched_by_uniqueid']}, "
           f"linkedid {out['matched_by_linkedid']}, member {out['matched_by_member']}, unmatched {out['unmatched']}; "
           f"from queue_log {out['reconciled_from_queue_log']}")
-    print(f"missing talk time {history['missing_talk_time']}, rows lost {out['rows_lost']}, open calls "
-          f"{history['open_calls']}; engine process CPU {out['engine_cpu_pct']} %, Asterisk CPU {out['asterisk_cpu_pct']} %")
+    print(f"missing talk time {out['missing_talk_time']}, rows lost {out['rows_lost']}, open calls "
+          f"{out['open_calls']}; engine process CPU {out['engine_cpu_pct']} %, Asterisk CPU {out['asterisk_cpu_pct']} %")
     print(json.dumps(out))
     if not os.environ.get("KEEP_TEST_ASTERISK"):
         shutil.rmtree(base, ignore_errors=True)

@@ -38,8 +38,19 @@ Content-Length: [len]
 {_SDP}"""
 
 
+_OK_BYE = """SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+"""
+
+
 def caller_scenario(user: str, *, min_talk_ms: int, max_talk_ms: int) -> str:
-    """INVITE, answer the digest challenge, wait for 200, stay up a random time, BYE."""
+    """INVITE, answer the digest challenge, wait for 200, stay up the shortest, the longest or the middle
+    time (at random), then BYE; if the other side hangs up first (the agent's phone), answer its BYE."""
     ack = """ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{user}@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag[call_number]
@@ -74,10 +85,26 @@ Content-Length: 0
   <recv response="200" rtd="true"/>
   <send><![CDATA[
 {ack.format(user=user, cseq=2)}]]></send>
-  <pause distribution="uniform" min="{min_talk_ms}" max="{max_talk_ms}"/>
+  <nop><action>
+    <sample assign_to="r" distribution="uniform" min="0" max="3"/>
+    <test assign_to="short" variable="r" compare="less_than" value="1"/>
+    <test assign_to="middle" variable="r" compare="less_than" value="2"/>
+  </action></nop>
+  <nop next="short" test="short"/>
+  <nop next="middle" test="middle"/>
+  <recv request="BYE" timeout="{max_talk_ms}" ontimeout="hangup" next="hungup"/>
+  <label id="short"/>
+  <recv request="BYE" timeout="{min_talk_ms}" ontimeout="hangup" next="hungup"/>
+  <label id="middle"/>
+  <recv request="BYE" timeout="{(min_talk_ms + max_talk_ms) // 2}" ontimeout="hangup" next="hungup"/>
+  <label id="hungup"/>
+  <send next="end"><![CDATA[
+{_OK_BYE}]]></send>
+  <label id="hangup"/>
   <send retrans="500"><![CDATA[
 {bye}]]></send>
   <recv response="200" crlf="true"/>
+  <label id="end"/>
 </scenario>
 """
 
