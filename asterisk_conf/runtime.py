@@ -73,6 +73,10 @@ class RuntimeProfile:
     def log_dir(self) -> Path:
         return self.base_dir / "log"
 
+    @property
+    def queue_log(self) -> Path:
+        return self.log_dir / "queue_log"
+
 
 def find_asterisk() -> str | None:
     """ASTERISK_BIN, else PATH, else /opt/asterisk/sbin/asterisk."""
@@ -123,7 +127,10 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
     }
     etc = {
         "modules.conf": "[modules]\nautoload = no\n" + "".join(f"load = {m}.so\n" for m in MODULES),
-        "logger.conf": "[general]\ndateformat = %F %T.%3q\n\n[logfiles]\n"
+        # queue_log: app_queue's own record of every queue call (callid = the caller's uniqueid). The engine
+        # reads it to complete history where AMI events were missing or incomplete (engine/queue_log.py).
+        "logger.conf": "[general]\ndateformat = %F %T.%3q\nqueue_log = yes\nqueue_log_to_file = yes\n"
+                       f"queue_log_name = {p.queue_log.name}\n\n[logfiles]\n"
                        "messages.log => notice,warning,error\nfull.log => notice,warning,error,verbose\n",
         "manager.conf": (
             f"[general]\nenabled = yes\nport = {p.ami_port}\nbindaddr = {b}\ndisplayconnects = no\n"

@@ -27,6 +27,11 @@ def call_started(*, linkedid: str, direction: str, caller_number: str, dialed: s
 
 def call_answered(*, linkedid: str, at: dt.datetime) -> None:
     Call.objects.filter(linkedid=linkedid, answered_at__isnull=True).update(answered_at=at)
+    # Answered after the end was recorded (events out of order, or reconciled later): the talk time follows.
+    for call in Call.objects.filter(linkedid=linkedid, ended_at__isnull=False, answered_at__isnull=False,
+                                    talk_seconds__isnull=True):
+        call.talk_seconds = max(0, int((call.ended_at - call.answered_at).total_seconds()))
+        call.save(update_fields=["talk_seconds"])
 
 
 def call_ended(*, linkedid: str, at: dt.datetime, cause: str = "") -> Call | None:
@@ -71,14 +76,76 @@ def queue_visit_answered(*, uniqueid: str, queue_id: int, agent_id: int | None, 
         call_answered(linkedid=visit.call.linkedid, at=at)
 
 
-def queue_visit_completed(*, uniqueid: str, queue_id: int, talk_seconds: int, transferred: bool,
-                          at: dt.datetime) -> None:
-    qs = QueueVisit.objects.filter(uniqueid=uniqueid, queue_id=queue_id)
-    qs.update(talk_seconds=max(0, talk_seconds), ended_at=at,
-              **({"outcome": QueueOutcome.TRANSFERRED} if transferred else {}))
+def queue_visit_completed(*, uniqueid: str, linkedid: str, queue_id: int, agent_id: int | None, talk_seconds: int,
+                          transferred: bool, at: dt.datetime) -> str:
+    """The talk in a queue call ended (AMI AgentComplete). Asterisk leaves out the caller's fields when the
+    caller's channel is gone before app_queue reports (and the agent's too, when both are): match by the
+    caller's uniqueid, else by the linked ID, else by the agent who answered in that queue at the time the
+    talk began. Returns how it matched ("uniqueid", "linkedid", "member") or "" if nothing matched."""
+    visit, how = _completed_visit(uniqueid=uniqueid, linkedid=linkedid, queue_id=queue_id, agent_id=agent_id,
+                                  talk_seconds=talk_seconds, at=at)
+    if visit is None:
+        return ""
+    visit.talk_seconds = max(0, talk_seconds)
+    visit.ended_at = at
+    fields = ["talk_seconds", "ended_at"]
     if transferred:
-        for visit in qs.select_related("call"):
-            call_transferred(linkedid=visit.call.linkedid)
+        visit.outcome = QueueOutcome.TRANSFERRED
+        fields.append("outcome")
+    visit.save(update_fields=fields)
+    if transferred:
+        call_transferred(linkedid=visit.call.linkedid)
+    return how
+
+
+_MATCH_WINDOW = dt.timedelta(seconds=10)  # AMI timestamps lag the talk's start under load
+
+
+def _completed_visit(*, uniqueid: str, linkedid: str, queue_id: int, agent_id: int | None, talk_seconds: int,
+                     at: dt.datetime) -> tuple[QueueVisit | None, str]:
+    if uniqueid:
+        visit = QueueVisit.objects.filter(uniqueid=uniqueid, queue_id=queue_id).select_related("call").first()
+        if visit is not None:
+            return visit, "uniqueid"
+    open_answered = QueueVisit.objects.filter(queue_id=queue_id, outcome=QueueOutcome.ANSWERED,
+                                              talk_seconds__isnull=True).select_related("call")
+    if linkedid:
+        visit = open_answered.filter(call__linkedid=linkedid).order_by("-answered_at").first()
+        if visit is not None:
+            return visit, "linkedid"
+    if agent_id:
+        began = at - dt.timedelta(seconds=max(0, talk_seconds))
+        candidates = open_answered.filter(answered_by_id=agent_id, answered_at__gte=began - _MATCH_WINDOW,
+                                          answered_at__lte=began + _MATCH_WINDOW)
+        visit = min(candidates, key=lambda v: abs((v.answered_at - began).total_seconds()), default=None)
+        if visit is not None:
+            return visit, "member"
+    return None, ""
+
+
+def queue_visit_reconciled(*, uniqueid: str, queue_id: int, agent_id: int | None, waited: int, talk_seconds: int,
+                           transferred: bool, at: dt.datetime) -> bool:
+    """Fill a visit from app_queue's queue_log completion (COMPLETECALLER/COMPLETEAGENT/...TRANSFER), where
+    the AMI events were missing. Never overwrites what the events already recorded. True if it changed."""
+    with transaction.atomic():
+        visit = (QueueVisit.objects.select_for_update().select_related("call")
+                 .filter(uniqueid=uniqueid, queue_id=queue_id).first())
+        if visit is None or visit.talk_seconds is not None:
+            return False
+        visit.talk_seconds = max(0, talk_seconds)
+        visit.ended_at = visit.ended_at or at
+        if visit.answered_at is None:
+            visit.answered_at = at - dt.timedelta(seconds=max(0, talk_seconds))
+            visit.waited_seconds = max(0, waited)
+        if agent_id and visit.answered_by_id is None and Agent.objects.filter(pk=agent_id).exists():
+            visit.answered_by_id = agent_id
+        visit.outcome = QueueOutcome.TRANSFERRED if transferred else QueueOutcome.ANSWERED
+        visit.save(update_fields=["talk_seconds", "ended_at", "answered_at", "waited_seconds", "answered_by",
+                                  "outcome"])
+    call_answered(linkedid=visit.call.linkedid, at=visit.answered_at)
+    if transferred:
+        call_transferred(linkedid=visit.call.linkedid)
+    return True
 
 
 def queue_visit_abandoned(*, uniqueid: str, queue_id: int, waited: int, at: dt.datetime) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asterisk_conf import naming
-from engine import commands
+from engine import commands, queue_log
 from engine.ami import AmiLink
 from engine.ari import AriLink
 from engine.history import HISTORY_EVENTS, record
@@ -46,6 +46,7 @@ class NodeConfig:
     ari_username: str
     ari_secret: str
     recordings_dir: Path
+    queue_log: Path | None = None  # the node's queue_log file, where the engine can read it (managed Asterisk)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Engine:
     coalesce_s: float = 0.005
     published_changes: int = 0
     status_feed: StatusFeed = field(default_factory=StatusFeed)
+    queue_log_interval: float = 5.0
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -106,6 +108,9 @@ class Engine:
                              on_connected=self._ari_connected)
             rt.ami.start()
             rt.ari.start()
+            if cfg.queue_log is not None and self.record_history:
+                self._tasks.append(asyncio.create_task(queue_log.reconcile_loop(
+                    cfg.queue_log, self._history_pool, interval=self.queue_log_interval), name=f"queue-log-{cfg.name}"))
         self._tasks.append(asyncio.create_task(self._publisher(), name="publisher"))
         self._tasks.append(asyncio.create_task(self._history_writer(), name="history"))
         self._tasks.append(asyncio.create_task(self._ticker(), name="ticker"))

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 import time
+from collections import Counter
 
 from django_tenants.utils import schema_context
 
@@ -15,8 +16,13 @@ from contactcenter import history
 logger = logging.getLogger(__name__)
 _INTERNAL = re.compile(r"[1-9][0-9]{1,5}|[*#][0-9]{1,4}")
 
-HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "QueueCallerJoin", "AgentConnect", "AgentComplete",
+HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "DialEnd", "QueueCallerJoin", "AgentConnect", "AgentComplete",
                             "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"})
+
+# How queue completions were matched since the process started (health, bench/history_load.py):
+# matched_by_uniqueid / matched_by_linkedid / matched_by_member / unmatched / reconciled_from_queue_log,
+# and the AgentComplete shapes seen: shape_full / shape_agent_only / shape_no_channels.
+STATS: Counter[str] = Counter()
 
 
 def _at(event: dict[str, str]) -> dt.datetime:
@@ -67,8 +73,9 @@ def _record(name: str, ev: dict[str, str]) -> None:
         history.queue_visit_answered(uniqueid=uniqueid, queue_id=queue[1], agent_id=member[1] if member else None,
                                      waited=_int(ev.get("HoldTime")), at=at)
     elif name == "AgentComplete" and queue:
-        history.queue_visit_completed(uniqueid=uniqueid, queue_id=queue[1], talk_seconds=_int(ev.get("TalkTime")),
-                                      transferred=ev.get("Reason") == "transfer", at=at)
+        _completed(ev, queue_id=queue[1], agent_id=member[1] if member else None, at=at)
+    elif name == "DialEnd" and ev.get("DialStatus") == "ANSWER" and linkedid:
+        history.call_answered(linkedid=linkedid, at=at)  # direct calls; queue calls are answered here too
     elif name == "QueueCallerAbandon" and queue:
         history.queue_visit_abandoned(uniqueid=uniqueid, queue_id=queue[1], waited=_int(ev.get("HoldTime")), at=at)
     elif name == "QueueCallerLeave" and queue:
@@ -77,3 +84,18 @@ def _record(name: str, ev: dict[str, str]) -> None:
         lid = ev.get("TransfererLinkedid") or ev.get("OrigTransfererLinkedid") or linkedid
         if lid:
             history.call_transferred(linkedid=lid)
+
+
+def _completed(ev: dict[str, str], *, queue_id: int, agent_id: int | None, at: dt.datetime) -> None:
+    """AgentComplete comes in three shapes from Asterisk 22: with the caller's and the agent's channel
+    fields, with only the agent's (Dest*), or with neither (the channels were gone when app_queue
+    reported). Match by every key it gives; what still does not match is left to the queue_log."""
+    STATS["shape_full" if "Uniqueid" in ev else "shape_agent_only" if "DestUniqueid" in ev else "shape_no_channels"] += 1
+    how = history.queue_visit_completed(
+        uniqueid=ev.get("Uniqueid", ""), linkedid=ev.get("Linkedid") or ev.get("DestLinkedid", ""),
+        queue_id=queue_id, agent_id=agent_id, talk_seconds=_int(ev.get("TalkTime")),
+        transferred=ev.get("Reason") == "transfer", at=at)
+    STATS[f"matched_by_{how}" if how else "unmatched"] += 1
+    if not how:
+        logger.info("AgentComplete i kø %s for %s uten treff; fylles fra queue_log", ev.get("Queue"),
+                    ev.get("MemberName"))

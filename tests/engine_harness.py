@@ -11,14 +11,15 @@ from engine.core import Engine, NodeConfig
 
 
 class EngineThread:
-    def __init__(self, nodes: list[NodeConfig]) -> None:
+    def __init__(self, nodes: list[NodeConfig], **engine_options: object) -> None:
+        self._options = engine_options
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="engine-loop")
         self.thread.start()
         self.engine: Engine = self.run(self._make(nodes))
 
     async def _make(self, nodes: list[NodeConfig]) -> Engine:
-        engine = Engine(nodes)
+        engine = Engine(nodes, **self._options)  # type: ignore[arg-type]
         await engine.start()
         return engine
 

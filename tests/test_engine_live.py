@@ -23,6 +23,7 @@ from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
 from engine.client import EngineRefused
 from engine.core import NodeConfig
+from tests.ami_client import AmiRecorder
 from tests.asterisk_harness import prepare
 from tests.baresip_harness import Baresip, find_baresip
 from tests.engine_harness import EngineThread
@@ -70,11 +71,17 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         p = ast.profile
         node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
                           ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+        # RECORD_AMI=<dir>: keep the raw AMI stream of the run (how tests/fixtures/ami are recorded).
+        recorder = (AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None)
+                    if os.environ.get("RECORD_AMI") else None)
         et = EngineThread([node])
         et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
         yield ast, et
         et.stop()
+        if recorder is not None:
+            Path(os.environ["RECORD_AMI"]).mkdir(parents=True, exist_ok=True)
+            (Path(os.environ["RECORD_AMI"]) / "live.ami").write_bytes(recorder.stop())
         ast.stop()
     if not os.environ.get("KEEP_TEST_ASTERISK"):  # keep logs for debugging
         shutil.rmtree(base, ignore_errors=True)
@@ -185,6 +192,45 @@ def test_caller_who_hangs_up_while_waiting_is_abandoned(live, db, tmp_path):
             assert visit.outcome == "abandoned" and visit.waited_seconds >= 2
     finally:
         caller.stop()
+
+
+def _public_number(slug: str, ext: str) -> str:
+    from switchboard.models import Did, Extension
+
+    with schema_context(slug):
+        return Did.objects.get(dest_kind="extension", dest_ref=Extension.objects.get(number=ext).pk).number
+
+
+@pytest.mark.parametrize(("how", "rtp"), [("extension", 36400), ("public_number", 36480)])
+def test_direct_call_is_answered_and_gets_talk_time(live, db, tmp_path, how, rtp):
+    """Phone to phone, not through a queue: by extension, and by the callee's public number (DID)."""
+    from contactcenter.models import Call
+
+    ast, et = live
+    caller = _ua(ast, tmp_path, "fhi", "1003", rtp)
+    callee = _ua(ast, tmp_path, "fhi", "1004", rtp + 40)
+    try:
+        started = time.time()
+        dialled = "1004" if how == "extension" else _public_number("fhi", "1004").removeprefix("+47")
+        caller.command("dial", dialled)
+        assert callee.wait_event({"CALL_INCOMING"}, timeout=10) is not None
+        callee.command("accept")
+        assert caller.wait_event({"CALL_ESTABLISHED"}, timeout=10) is not None
+        time.sleep(2.5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+        et.flush_history()
+        with schema_context("fhi"):
+            call = Call.objects.filter(dialed=dialled).order_by("-started_at").first()
+            assert call is not None and call.started_at.timestamp() >= started - 1
+            assert call.caller_number == "1003"
+            assert call.answered_at is not None and call.ended_at is not None
+            assert call.answered_at >= call.started_at and call.ended_at > call.answered_at
+            assert call.talk_seconds is not None and call.talk_seconds >= 2
+            assert not call.queue_visits.exists()
+    finally:
+        caller.stop()
+        callee.stop()
 
 
 def test_agency_cannot_command_another_agencys_queue_channel_or_agent(live, db, tmp_path):
