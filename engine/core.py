@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class NodeRuntime:
     ami: AmiLink | None = None
     ari: AriLink | None = None
     resynced_at: float = 0.0
+    lost_at: float = 0.0  # when the AMI link was last lost (0: not since the last resync)
+    asterisk_started_at: float = 0.0
+    last_closing: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Engine:
     last_reload: dict = field(default_factory=dict)
     coalesce_s: float = 0.005
     published_changes: int = 0
+    managed_health: Callable[[], dict] | None = None  # the managed Asterisk's supervisor (engine.managed)
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -85,7 +90,8 @@ class Engine:
             self.runtimes[cfg.name] = rt
             rt.ami = AmiLink(name=cfg.name, host=cfg.host, port=cfg.ami_port, username=cfg.ami_username,
                              secret=cfg.ami_secret, on_event=lambda ev, rt=rt: self.on_ami_event(rt, ev),
-                             on_connected=lambda link, rt=rt: self._resync(rt))
+                             on_connected=lambda link, rt=rt: self._resync(rt),
+                             on_disconnected=lambda link, rt=rt: self._ami_lost(rt))
             rt.ari = AriLink(name=cfg.name, host=cfg.host, port=cfg.ari_port, username=cfg.ari_username,
                              password=cfg.ari_secret, app=ARI_APP, on_event=lambda ev: None,
                              on_connected=self._ari_connected)
@@ -123,9 +129,10 @@ class Engine:
     def health(self) -> dict:
         nodes = {name: {"ami": rt.ami.health.as_dict() if rt.ami else None,
                         "ari": rt.ari.health.as_dict() if rt.ari else None,
-                        "resynced_at": rt.resynced_at}
+                        "resynced_at": rt.resynced_at, "last_closing": rt.last_closing}
                  for name, rt in self.runtimes.items()}
-        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published}
+        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published,
+                "managed_asterisk": self.managed_health() if self.managed_health else None}
 
     # -- events ---------------------------------------------------------------------------------------------------
     def on_ami_event(self, rt: NodeRuntime, event: dict[str, str]) -> None:
@@ -140,12 +147,19 @@ class Engine:
             self._hist_q.put_nowait((slug, event))
 
     async def _resync(self, rt: NodeRuntime) -> None:
-        """After every (re)connect: rebuild the node's state from Asterisk, then publish full snapshots."""
+        """After every (re)connect: rebuild the node's state from Asterisk, publish full snapshots, then close in
+        the history what Asterisk no longer has."""
         assert rt.ami is not None
+        known = _known_ids(rt.state)
+        cutoff = time.time()
         rt.state.reset()
+        live_linkedids, live_uniqueids = set(), set()
         for action in ({"Action": "QueueStatus"}, {"Action": "CoreShowChannels"}):
             for ev in await rt.ami.action(action, as_list=True, timeout=15):
                 rt.state.apply(ev)  # type: ignore[arg-type]
+                if ev.get("Event") == "CoreShowChannel":  # type: ignore[union-attr]
+                    live_linkedids.add(ev.get("Linkedid", ""))  # type: ignore[union-attr]
+                    live_uniqueids.add(ev.get("Uniqueid", ""))  # type: ignore[union-attr]
         rt.resynced_at = time.time()
         slugs = set(rt.state.agencies) | set(await asyncio.get_running_loop().run_in_executor(
             self._history_pool, _active_slugs))
@@ -153,6 +167,44 @@ class Engine:
             self._pub_q.put_nowait((slug, {"type": "live.snapshot", "agency": slug, "snapshot": self.snapshot(slug),
                                            "ts": time.time()}))
         logger.info("resynkronisert %s: %d etater", rt.config.name, len(slugs))
+        if self.record_history:
+            await self._close_lost(rt, live=(live_linkedids, live_uniqueids), known=known, cutoff=cutoff)
+
+    def _ami_lost(self, rt: NodeRuntime) -> None:
+        rt.lost_at = time.time()
+
+    async def _close_lost(self, rt: NodeRuntime, *, live: tuple[set[str], set[str]], known: set[str],
+                          cutoff: float) -> None:
+        """Close every call and queue visit the history has open and Asterisk no longer has, and record the time
+        without AMI as a gap. With one node every open row is the node's; with several, only the calls this
+        node's state knew are closed."""
+        assert rt.ami is not None
+        started = rt.ami.asterisk_started_at
+        restarted = bool(rt.asterisk_started_at) and abs(started - rt.asterisk_started_at) > 2
+        rt.asterisk_started_at = started
+        lost_at, rt.lost_at = rt.lost_at, 0.0
+        if restarted:
+            reason = "avbrutt: Asterisk startet på nytt"
+        elif lost_at:
+            reason = "avbrutt: borte fra Asterisk etter brudd i forbindelsen"
+        else:
+            reason = "avbrutt: borte fra Asterisk da motoren startet"
+        job = {"node": rt.config.name, "live": live, "only": known if len(self.runtimes) > 1 else None,
+               "before": cutoff, "at": lost_at or cutoff, "reason": reason, "restarted": restarted,
+               "gap": (lost_at, cutoff) if lost_at else None}
+        try:
+            await self.flush_history(timeout=3)  # events from before the loss first
+        except TimeoutError:
+            logger.warning("historikken var ikke ajour før lukking av avbrutte samtaler på %s", rt.config.name)
+        try:
+            closed = await asyncio.get_running_loop().run_in_executor(self._history_pool, _close_lost_calls, job)
+        except Exception:
+            logger.exception("kunne ikke lukke avbrutte samtaler på %s", rt.config.name)
+            return
+        rt.last_closing = {"at": time.time(), "reason": reason, **closed}
+        if closed["calls"] or closed["visits"]:
+            logger.warning("%s: lukket %d samtaler og %d købesøk som Asterisk ikke lenger hadde (%s)",
+                           rt.config.name, closed["calls"], closed["visits"], reason)
 
     async def _ari_connected(self, link: AriLink) -> None:
         await link.channels()  # proves the REST side answers too
@@ -296,6 +348,37 @@ def _record_batch(batch: list[tuple[str, dict]]) -> None:
             record(slug, event)
         except Exception:
             logger.exception("kunne ikke lagre %s for %s", event.get("Event"), slug)
+
+
+def _known_ids(state: LiveState) -> set[str]:
+    """Linkedids of every channel the node's live state knows."""
+    return {ch.linkedid for live in state.agencies.values() for ch in live.channels.values()}
+
+
+def _close_lost_calls(job: dict) -> dict[str, int]:
+    import datetime as dt
+
+    from django.db import close_old_connections
+    from django_tenants.utils import schema_context
+
+    from contactcenter import history
+
+    close_old_connections()
+    when = {key: dt.datetime.fromtimestamp(job[key], tz=dt.UTC) for key in ("before", "at")}
+    total = {"calls": 0, "visits": 0, "agencies": 0}
+    for slug in _active_slugs():
+        with schema_context(slug):
+            closed = history.calls_closed_after_loss(
+                live_linkedids=job["live"][0], live_uniqueids=job["live"][1], before=when["before"], at=when["at"],
+                reason=job["reason"], only_linkedids=job["only"])
+            if job["gap"]:
+                start, end = (dt.datetime.fromtimestamp(t, tz=dt.UTC) for t in job["gap"])
+                history.history_gap_recorded(node=job["node"], started_at=start, ended_at=end,
+                                             asterisk_restarted=job["restarted"])
+        total["calls"] += closed["calls"]
+        total["visits"] += closed["visits"]
+        total["agencies"] += 1
+    return total
 
 
 def _close_db() -> None:
