@@ -23,6 +23,8 @@ from engine.ami import LinkHealth, cancel_task
 from engine.guard import UnsafeValue
 
 logger = logging.getLogger(__name__)
+# httpx logs every request at INFO; the watchdog pings every second, so only its warnings are worth a line.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class AriError(RuntimeError):
