@@ -157,6 +157,30 @@ def calls_closed_after_loss(*, live_linkedids: set[str], live_uniqueids: set[str
     return {"calls": n_calls, "visits": n_visits}
 
 
+def call_recovered(*, linkedid: str, direction: str, caller_number: str, dialed: str, started_at: dt.datetime,
+                   answered_at: dt.datetime | None, ended_at: dt.datetime, reason: str) -> int:
+    """A call Asterisk finished while the engine had no contact, from Asterisk's CDR: created complete, or an
+    open call the events had started is finished with the CDR's end. 1 if the history changed, else 0."""
+    talk = _seconds(answered_at, ended_at)
+    with transaction.atomic():
+        call, created = Call.objects.select_for_update().get_or_create(
+            linkedid=linkedid,
+            defaults={"direction": direction, "caller_number": _clip(caller_number), "dialed": _clip(dialed),
+                      "started_at": started_at, "answered_at": answered_at, "ended_at": ended_at,
+                      "talk_seconds": talk, "end_reason": _clip(reason, 100)})
+        if created:
+            return 1
+        if call.ended_at is not None:
+            return 0
+        call.answered_at = call.answered_at or answered_at
+        call.ended_at, call.end_reason = max(ended_at, call.started_at), _clip(reason, 100)
+        call.talk_seconds = _seconds(call.answered_at, call.ended_at)
+        call.save(update_fields=["answered_at", "ended_at", "end_reason", "talk_seconds"])
+        QueueVisit.objects.filter(call=call, outcome=QueueOutcome.WAITING).update(
+            outcome=QueueOutcome.ABANDONED, ended_at=call.ended_at, end_reason=_clip(reason, 100))
+        return 1
+
+
 def history_gap_recorded(*, node: str, started_at: dt.datetime, ended_at: dt.datetime, asterisk_restarted: bool,
                          recovered_calls: int = 0) -> HistoryGap:
     """Record that the engine had no AMI connection to ``node`` from ``started_at`` to ``ended_at``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -43,6 +44,7 @@ class NodeConfig:
     ari_username: str
     ari_secret: str
     recordings_dir: Path
+    cdr_path: Path | None = None  # Asterisk's CDR CSV, when the engine can read it (the managed Asterisk)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class NodeRuntime:
     lost_at: float = 0.0  # when the AMI link was last lost (0: not since the last resync)
     asterisk_started_at: float = 0.0
     last_closing: dict = field(default_factory=dict)
+    cdr_offset: int = -1  # how far the CDR file was read (-1: not yet)
 
 
 @dataclass
@@ -191,7 +194,7 @@ class Engine:
             reason = "avbrutt: borte fra Asterisk da motoren startet"
         job = {"node": rt.config.name, "live": live, "only": known if len(self.runtimes) > 1 else None,
                "before": cutoff, "at": lost_at or cutoff, "reason": reason, "restarted": restarted,
-               "gap": (lost_at, cutoff) if lost_at else None}
+               "gap": (lost_at, cutoff) if lost_at else None, "cdr": rt.config.cdr_path, "cdr_offset": rt.cdr_offset}
         try:
             await self.flush_history(timeout=3)  # events from before the loss first
         except TimeoutError:
@@ -201,6 +204,7 @@ class Engine:
         except Exception:
             logger.exception("kunne ikke lukke avbrutte samtaler på %s", rt.config.name)
             return
+        rt.cdr_offset = closed.pop("cdr_offset")
         rt.last_closing = {"at": time.time(), "reason": reason, **closed}
         if closed["calls"] or closed["visits"]:
             logger.warning("%s: lukket %d samtaler og %d købesøk som Asterisk ikke lenger hadde (%s)",
@@ -356,6 +360,7 @@ def _known_ids(state: LiveState) -> set[str]:
 
 
 def _close_lost_calls(job: dict) -> dict[str, int]:
+    """Runs on the history thread: recover the gap's finished calls from the CDR, then close what is left."""
     import datetime as dt
 
     from django.db import close_old_connections
@@ -365,20 +370,40 @@ def _close_lost_calls(job: dict) -> dict[str, int]:
 
     close_old_connections()
     when = {key: dt.datetime.fromtimestamp(job[key], tz=dt.UTC) for key in ("before", "at")}
-    total = {"calls": 0, "visits": 0, "agencies": 0}
+    gap = tuple(dt.datetime.fromtimestamp(t, tz=dt.UTC) for t in job["gap"]) if job["gap"] else None
+    recovered, offset = _recover_from_cdr(job, gap)
+    total = {"calls": 0, "visits": 0, "agencies": 0, "recovered": 0, "cdr_offset": offset}
     for slug in _active_slugs():
         with schema_context(slug):
+            n_recovered = sum(history.call_recovered(
+                linkedid=c.linkedid, direction=c.direction, caller_number=c.caller_number, dialed=c.dialed,
+                started_at=c.started_at, answered_at=c.answered_at, ended_at=c.ended_at,
+                reason="hentet fra Asterisks CDR etter brudd") for c in recovered if c.slug == slug)
             closed = history.calls_closed_after_loss(
                 live_linkedids=job["live"][0], live_uniqueids=job["live"][1], before=when["before"], at=when["at"],
                 reason=job["reason"], only_linkedids=job["only"])
-            if job["gap"]:
-                start, end = (dt.datetime.fromtimestamp(t, tz=dt.UTC) for t in job["gap"])
-                history.history_gap_recorded(node=job["node"], started_at=start, ended_at=end,
-                                             asterisk_restarted=job["restarted"])
+            if gap:
+                history.history_gap_recorded(node=job["node"], started_at=gap[0], ended_at=gap[1],
+                                             asterisk_restarted=job["restarted"], recovered_calls=n_recovered)
         total["calls"] += closed["calls"]
         total["visits"] += closed["visits"]
+        total["recovered"] += n_recovered
         total["agencies"] += 1
     return total
+
+
+def _recover_from_cdr(job: dict, gap: tuple | None) -> tuple[list, int]:
+    """Calls that ended in the gap, from the CDR appended since the last resync; and the new read offset."""
+    from engine import cdr
+
+    path, offset = job["cdr"], job["cdr_offset"]
+    if path is None:
+        return [], -1
+    if offset < 0 or gap is None:  # first connect: start reading from here
+        return [], path.stat().st_size if path.exists() else 0
+    rows, offset = cdr.read_since(path, offset)
+    # Legs that ended just before the loss was noticed may have missed their Hangup event too: 3 s of slack.
+    return cdr.calls_in_gap(rows, gap[0] - datetime.timedelta(seconds=3), gap[1]), offset
 
 
 def _close_db() -> None:

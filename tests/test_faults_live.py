@@ -123,6 +123,43 @@ def test_killed_asterisk_is_restarted_agents_are_back_and_cut_calls_are_closed(p
             ua.stop()
 
 
+def test_call_made_while_ami_was_down_is_recovered_from_the_cdr(platform, db, tmp_path):
+    from contactcenter.models import Call, HistoryGap
+
+    ast, et = platform
+    rt = _rt(et)
+    et.wait_for(lambda: rt.ami.health.connected and rt.resynced_at, timeout=10)
+    caller = _ua(ast, tmp_path, "fhi", "1007", RTP + 120)
+    try:
+        et.run(rt.ami.stop())  # AMI down, Asterisk up: calls go on without the engine seeing them
+        gap_start = time.time()
+        with schema_context("fhi"):
+            before = set(Call.objects.values_list("linkedid", flat=True))
+        caller.command("dial", "7002")
+        assert caller.wait_event({"CALL_ESTABLISHED", "CALL_PROGRESS", "CALL_RINGING"}, timeout=10)
+        time.sleep(2)
+        caller.command("hangup")
+        time.sleep(1)
+        rt.ami._stopped = False
+        et.run(_start(rt.ami))
+        et.wait_for(lambda: rt.resynced_at > gap_start and rt.last_closing.get("at", 0) > gap_start, timeout=15)
+        with schema_context("fhi"):
+            new = Call.objects.exclude(linkedid__in=before).filter(caller_number="1007")
+            assert new.count() == 1, list(new.values())
+            call = new.get()
+            assert call.end_reason == "hentet fra Asterisks CDR etter brudd" and call.ended_at
+            assert call.direction == "internal" and call.answered_at is None  # nobody answered queue 7002
+            assert gap_start - 1 <= call.started_at.timestamp() <= call.ended_at.timestamp() <= time.time()
+            gap = HistoryGap.objects.order_by("-started_at").first()
+            assert gap.recovered_calls == 1 and not gap.asterisk_restarted and gap.node == "lokal"
+    finally:
+        caller.stop()
+
+
+async def _start(link) -> None:  # type: ignore[no-untyped-def]
+    link.start()
+
+
 def test_hung_asterisk_both_links_notice_within_3_s_and_recover_without_tracebacks(platform, db, caplog):
     ast, et = platform
     rt = _rt(et)
