@@ -58,6 +58,7 @@ class NodeRuntime:
     asterisk_started_at: float = 0.0
     last_closing: dict = field(default_factory=dict)
     cdr_offset: int = -1  # how far the CDR file was read (-1: not yet)
+    members_lost: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -132,7 +133,8 @@ class Engine:
     def health(self) -> dict:
         nodes = {name: {"ami": rt.ami.health.as_dict() if rt.ami else None,
                         "ari": rt.ari.health.as_dict() if rt.ari else None,
-                        "resynced_at": rt.resynced_at, "last_closing": rt.last_closing}
+                        "resynced_at": rt.resynced_at, "last_closing": rt.last_closing,
+                        "members_lost": rt.members_lost}
                  for name, rt in self.runtimes.items()}
         return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published,
                 "managed_asterisk": self.managed_health() if self.managed_health else None}
@@ -154,6 +156,7 @@ class Engine:
         the history what Asterisk no longer has."""
         assert rt.ami is not None
         known = _known_ids(rt.state)
+        members_before = _members(rt.state)
         cutoff = time.time()
         rt.state.reset()
         live_linkedids, live_uniqueids = set(), set()
@@ -170,8 +173,19 @@ class Engine:
             self._pub_q.put_nowait((slug, {"type": "live.snapshot", "agency": slug, "snapshot": self.snapshot(slug),
                                            "ts": time.time()}))
         logger.info("resynkronisert %s: %d etater", rt.config.name, len(slugs))
+        self._check_members(rt, members_before)
         if self.record_history:
             await self._close_lost(rt, live=(live_linkedids, live_uniqueids), known=known, cutoff=cutoff)
+
+    @staticmethod
+    def _check_members(rt: NodeRuntime, before: set[tuple[str, int, str]]) -> None:
+        """Asterisk keeps queue members across its own restarts (persistentmembers, astdb in its data dir). If it
+        lost them anyway (astdb gone, node replaced), say so: the agents must log in again."""
+        missing = sorted(before - _members(rt.state))
+        rt.members_lost = [{"agency": slug, "agent_id": aid, "queue": queue} for slug, aid, queue in missing]
+        if missing:
+            logger.warning("%s: %d kømedlemskap fantes ikke lenger etter gjenoppkoblingen (agentene må logge inn "
+                           "igjen): %s", rt.config.name, len(missing), ", ".join(f"{s}-a{a} i {q}" for s, a, q in missing))
 
     def _ami_lost(self, rt: NodeRuntime) -> None:
         rt.lost_at = time.time()
@@ -352,6 +366,12 @@ def _record_batch(batch: list[tuple[str, dict]]) -> None:
             record(slug, event)
         except Exception:
             logger.exception("kunne ikke lagre %s for %s", event.get("Event"), slug)
+
+
+def _members(state: LiveState) -> set[tuple[str, int, str]]:
+    """(agency, agent ID, queue) for every queue membership the node's live state knows."""
+    return {(slug, agent.agent_id, queue) for slug, live in state.agencies.items() for agent in live.agents.values()
+            for queue in agent.queues}
 
 
 def _known_ids(state: LiveState) -> set[str]:

@@ -99,6 +99,7 @@ def test_killed_asterisk_is_restarted_agents_are_back_and_cut_calls_are_closed(p
         back = et.wait_for(lambda: (a := _agent(et, kari)).get("state") == "paused" and a, timeout=5)
         assert back["paused_reason"] == "lunsj" and back["queues"] == ["t-fhi-q2"]
         assert _agent(et, ingrid).get("queues") == ["t-fhi-q1"]
+        assert _rt(et).members_lost == []
 
         # Every cut call and visit is closed with a reason (waiting up to 5 s after the reconnect).
         def closed() -> bool:
@@ -129,7 +130,12 @@ def test_call_made_while_ami_was_down_is_recovered_from_the_cdr(platform, db, tm
     ast, et = platform
     rt = _rt(et)
     et.wait_for(lambda: rt.ami.health.connected and rt.resynced_at, timeout=10)
+    from engine import services
+
     caller = _ua(ast, tmp_path, "fhi", "1007", RTP + 120)
+    ola = _agent_id("fhi", "1002")
+    services.agent_login(agency="fhi", agent_id=ola)
+    et.wait_for(lambda: _agent(et, ola).get("queues") == ["t-fhi-q1"])
     try:
         et.run(rt.ami.stop())  # AMI down, Asterisk up: calls go on without the engine seeing them
         gap_start = time.time()
@@ -139,6 +145,8 @@ def test_call_made_while_ami_was_down_is_recovered_from_the_cdr(platform, db, tm
         assert caller.wait_event({"CALL_ESTABLISHED", "CALL_PROGRESS", "CALL_RINGING"}, timeout=10)
         time.sleep(2)
         caller.command("hangup")
+        # A membership Asterisk loses while the engine is away is reported (the agent must log in again).
+        ast.cli(f"queue remove member {services.agent_interface(agency='fhi', agent_id=ola)} from t-fhi-q1")
         time.sleep(1)
         rt.ami._stopped = False
         et.run(_start(rt.ami))
@@ -152,7 +160,10 @@ def test_call_made_while_ami_was_down_is_recovered_from_the_cdr(platform, db, tm
             assert gap_start - 1 <= call.started_at.timestamp() <= call.ended_at.timestamp() <= time.time()
             gap = HistoryGap.objects.order_by("-started_at").first()
             assert gap.recovered_calls == 1 and not gap.asterisk_restarted and gap.node == "lokal"
+        assert rt.members_lost == [{"agency": "fhi", "agent_id": ola, "queue": "t-fhi-q1"}]
+        assert et.run(_call(et.engine.health))["nodes"]["lokal"]["members_lost"] == rt.members_lost
     finally:
+        services.agent_logout(agency="fhi", agent_id=ola)
         caller.stop()
 
 
