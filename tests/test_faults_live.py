@@ -94,6 +94,10 @@ def test_killed_asterisk_is_restarted_agents_are_back_and_cut_calls_are_closed(p
         health = et.run(_call(et.engine.health))["managed_asterisk"]
         assert health["restarts"] == 1 and health["running"] and health["last_exit"] == "signal SIGKILL"
         assert ast.process.pid != old_pid
+        et.wait_for(lambda: _rt(et).ari.health.connected, timeout=5)
+        body = _engine_health()
+        assert body["engine"] == "ok" and body["managed_asterisk"]["restarts"] == 1
+        assert body["managed_asterisk"]["last_exit"] == "signal SIGKILL" and body["managed_asterisk"]["started_at"] > killed
 
         # Agents are back in their queues, the paused one with the same reason.
         back = et.wait_for(lambda: (a := _agent(et, kari)).get("state") == "paused" and a, timeout=5)
@@ -192,6 +196,18 @@ def test_hung_asterisk_both_links_notice_within_3_s_and_recover_without_tracebac
     assert not bad, [r.getMessage() for r in bad]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "frakoblet" in r.getMessage()]
     assert len(warnings) == 2, warnings  # one line per link, not one per reconnect attempt
+
+
+def _engine_health() -> dict:
+    """GET /health/engine as the platform serves it (the view asks the engine over the channel layer)."""
+    import json
+
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from controlplane.views import engine_health
+
+    return json.loads(async_to_sync(engine_health)(RequestFactory().get("/health/engine")).content)
 
 
 def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
