@@ -18,8 +18,8 @@ from pathlib import Path
 
 from asterisk_conf import naming
 from engine import commands
-from engine.ami import AmiLink
-from engine.ari import AriLink
+from engine.ami import AmiError, AmiLink
+from engine.ari import AriError, AriLink
 from engine.history import HISTORY_EVENTS, record
 from engine.state import LiveState
 
@@ -313,6 +313,11 @@ class Engine:
             reply.update(ok=True, data=await self.execute(message["op"], message["agency"], message.get("args", {})))
         except commands.CommandRefused as exc:
             reply.update(ok=False, error=str(exc))
+        except (AmiError, AriError, TimeoutError) as exc:
+            # Asterisk down or hanging: an ordinary refusal (one line), not a bug with a traceback.
+            logger.warning("kommando %s avvist: Asterisk er ikke tilgjengelig (%s)", message.get("op"),
+                           exc or type(exc).__name__)
+            reply.update(ok=False, error=f"Asterisk er ikke tilgjengelig: {exc or type(exc).__name__}")
         except Exception as exc:
             logger.exception("kommando %s feilet", message.get("op"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")

@@ -63,9 +63,9 @@ class ManagedAsterisk:
 
     def start(self, timeout: float = 60) -> None:
         assert self.binary, "ingen Asterisk funnet"
-        log = (self.profile.log_dir / "console.log").open("ab")
-        self.process = subprocess.Popen([self.binary, "-C", str(self.profile.asterisk_conf), "-f", "-n", "-q"],
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with (self.profile.log_dir / "console.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen([self.binary, "-C", str(self.profile.asterisk_conf), "-f", "-n", "-q"],
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -88,8 +88,12 @@ class ManagedAsterisk:
             self.process.kill()
             self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def begin_stop(self) -> None:
+        """From now on a death is a stop, not a crash: the supervisor does not restart."""
         self._stopping = True
+
+    def stop(self) -> None:
+        self.begin_stop()
         if self.process is None or self.process.poll() is not None:
             return
         try:

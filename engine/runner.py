@@ -57,7 +57,7 @@ class EngineRunner:
 
     async def stop(self) -> None:
         if self.managed is not None:
-            self.managed._stopping = True
+            self.managed.begin_stop()
         if self.engine is not None:
             await self.engine.stop()
         await cancel_task(self._supervisor)

@@ -176,6 +176,9 @@ async def _start(link) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_hung_asterisk_both_links_notice_within_3_s_and_recover_without_tracebacks(platform, db, caplog):
+    from engine import services
+    from engine.client import EngineRefused, engine_call_sync
+
     ast, et = platform
     rt = _rt(et)
     et.wait_for(lambda: rt.ami.health.connected and rt.ari.health.connected, timeout=10)
@@ -185,6 +188,10 @@ def test_hung_asterisk_both_links_notice_within_3_s_and_recover_without_tracebac
     os.kill(pid, signal.SIGSTOP)
     try:
         et.wait_for(lambda: not rt.ami.health.connected and not rt.ari.health.connected, timeout=3, interval=0.05)
+        # A command while Asterisk hangs is refused plainly (no traceback in the engine's log).
+        interface = services.agent_interface(agency="fhi", agent_id=_agent_id("fhi", "1003"))
+        with pytest.raises(EngineRefused, match="Asterisk er ikke tilgjengelig"):
+            engine_call_sync("queue_pause", "fhi", {"interface": interface, "paused": True})
         time.sleep(30)
     finally:
         os.kill(pid, signal.SIGCONT)
