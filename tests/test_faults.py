@@ -100,3 +100,28 @@ def test_cut_calls_are_closed_with_reason_and_counted_apart_on_the_wallboard():
     # The cut visit is a call, but neither answered nor abandoned: the abandon rate counts only callers who gave up.
     assert figs["calls"] == 3 and figs["answered"] == 1 and figs["abandoned"] == 0 and figs["cut"] == 1
     assert figs["abandon_rate_pct"] == 0.0 and figs["service_level_pct"] is not None
+
+
+# Written by the managed Asterisk 22.10.1 here (cdr_csv as asterisk_conf/runtime.py configures it): 1007 called
+# queue 7002, nobody answered, the caller hung up after 2 s.
+CDR_LINE = ('"","1007","queue-3","t-fhi-dest",""""" <1007>","PJSIP/fhi-p7-00000000","","Queue","t-fhi-q3,t,,,600",'
+            '"2026-11-22 07:05:01","2026-11-22 07:05:01","2026-11-22 07:05:03",2,2,"ANSWERED","DOCUMENTATION",'
+            '"1795331101.0","","1795331101.0",0\n')
+
+
+def test_cdr_rows_from_the_gap_become_one_call_per_agency(tmp_path):
+    from engine import cdr
+
+    path = tmp_path / "Master.csv"
+    path.write_text(CDR_LINE + CDR_LINE[:40])  # the second line is still being written
+    rows, offset = cdr.read_since(path, 0)
+    assert len(rows) == 1 and offset == len(CDR_LINE.encode())
+    utc = dt.UTC
+    calls = cdr.calls_in_gap(rows, dt.datetime(2026, 11, 22, 7, 5, tzinfo=utc), dt.datetime(2026, 11, 22, 7, 6, tzinfo=utc))
+    assert calls == [cdr.RecoveredCall(
+        slug="fhi", linkedid="1795331101.0", direction="internal", caller_number="1007", dialed="",
+        started_at=dt.datetime(2026, 11, 22, 7, 5, 1, tzinfo=utc), answered_at=None,
+        ended_at=dt.datetime(2026, 11, 22, 7, 5, 3, tzinfo=utc))]
+    # Outside the gap (it ended before the loss): not recovered; read again from the offset: nothing new.
+    assert cdr.calls_in_gap(rows, dt.datetime(2026, 11, 22, 8, 0, tzinfo=utc), dt.datetime(2026, 11, 22, 9, 0, tzinfo=utc)) == []
+    assert cdr.read_since(path, offset)[0] == []
