@@ -386,16 +386,15 @@ def _known_ids(state: LiveState) -> set[str]:
 
 def _close_lost_calls(job: dict) -> dict[str, int]:
     """Runs on the history thread: recover the gap's finished calls from the CDR, then close what is left."""
-    import datetime as dt
-
     from django.db import close_old_connections
     from django_tenants.utils import schema_context
 
     from contactcenter import history
 
     close_old_connections()
-    when = {key: dt.datetime.fromtimestamp(job[key], tz=dt.UTC) for key in ("before", "at")}
-    gap = tuple(dt.datetime.fromtimestamp(t, tz=dt.UTC) for t in job["gap"]) if job["gap"] else None
+    utc = datetime.UTC
+    when = {key: datetime.datetime.fromtimestamp(job[key], tz=utc) for key in ("before", "at")}
+    gap = tuple(datetime.datetime.fromtimestamp(t, tz=utc) for t in job["gap"]) if job["gap"] else None
     recovered, offset = _recover_from_cdr(job, gap)
     total = {"calls": 0, "visits": 0, "agencies": 0, "recovered": 0, "cdr_offset": offset}
     for slug in _active_slugs():
