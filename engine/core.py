@@ -26,6 +26,13 @@ from engine.state import LiveState
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
+
+
+def command_channel(layer: object) -> str:
+    """The engine's command channel on ``layer``, with the layer's prefix: channels_redis' pub/sub layer prefixes
+    groups and new channels but publishes a named channel as is, so without it every engine on one Redis server
+    (other deployments, other test runs) would get, and answer, every command."""
+    return f"{getattr(layer, 'prefix', '')}{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
 
 
@@ -304,7 +311,7 @@ class Engine:
 
     async def _command_loop(self) -> None:
         while True:
-            message = await self.layer.receive(COMMAND_CHANNEL)  # type: ignore[attr-defined]
+            message = await self.layer.receive(command_channel(self.layer))  # type: ignore[attr-defined]
             asyncio.create_task(self._answer(message))
 
     async def _answer(self, message: dict) -> None:
