@@ -420,7 +420,7 @@ def render_top_level(slugs: Iterable[str]) -> dict[str, str]:
         "; Public numbers of every active agency (trunks enter here).\n"
         "[platform-did]\n" + dids + "\n"
         + includes("extensions"),
-        "queues.conf": head + "[general]\npersistentmembers=no\nautofill=yes\nmonitor-type=MixMonitor\n"
+        "queues.conf": head + "[general]\npersistentmembers=yes\nautofill=yes\nmonitor-type=MixMonitor\n"
         "shared_lastcall=yes\nlog_membername_as_agent=yes\n\n" + includes("queues"),
         "voicemail.conf": head + "[general]\nformat=wav49|wav\nattach=no\nmaxmsg=100\nmaxsecs=300\n"
         "minsecs=1\nmaxlogins=3\n\n" + includes("voicemail"),

@@ -36,6 +36,7 @@ format_wav_gsm format_gsm format_pcm format_sln format_h264 res_format_attr_h264
 func_callerid func_channel func_strings func_logic func_math func_dialplan func_global func_devstate
 func_extstate func_cut func_db func_env func_sprintf func_uri func_presencestate func_pjsip_endpoint
 func_pjsip_contact func_vmcount func_timeout func_hangupcause func_uuid func_groupcount pbx_config
+cdr_csv
 """.split()
 
 
@@ -153,7 +154,10 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
                             "!1800/330,0\n",
         "features.conf": "[general]\ntransferdigittimeout = 3\n\n[featuremap]\nblindxfer = #1\natxfer = *2\n"
                          "automixmon = *3\n",
-        "cdr.conf": "[general]\nenable = no\n",
+        # CDR: one CSV line per finished call leg in <log>/cdr-csv/Master.csv (UTC, uniqueid and linkedid), read by
+        # engine/cdr.py to recover calls that started and ended while AMI was down.
+        "cdr.conf": "[general]\nenable = yes\nunanswered = yes\nbatch = no\n\n"
+                    "[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = no\nnewcdrcolumns = yes\naccountlogs = no\n",
         "cel.conf": "[general]\nenable = no\n",
         "ccss.conf": "[general]\n",
         "udptl.conf": "[general]\n",
@@ -172,7 +176,7 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
 def write_runtime(profile: RuntimeProfile) -> list[Path]:
     if not profile.moddir or not profile.datadir:
         raise RenderError("moddir og datadir må være satt")
-    for name in ("etc", "lib", "lib/keys", "db", "spool", "run", "log"):
+    for name in ("etc", "lib", "lib/keys", "db", "spool", "run", "log", "log/cdr-csv"):
         (profile.base_dir / name).mkdir(parents=True, exist_ok=True)
     written = []
     for path, text in render_runtime(profile).items():

@@ -7,6 +7,7 @@ from django.contrib import admin
 from contactcenter.models import (
     Agent,
     AgentSkill,
+    HistoryGap,
     InquiryCategory,
     MusicOnHold,
     PauseReason,
@@ -69,3 +70,19 @@ class AgentAdmin(ConfigAdmin):
 @admin.register(PauseReason, site=agency_admin_site)
 class PauseReasonAdmin(ConfigAdmin):
     list_display = ["name", "code"]
+
+
+@admin.register(HistoryGap, site=agency_admin_site)
+class HistoryGapAdmin(admin.ModelAdmin):
+    """Times when the engine had no contact with Asterisk (written by the engine; read-only here)."""
+
+    list_display = ["node", "started_at", "ended_at", "asterisk_restarted", "recovered_calls"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

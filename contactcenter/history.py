@@ -7,9 +7,20 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from contactcenter.models import Agent, Call, Inquiry, InquiryCategory, Queue, QueueOutcome, QueueVisit, Recording
+from contactcenter.models import (
+    Agent,
+    Call,
+    HistoryGap,
+    Inquiry,
+    InquiryCategory,
+    Queue,
+    QueueOutcome,
+    QueueVisit,
+    Recording,
+)
 
 
 def _clip(value: str, n: int = 64) -> str:
@@ -163,6 +174,88 @@ def queue_visit_left(*, uniqueid: str, queue_id: int, at: dt.datetime) -> None:
         visit.waited_seconds = max(0, int((at - visit.entered_at).total_seconds()))
         visit.ended_at = at
         visit.save(update_fields=["outcome", "waited_seconds", "ended_at"])
+
+
+def _seconds(since: dt.datetime | None, until: dt.datetime) -> int | None:
+    return max(0, int((until - since).total_seconds())) if since else None
+
+
+@transaction.atomic
+def calls_closed_after_loss(*, live_linkedids: set[str], live_uniqueids: set[str], before: dt.datetime,
+                            at: dt.datetime, reason: str, only_linkedids: set[str] | None = None) -> dict[str, int]:
+    """Close what Asterisk no longer has after the engine lost contact with it: every open call started
+    before ``before`` whose linkedid is not among Asterisk's live channels, and every open queue visit
+    whose caller channel is gone. They end at ``at`` (when contact was lost) with ``reason``.
+
+    A visit still waiting becomes ``cut`` (neither answered nor abandoned by the caller); an answered visit
+    stays answered and gets its talk time up to ``at``. ``only_linkedids`` limits the closing to calls the
+    engine knew on this node (several nodes). Idempotent: closed rows are never touched again."""
+    reason = _clip(reason, 100)
+    calls = Call.objects.select_for_update().filter(ended_at__isnull=True, started_at__lt=before).exclude(
+        linkedid__in=live_linkedids)
+    if only_linkedids is not None:
+        calls = calls.filter(linkedid__in=only_linkedids)
+    # A visit is open while it waits (no ``ended_at``: it has not left the queue) or, once answered, until its
+    # talk time is known (``ended_at`` is when it left the queue for the agent).
+    visits = QueueVisit.objects.select_for_update().filter(
+        Q(ended_at__isnull=True) | Q(outcome=QueueOutcome.ANSWERED, talk_seconds__isnull=True),
+        entered_at__lt=before).exclude(uniqueid__in=live_uniqueids)
+    if only_linkedids is not None:
+        visits = visits.filter(call__linkedid__in=only_linkedids)
+    n_visits = 0
+    for visit in visits:
+        end = max(at, visit.entered_at)
+        visit.end_reason = reason
+        if visit.outcome == QueueOutcome.WAITING:
+            visit.outcome = QueueOutcome.CUT
+            visit.waited_seconds = _seconds(visit.entered_at, end)
+        elif visit.answered_at and visit.talk_seconds is None:
+            visit.talk_seconds = _seconds(visit.answered_at, end)
+        visit.ended_at = visit.ended_at or end
+        visit.save(update_fields=["ended_at", "end_reason", "outcome", "waited_seconds", "talk_seconds"])
+        n_visits += 1
+    n_calls = 0
+    for call in calls:
+        end = max(at, call.started_at)
+        call.ended_at, call.end_reason, call.hangup_cause = end, reason, call.hangup_cause or _clip(reason)
+        call.talk_seconds = _seconds(call.answered_at, end)
+        call.save(update_fields=["ended_at", "end_reason", "hangup_cause", "talk_seconds"])
+        n_calls += 1
+    return {"calls": n_calls, "visits": n_visits}
+
+
+def call_recovered(*, linkedid: str, direction: str, caller_number: str, dialed: str, started_at: dt.datetime,
+                   answered_at: dt.datetime | None, ended_at: dt.datetime, reason: str) -> int:
+    """A call Asterisk finished while the engine had no contact, from Asterisk's CDR: created complete, or an
+    open call the events had started is finished with the CDR's end. 1 if the history changed, else 0."""
+    talk = _seconds(answered_at, ended_at)
+    with transaction.atomic():
+        call, created = Call.objects.select_for_update().get_or_create(
+            linkedid=linkedid,
+            defaults={"direction": direction, "caller_number": _clip(caller_number), "dialed": _clip(dialed),
+                      "started_at": started_at, "answered_at": answered_at, "ended_at": ended_at,
+                      "talk_seconds": talk, "end_reason": _clip(reason, 100)})
+        if created:
+            return 1
+        if call.ended_at is not None:
+            return 0
+        call.answered_at = call.answered_at or answered_at
+        call.ended_at, call.end_reason = max(ended_at, call.started_at), _clip(reason, 100)
+        call.talk_seconds = _seconds(call.answered_at, call.ended_at)
+        call.save(update_fields=["answered_at", "ended_at", "end_reason", "talk_seconds"])
+        QueueVisit.objects.filter(call=call, outcome=QueueOutcome.WAITING).update(
+            outcome=QueueOutcome.ABANDONED, ended_at=call.ended_at, end_reason=_clip(reason, 100))
+        return 1
+
+
+def history_gap_recorded(*, node: str, started_at: dt.datetime, ended_at: dt.datetime, asterisk_restarted: bool,
+                         recovered_calls: int = 0) -> HistoryGap:
+    """Record that the engine had no AMI connection to ``node`` from ``started_at`` to ``ended_at``."""
+    gap, _created = HistoryGap.objects.update_or_create(
+        node=_clip(node, 100), started_at=started_at,
+        defaults={"ended_at": max(ended_at, started_at), "asterisk_restarted": asterisk_restarted,
+                  "recovered_calls": recovered_calls})
+    return gap
 
 
 def recording_added(*, linkedid: str | None, path: str, at: dt.datetime, agent_id: int | None) -> Recording:

@@ -210,6 +210,9 @@ class Call(models.Model):
     talk_seconds = models.PositiveIntegerField(_("samtaletid (s)"), null=True, blank=True)
     transferred = models.BooleanField(_("satt over"), default=False)
     hangup_cause = models.CharField(_("årsak"), max_length=64, blank=True, default="")
+    end_reason = models.CharField(_("avsluttet av plattformen"), max_length=100, blank=True, default="",
+                                  help_text=_("Satt når plattformen lukket samtalen fordi Asterisk ikke lenger hadde "
+                                              "den (for eksempel «avbrutt: Asterisk startet på nytt»)."))
 
     class Meta:
         verbose_name = _("samtale")
@@ -227,6 +230,7 @@ class QueueOutcome(models.TextChoices):
     ABANDONED = "abandoned", _("Lagt på i kø")
     TIMEOUT = "timeout", _("Maks ventetid nådd")
     TRANSFERRED = "transferred", _("Satt over")
+    CUT = "cut", _("Avbrutt (kontakt med Asterisk tapt)")
 
 
 class QueueVisit(models.Model):
@@ -246,6 +250,7 @@ class QueueVisit(models.Model):
                                     related_name="answered_visits", on_delete=models.SET_NULL)
     talk_seconds = models.PositiveIntegerField(_("samtaletid (s)"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ut av kø"), null=True, blank=True)
+    end_reason = models.CharField(_("avsluttet av plattformen"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("købesøk")
@@ -256,6 +261,26 @@ class QueueVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} {self.entered_at:%H:%M:%S} {self.get_outcome_display()}"
+
+
+class HistoryGap(models.Model):
+    """A time when the engine had no AMI connection to a node: events from then may be missing from the
+    history. Calls recovered from Asterisk's CDR for the gap are counted in ``recovered_calls``."""
+
+    node = models.CharField(_("node"), max_length=100)
+    started_at = models.DateTimeField(_("fra"))
+    ended_at = models.DateTimeField(_("til"))
+    asterisk_restarted = models.BooleanField(_("Asterisk startet på nytt"), default=False)
+    recovered_calls = models.PositiveIntegerField(_("samtaler hentet fra CDR"), default=0)
+
+    class Meta:
+        verbose_name = _("hull i historikken")
+        verbose_name_plural = _("hull i historikken")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["node", "started_at"], name="historygap_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.started_at:%Y-%m-%d %H:%M:%S}–{self.ended_at:%H:%M:%S}"
 
 
 class Recording(models.Model):

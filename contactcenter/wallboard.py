@@ -15,6 +15,10 @@ def _figures(qs, service_level: dict[int, int]) -> dict:  # type: ignore[no-unty
     answered = qs.filter(outcome__in=[QueueOutcome.ANSWERED, QueueOutcome.TRANSFERRED])
     n_answered = answered.count()
     abandoned = qs.filter(outcome=QueueOutcome.ABANDONED).count()
+    # Cut off while waiting when contact with Asterisk was lost: a call, but neither answered nor a caller who
+    # gave up, so it is left out of the abandon rate and the service level (both count only what callers and
+    # agents did). An answered call that was cut stays answered, with talk time up to the cut.
+    cut = qs.filter(outcome=QueueOutcome.CUT).count()
     within = 0
     for queue_id, threshold in service_level.items():
         within += answered.filter(queue_id=queue_id, waited_seconds__lte=threshold).count()
@@ -24,6 +28,7 @@ def _figures(qs, service_level: dict[int, int]) -> dict:  # type: ignore[no-unty
         "calls": total,
         "answered": n_answered,
         "abandoned": abandoned,
+        "cut": cut,
         "service_level_pct": round(100 * within / n_answered, 1) if n_answered else None,
         "abandon_rate_pct": round(100 * abandoned / finished, 1) if finished else None,
         "asa_s": round(agg["asa"], 1) if agg["asa"] is not None else None,

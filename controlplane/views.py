@@ -26,4 +26,7 @@ async def engine_health(request: HttpRequest) -> JsonResponse:
                     "last_event_at": n["ami"]["last_event_at"] if n["ami"] else None}
              for name, n in health["nodes"].items()}  # type: ignore[index]
     ok = bool(nodes) and all(n["ami"] and n["ari"] for n in nodes.values())
-    return JsonResponse({"engine": "ok" if ok else "degraded", "nodes": nodes}, status=200 if ok else 503)
+    body = {"engine": "ok" if ok else "degraded", "nodes": nodes}
+    if health.get("managed_asterisk"):  # type: ignore[union-attr]
+        body["managed_asterisk"] = health["managed_asterisk"]  # type: ignore[index]
+    return JsonResponse(body, status=200 if ok else 503)

@@ -43,6 +43,9 @@ class _Manager(Manager):
         super().__init__(**config)
         self.lost: asyncio.Event = asyncio.Event()
         self.connect_error: BaseException | None = None
+        self.fully_booted: asyncio.Event = asyncio.Event()
+        self.started_at = 0.0  # when Asterisk started (from FullyBooted's Uptime)
+        self.register_event("FullyBooted", self.booted)
 
     def connection_made(self, f):  # type: ignore[no-untyped-def]
         if f.cancelled() or f.exception() is not None:
@@ -55,11 +58,25 @@ class _Manager(Manager):
             self.pinger = None
 
     def login(self, future):  # type: ignore[no-untyped-def]
+        # A login that never got an answer (a hung Asterisk; AmiLink gave up waiting and cancelled it) is an
+        # ordinary failed reconnect: AmiLink logs it in one line. panoramisk would raise here, and asyncio would
+        # log a traceback for every attempt.
+        if future.cancelled() or future.exception() is not None:
+            self.authenticated_future = None
+            self.authenticated = False
+            return False
         result = super().login(future)
         if self.pinger is not None:
             self.pinger.cancel()
             self.pinger = None
         return result
+
+    def booted(self, manager, message) -> None:  # type: ignore[no-untyped-def]
+        try:
+            self.started_at = time.time() - float(message.get("Uptime", ""))
+        except ValueError:
+            self.started_at = 0.0
+        self.fully_booted.set()
 
     def connection_lost(self, exc):  # type: ignore[no-untyped-def]
         self._connected = False
@@ -108,14 +125,23 @@ class AmiLink:
     on_connected: Callable[[AmiLink], Awaitable[None]]
     on_disconnected: Callable[[AmiLink], None] = lambda link: None
     ping_interval: float = 1.0
-    ping_timeout: float = 2.0
+    ping_timeout: float = 1.5
+    login_timeout: float = 3.0
+    boot_timeout: float = 30.0
     backoff_max: float = 2.0
     health: LinkHealth = field(default_factory=LinkHealth)
+    asterisk_started_at: float = 0.0
     _manager: _Manager | None = None
     _stopped: bool = False
     _task: asyncio.Task | None = None
 
+    def _login_headers(self) -> dict[str, str]:
+        """The login passes the same guard as every action: a username or secret with CR/LF could end the
+        Login action and start another one, so it is refused before any connection is made."""
+        return safe_action({"Username": self.username, "Secret": self.secret})
+
     def start(self) -> None:
+        self._login_headers()
         self._task = asyncio.create_task(self._run(), name=f"ami-{self.name}")
 
     async def stop(self) -> None:
@@ -145,7 +171,8 @@ class AmiLink:
 
     async def _connect_once(self) -> None:
         loop = asyncio.get_running_loop()
-        manager = _Manager(loop=loop, host=self.host, port=self.port, username=self.username, secret=self.secret,
+        login = self._login_headers()
+        manager = _Manager(loop=loop, host=self.host, port=self.port, username=login["Username"], secret=login["Secret"],
                            ping_delay=3600, events="on", log=logging.getLogger("panoramisk"))
         manager.register_event("*", self._dispatch)
         self._manager = manager
@@ -158,11 +185,21 @@ class AmiLink:
                 break
             await asyncio.sleep(0.01)
         if manager.authenticated_future is not None:
-            resp = await asyncio.wait_for(manager.authenticated_future, 5)
+            try:
+                resp = await asyncio.wait_for(manager.authenticated_future, self.login_timeout)
+            except TimeoutError as exc:
+                raise AmiError(f"fikk ikke svar på innlogging innen {self.login_timeout} s") from exc
             if not resp.success:
                 raise AmiError(f"innlogging avvist: {resp.get('Message')}")
         elif not manager.authenticated:
             raise AmiError("fikk ikke logget inn")
+        # Asterisk says FullyBooted at login once every module is loaded (queues and their persistent members
+        # included); a resync before that would see an empty Asterisk.
+        try:
+            await asyncio.wait_for(manager.fully_booted.wait(), self.boot_timeout)
+        except TimeoutError as exc:
+            raise AmiError(f"Asterisk ble ikke ferdig startet innen {self.boot_timeout} s") from exc
+        self.asterisk_started_at = manager.started_at
 
     async def _watch(self) -> None:
         assert self._manager is not None

@@ -8,7 +8,7 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from engine.core import COMMAND_CHANNEL
+from engine.core import command_channel
 
 
 class EngineUnavailable(RuntimeError):
@@ -23,7 +23,7 @@ async def engine_call(op: str, agency: str, args: dict | None = None, *, timeout
     layer = get_channel_layer()
     reply = await layer.new_channel("engine.reply.")
     request_id = uuid.uuid4().hex
-    await layer.send(COMMAND_CHANNEL, {"type": "engine.command", "id": request_id, "op": op, "agency": agency,
+    await layer.send(command_channel(layer), {"type": "engine.command", "id": request_id, "op": op, "agency": agency,
                                        "args": args or {}, "reply": reply})
     try:
         answer = await asyncio.wait_for(layer.receive(reply), timeout)

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asterisk_conf import naming
 from engine import commands, queue_log
-from engine.ami import AmiLink
-from engine.ari import AriLink
+from engine.ami import AmiError, AmiLink
+from engine.ari import AriError, AriLink
 from engine.history import HISTORY_EVENTS, record
 from engine.state import LiveState
 
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
+
+
+def command_channel(layer: object) -> str:
+    """The engine's command channel on ``layer``, with the layer's prefix: channels_redis' pub/sub layer prefixes
+    groups and new channels but publishes a named channel as is, so without it every engine on one Redis server
+    (other deployments, other test runs) would get, and answer, every command."""
+    return f"{getattr(layer, 'prefix', '')}{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
 # The link status goes to every active agency's consoles on each change, and again this often as a
 # heartbeat (a console that hears nothing for a few seconds takes the engine as unavailable).
@@ -47,6 +56,7 @@ class NodeConfig:
     ari_secret: str
     recordings_dir: Path
     queue_log: Path | None = None  # the node's queue_log file, where the engine can read it (managed Asterisk)
+    cdr_path: Path | None = None  # Asterisk's CDR CSV, when the engine can read it (the managed Asterisk)
 
 
 @dataclass
@@ -56,6 +66,11 @@ class NodeRuntime:
     ami: AmiLink | None = None
     ari: AriLink | None = None
     resynced_at: float = 0.0
+    lost_at: float = 0.0  # when the AMI link was last lost (0: not since the last resync)
+    asterisk_started_at: float = 0.0
+    last_closing: dict = field(default_factory=dict)
+    cdr_offset: int = -1  # how far the CDR file was read (-1: not yet)
+    members_lost: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +95,7 @@ class Engine:
     published_changes: int = 0
     status_feed: StatusFeed = field(default_factory=StatusFeed)
     queue_log_interval: float = 5.0
+    managed_health: Callable[[], dict] | None = None  # the managed Asterisk's supervisor (engine.managed)
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -102,7 +118,8 @@ class Engine:
             self.runtimes[cfg.name] = rt
             rt.ami = AmiLink(name=cfg.name, host=cfg.host, port=cfg.ami_port, username=cfg.ami_username,
                              secret=cfg.ami_secret, on_event=lambda ev, rt=rt: self.on_ami_event(rt, ev),
-                             on_connected=lambda link, rt=rt: self._resync(rt))
+                             on_connected=lambda link, rt=rt: self._resync(rt),
+                             on_disconnected=lambda link, rt=rt: self._ami_lost(rt))
             rt.ari = AriLink(name=cfg.name, host=cfg.host, port=cfg.ari_port, username=cfg.ari_username,
                              password=cfg.ari_secret, app=ARI_APP, on_event=lambda ev: None,
                              on_connected=self._ari_connected)
@@ -143,9 +160,11 @@ class Engine:
     def health(self) -> dict:
         nodes = {name: {"ami": rt.ami.health.as_dict() if rt.ami else None,
                         "ari": rt.ari.health.as_dict() if rt.ari else None,
-                        "resynced_at": rt.resynced_at}
+                        "resynced_at": rt.resynced_at, "last_closing": rt.last_closing,
+                        "members_lost": rt.members_lost}
                  for name, rt in self.runtimes.items()}
-        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published}
+        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published,
+                "managed_asterisk": self.managed_health() if self.managed_health else None}
 
     # -- events ---------------------------------------------------------------------------------------------------
     def on_ami_event(self, rt: NodeRuntime, event: dict[str, str]) -> None:
@@ -160,12 +179,20 @@ class Engine:
             self._hist_q.put_nowait((slug, event))
 
     async def _resync(self, rt: NodeRuntime) -> None:
-        """After every (re)connect: rebuild the node's state from Asterisk, then publish full snapshots."""
+        """After every (re)connect: rebuild the node's state from Asterisk, publish full snapshots, then close in
+        the history what Asterisk no longer has."""
         assert rt.ami is not None
+        known = _known_ids(rt.state)
+        members_before = _members(rt.state)
+        cutoff = time.time()
         rt.state.reset()
+        live_linkedids, live_uniqueids = set(), set()
         for action in ({"Action": "QueueStatus"}, {"Action": "CoreShowChannels"}):
             for ev in await rt.ami.action(action, as_list=True, timeout=15):
                 rt.state.apply(ev)  # type: ignore[arg-type]
+                if ev.get("Event") == "CoreShowChannel":  # type: ignore[union-attr]
+                    live_linkedids.add(ev.get("Linkedid", ""))  # type: ignore[union-attr]
+                    live_uniqueids.add(ev.get("Uniqueid", ""))  # type: ignore[union-attr]
         rt.resynced_at = time.time()
         slugs = set(rt.state.agencies) | set(await asyncio.get_running_loop().run_in_executor(
             self._history_pool, _active_slugs))
@@ -173,6 +200,56 @@ class Engine:
             self._pub_q.put_nowait((slug, {"type": "live.snapshot", "agency": slug, "snapshot": self.snapshot(slug),
                                            "ts": time.time()}))
         logger.info("resynkronisert %s: %d etater", rt.config.name, len(slugs))
+        self._check_members(rt, members_before)
+        if self.record_history:
+            await self._close_lost(rt, live=(live_linkedids, live_uniqueids), known=known, cutoff=cutoff)
+
+    @staticmethod
+    def _check_members(rt: NodeRuntime, before: set[tuple[str, int, str]]) -> None:
+        """Asterisk keeps queue members across its own restarts (persistentmembers, astdb in its data dir). If it
+        lost them anyway (astdb gone, node replaced), say so: the agents must log in again."""
+        missing = sorted(before - _members(rt.state))
+        rt.members_lost = [{"agency": slug, "agent_id": aid, "queue": queue} for slug, aid, queue in missing]
+        if missing:
+            logger.warning("%s: %d kømedlemskap fantes ikke lenger etter gjenoppkoblingen (agentene må logge inn "
+                           "igjen): %s", rt.config.name, len(missing), ", ".join(f"{s}-a{a} i {q}" for s, a, q in missing))
+
+    def _ami_lost(self, rt: NodeRuntime) -> None:
+        rt.lost_at = time.time()
+
+    async def _close_lost(self, rt: NodeRuntime, *, live: tuple[set[str], set[str]], known: set[str],
+                          cutoff: float) -> None:
+        """Close every call and queue visit the history has open and Asterisk no longer has, and record the time
+        without AMI as a gap. With one node every open row is the node's; with several, only the calls this
+        node's state knew are closed."""
+        assert rt.ami is not None
+        started = rt.ami.asterisk_started_at
+        restarted = bool(rt.asterisk_started_at) and abs(started - rt.asterisk_started_at) > 2
+        rt.asterisk_started_at = started
+        lost_at, rt.lost_at = rt.lost_at, 0.0
+        if restarted:
+            reason = "avbrutt: Asterisk startet på nytt"
+        elif lost_at:
+            reason = "avbrutt: borte fra Asterisk etter brudd i forbindelsen"
+        else:
+            reason = "avbrutt: borte fra Asterisk da motoren startet"
+        job = {"node": rt.config.name, "live": live, "only": known if len(self.runtimes) > 1 else None,
+               "before": cutoff, "at": lost_at or cutoff, "reason": reason, "restarted": restarted,
+               "gap": (lost_at, cutoff) if lost_at else None, "cdr": rt.config.cdr_path, "cdr_offset": rt.cdr_offset}
+        try:
+            await self.flush_history(timeout=3)  # events from before the loss first
+        except TimeoutError:
+            logger.warning("historikken var ikke ajour før lukking av avbrutte samtaler på %s", rt.config.name)
+        try:
+            closed = await asyncio.get_running_loop().run_in_executor(self._history_pool, _close_lost_calls, job)
+        except Exception:
+            logger.exception("kunne ikke lukke avbrutte samtaler på %s", rt.config.name)
+            return
+        rt.cdr_offset = closed.pop("cdr_offset")
+        rt.last_closing = {"at": time.time(), "reason": reason, **closed}
+        if closed["calls"] or closed["visits"]:
+            logger.warning("%s: lukket %d samtaler og %d købesøk som Asterisk ikke lenger hadde (%s)",
+                           rt.config.name, closed["calls"], closed["visits"], reason)
 
     async def _ari_connected(self, link: AriLink) -> None:
         await link.channels()  # proves the REST side answers too
@@ -286,7 +363,7 @@ class Engine:
 
     async def _command_loop(self) -> None:
         while True:
-            message = await self.layer.receive(COMMAND_CHANNEL)  # type: ignore[attr-defined]
+            message = await self.layer.receive(command_channel(self.layer))  # type: ignore[attr-defined]
             asyncio.create_task(self._answer(message))
 
     async def _answer(self, message: dict) -> None:
@@ -295,6 +372,11 @@ class Engine:
             reply.update(ok=True, data=await self.execute(message["op"], message["agency"], message.get("args", {})))
         except commands.CommandRefused as exc:
             reply.update(ok=False, error=str(exc))
+        except (AmiError, AriError, TimeoutError) as exc:
+            # Asterisk down or hanging: an ordinary refusal (one line), not a bug with a traceback.
+            logger.warning("kommando %s avvist: Asterisk er ikke tilgjengelig (%s)", message.get("op"),
+                           exc or type(exc).__name__)
+            reply.update(ok=False, error=f"Asterisk er ikke tilgjengelig: {exc or type(exc).__name__}")
         except Exception as exc:
             logger.exception("kommando %s feilet", message.get("op"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -348,6 +430,63 @@ def _record_batch(batch: list[tuple[str, dict]]) -> None:
             record(slug, event)
         except Exception:
             logger.exception("kunne ikke lagre %s for %s", event.get("Event"), slug)
+
+
+def _members(state: LiveState) -> set[tuple[str, int, str]]:
+    """(agency, agent ID, queue) for every queue membership the node's live state knows."""
+    return {(slug, agent.agent_id, queue) for slug, live in state.agencies.items() for agent in live.agents.values()
+            for queue in agent.queues}
+
+
+def _known_ids(state: LiveState) -> set[str]:
+    """Linkedids of every channel the node's live state knows."""
+    return {ch.linkedid for live in state.agencies.values() for ch in live.channels.values()}
+
+
+def _close_lost_calls(job: dict) -> dict[str, int]:
+    """Runs on the history thread: recover the gap's finished calls from the CDR, then close what is left."""
+    from django.db import close_old_connections
+    from django_tenants.utils import schema_context
+
+    from contactcenter import history
+
+    close_old_connections()
+    utc = datetime.UTC
+    when = {key: datetime.datetime.fromtimestamp(job[key], tz=utc) for key in ("before", "at")}
+    gap = tuple(datetime.datetime.fromtimestamp(t, tz=utc) for t in job["gap"]) if job["gap"] else None
+    recovered, offset = _recover_from_cdr(job, gap)
+    total = {"calls": 0, "visits": 0, "agencies": 0, "recovered": 0, "cdr_offset": offset}
+    for slug in _active_slugs():
+        with schema_context(slug):
+            n_recovered = sum(history.call_recovered(
+                linkedid=c.linkedid, direction=c.direction, caller_number=c.caller_number, dialed=c.dialed,
+                started_at=c.started_at, answered_at=c.answered_at, ended_at=c.ended_at,
+                reason="hentet fra Asterisks CDR etter brudd") for c in recovered if c.slug == slug)
+            closed = history.calls_closed_after_loss(
+                live_linkedids=job["live"][0], live_uniqueids=job["live"][1], before=when["before"], at=when["at"],
+                reason=job["reason"], only_linkedids=job["only"])
+            if gap:
+                history.history_gap_recorded(node=job["node"], started_at=gap[0], ended_at=gap[1],
+                                             asterisk_restarted=job["restarted"], recovered_calls=n_recovered)
+        total["calls"] += closed["calls"]
+        total["visits"] += closed["visits"]
+        total["recovered"] += n_recovered
+        total["agencies"] += 1
+    return total
+
+
+def _recover_from_cdr(job: dict, gap: tuple | None) -> tuple[list, int]:
+    """Calls that ended in the gap, from the CDR appended since the last resync; and the new read offset."""
+    from engine import cdr
+
+    path, offset = job["cdr"], job["cdr_offset"]
+    if path is None:
+        return [], -1
+    if offset < 0 or gap is None:  # first connect: start reading from here
+        return [], path.stat().st_size if path.exists() else 0
+    rows, offset = cdr.read_since(path, offset)
+    # Legs that ended just before the loss was noticed may have missed their Hangup event too: 3 s of slack.
+    return cdr.calls_in_gap(rows, gap[0] - datetime.timedelta(seconds=3), gap[1]), offset
 
 
 def _close_db() -> None:

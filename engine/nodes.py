@@ -53,4 +53,4 @@ def node_from_profile(profile: RuntimeProfile, recordings_dir: Path) -> NodeConf
     return NodeConfig(name="lokal", host=profile.bind_address, ami_port=profile.ami_port, ari_port=profile.http_port,
                       ami_username=profile.ami_username, ami_secret=profile.ami_secret,
                       ari_username=profile.ari_username, ari_secret=profile.ari_secret, recordings_dir=recordings_dir,
-                      queue_log=profile.queue_log)
+                      queue_log=profile.queue_log, cdr_path=profile.log_dir / "cdr-csv" / "Master.csv")

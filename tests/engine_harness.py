@@ -8,15 +8,20 @@ import time
 from collections.abc import Callable
 
 from engine.core import Engine, NodeConfig
+from engine.runner import EngineRunner
 
 
 class EngineThread:
-    def __init__(self, nodes: list[NodeConfig], **engine_options: object) -> None:
+    def __init__(self, nodes: list[NodeConfig] | None = None, *, runner: EngineRunner | None = None,
+                 **engine_options: object) -> None:
+        """Either an Engine over ``nodes`` (with ``engine_options``), or the platform's own ``runner`` (which
+        starts and supervises a managed Asterisk)."""
         self._options = engine_options
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="engine-loop")
         self.thread.start()
-        self.engine: Engine = self.run(self._make(nodes))
+        self.runner = runner
+        self.engine: Engine = self.run(runner.start(), timeout=90) if runner else self.run(self._make(nodes or []))
 
     async def _make(self, nodes: list[NodeConfig]) -> Engine:
         engine = Engine(nodes, **self._options)  # type: ignore[arg-type]
@@ -47,7 +52,7 @@ class EngineThread:
 
     def stop(self) -> None:
         try:
-            self.run(self.engine.stop())
+            self.run(self.runner.stop() if self.runner else self.engine.stop())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
