@@ -15,6 +15,9 @@ os.environ.setdefault("ASTERISK_SPOOL_DIR", str(_tmp / "spool"))
 
 import pytest  # noqa: E402
 
+# Real components in CI: with REQUIRE_REAL_COMPONENTS=1 every skip fails; per-component summary at the end.
+pytest_plugins = ["tests.ci_switch"]
+
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 
