@@ -20,4 +20,8 @@ async def engine_health(request: HttpRequest) -> JsonResponse:
                     "last_event_at": n["ami"]["last_event_at"] if n["ami"] else None}
              for name, n in health["nodes"].items()}  # type: ignore[index]
     ok = bool(nodes) and all(n["ami"] and n["ari"] for n in nodes.values())
-    return JsonResponse({"engine": "ok" if ok else "degraded", "nodes": nodes}, status=200 if ok else 503)
+    # Config and data problems (an agency whose config failed, missing prompts or music on hold) degrade too.
+    config = health.get("config") or {}  # type: ignore[union-attr]
+    ok = ok and config.get("ok", True)
+    return JsonResponse({"engine": "ok" if ok else "degraded", "nodes": nodes, "config": config},
+                        status=200 if ok else 503)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asterisk_conf import naming
+from asterisk_conf import status as config_status
 from engine import commands
 from engine.ami import AmiLink
 from engine.ari import AriLink
@@ -125,7 +126,8 @@ class Engine:
                         "ari": rt.ari.health.as_dict() if rt.ari else None,
                         "resynced_at": rt.resynced_at}
                  for name, rt in self.runtimes.items()}
-        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published}
+        return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published,
+                "config": config_status.health()}
 
     # -- events ---------------------------------------------------------------------------------------------------
     def on_ami_event(self, rt: NodeRuntime, event: dict[str, str]) -> None:

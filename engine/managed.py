@@ -7,10 +7,21 @@ import subprocess
 import time
 from pathlib import Path
 
-from asterisk_conf.render import render_to_dir
+from asterisk_conf import status
+from asterisk_conf.render import RenderFailed, render_to_dir
 from asterisk_conf.runtime import RuntimeProfile, find_asterisk, write_runtime
 
 logger = logging.getLogger(__name__)
+
+
+def render_agencies(etc_dir: Path) -> None:
+    """Render every agency's config for the managed Asterisk. An agency that fails keeps its last good config
+    (health names it); the others and Asterisk start anyway."""
+    status.watch(etc_dir)
+    try:
+        render_to_dir(out_dir=etc_dir)
+    except RenderFailed as exc:
+        logger.error("Asterisk starter uten ny konfigurasjon for %s: %s", ", ".join(sorted(exc.failed)), exc)
 
 
 class ManagedAsterisk:
@@ -21,7 +32,7 @@ class ManagedAsterisk:
 
     def prepare(self) -> None:
         write_runtime(self.profile)
-        render_to_dir(out_dir=self.profile.etc_dir)
+        render_agencies(self.profile.etc_dir)
 
     def cli(self, command: str, timeout: float = 15) -> str:
         assert self.binary
@@ -54,6 +65,7 @@ class ManagedAsterisk:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        status.unwatch(self.profile.etc_dir)
         if self.process is None or self.process.poll() is not None:
             return
         try:
