@@ -314,7 +314,7 @@ def render_extensions(snap: AgencySnapshot) -> str:
         for digit, dest in menu["options"]:
             out.append(f"exten => {v(digit, what='tast')},1,{_goto(s, dest)}")
         out += [
-            "exten => i,1,Playback(option-is-invalid)",
+            "exten => i,1,Playback(pm-invalid-option)",  # core sounds: "That option is invalid."
             " same => n,Goto(t,1)",
             "exten => t,1,Set(TRIES=$[${TRIES} + 1])",
             " same => n,GotoIf($[${TRIES} < 3]?s,again)",

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from asterisk_conf import status
+from asterisk_conf import datadir, status
 from asterisk_conf.render import RenderFailed, render_to_dir
 from asterisk_conf.runtime import RuntimeProfile, find_asterisk, write_runtime
 
@@ -24,6 +24,14 @@ def render_agencies(etc_dir: Path) -> None:
         logger.error("Asterisk starter uten ny konfigurasjon for %s: %s", ", ".join(sorted(exc.failed)), exc)
 
 
+def check_data(profile: RuntimeProfile) -> list[str]:
+    """Say at start (WARNING and health) which prompts or music the generated config needs but the data
+    folder lacks, instead of a failed call later."""
+    missing, moh_files = datadir.check(profile.data_dir, profile.etc_dir)
+    status.record_data(profile.etc_dir, datadir=str(profile.data_dir), missing_prompts=missing, moh_files=moh_files)
+    return missing
+
+
 class ManagedAsterisk:
     def __init__(self, profile: RuntimeProfile, binary: str | None = None) -> None:
         self.profile = profile
@@ -33,6 +41,7 @@ class ManagedAsterisk:
     def prepare(self) -> None:
         write_runtime(self.profile)
         render_agencies(self.profile.etc_dir)
+        check_data(self.profile)
 
     def cli(self, command: str, timeout: float = 15) -> str:
         assert self.binary
