@@ -12,6 +12,7 @@ import pytest
 from asterisk_conf import status
 from asterisk_conf.datadir import REQUIRED_PROMPTS, compose, data_sources
 from asterisk_conf.runtime import RuntimeProfile, find_asterisk, guess_dirs, write_runtime
+from tests.test_render_isolation import _health_json, memory_layer  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db(False)
 
@@ -91,6 +92,7 @@ def test_asterisk_datadir_pointing_at_distribution_sounds_still_gets_rest_api(tm
     assert (data.path / "rest-api").is_dir() and data.missing_prompts == ()
 
 
+@pytest.mark.usefixtures("memory_layer")
 def test_missing_prompt_is_warned_at_start_and_shown_in_health(tmp_path, caplog, settings):
     from engine.managed import check_data
 
@@ -108,8 +110,9 @@ def test_missing_prompt_is_warned_at_start_and_shown_in_health(tmp_path, caplog,
             missing = check_data(profile)
         assert missing == ["pbx-transfer", "tenant-hilsen"]
         assert any("pbx-transfer" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
-        health = status.health()
-        assert health["missing_prompts"] == ["pbx-transfer", "tenant-hilsen"] and health["ok"] is False
+        code, body = _health_json()  # GET /health/engine
+        assert code == 503 and body["engine"] == "degraded"
+        assert body["config"]["missing_prompts"] == ["pbx-transfer", "tenant-hilsen"]
     finally:
         status.unwatch(profile.etc_dir)
     assert status.health()["missing_prompts"] == []
