@@ -16,13 +16,14 @@ after_render_hooks: list = []
 def _on_config_changed(sender: object, schema_name: str, **kwargs: object) -> None:
     if not settings.ASTERISK_AUTO_RENDER:
         return
-    from asterisk_conf.render import render_to_dir
+    from asterisk_conf.render import RenderFailed, render_to_dir
 
     try:
         result = render_to_dir(out_dir=settings.ASTERISK_CONFIG_DIR, only=[schema_name])
-    except Exception:
-        logger.exception("rendering config for %s failed", schema_name)
-        raise
+    except RenderFailed as exc:
+        # The change is committed; the agency keeps its last good config and health names it. Never a 500.
+        logger.error("Konfigurasjonen for %s ble ikke laget etter endringen: %s", schema_name, exc)
+        result = exc.result
     for hook in after_render_hooks:
         hook(result)
 

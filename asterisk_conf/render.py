@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from asterisk_conf import naming
+from asterisk_conf import naming, status
 from asterisk_conf.safety import RenderError, comment, v
 from asterisk_conf.snapshot import AgencySnapshot, Dest, load_agency
 from switchboard.tiers import TIERS
@@ -35,6 +35,7 @@ class RenderResult:
     agencies: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -313,7 +314,7 @@ def render_extensions(snap: AgencySnapshot) -> str:
         for digit, dest in menu["options"]:
             out.append(f"exten => {v(digit, what='tast')},1,{_goto(s, dest)}")
         out += [
-            "exten => i,1,Playback(option-is-invalid)",
+            "exten => i,1,Playback(pm-invalid-option)",  # core sounds: "That option is invalid."
             " same => n,Goto(t,1)",
             "exten => t,1,Set(TRIES=$[${TRIES} + 1])",
             " same => n,GotoIf($[${TRIES} < 3]?s,again)",
@@ -451,11 +452,57 @@ def write_atomic(path: Path, text: str) -> bool:
     return True
 
 
+class RenderFailed(RenderError):
+    """Some agencies could not be rendered; the others were written, the failing ones kept their last good
+    files. ``result`` is the render's result, ``failed`` maps agency to the reason."""
+
+    def __init__(self, result: RenderResult) -> None:
+        self.result = result
+        self.failed = dict(result.failed)
+        super().__init__("; ".join(f"etaten «{slug}»: {error}" for slug, error in sorted(self.failed.items())))
+
+
+def _render_one(agency, *, platform_moh_dir: str, spool_dir: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """One agency's files, or RenderError with the reason. A database error rolls back to a savepoint, so the
+    connection stays usable for the next agency."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic():
+            snap = load_agency(agency)
+        return render_agency(snap, platform_moh_dir=platform_moh_dir, spool_dir=spool_dir)
+    except RenderError:
+        raise
+    except (DatabaseError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        logger.exception("uventet feil da konfigurasjonen for %s ble laget", agency.schema_name)
+        raise RenderError(f"uventet feil ({type(exc).__name__}: {exc})") from exc
+
+
+def _write_files(files: dict[Path, str], result: RenderResult) -> None:
+    for path, text in files.items():
+        if write_atomic(path, text):
+            result.written.append(path)
+
+
+def _remove_inactive(agencies_dir: Path, active: set[str], wanted: list[str], only: object, result: RenderResult) -> None:
+    if not agencies_dir.exists():
+        return
+    for child in sorted(agencies_dir.iterdir()):
+        if child.is_dir() and child.name not in active and (only is None or child.name in wanted):
+            for f in sorted(child.iterdir()):
+                f.unlink()
+                result.removed.append(f)
+            child.rmdir()
+
+
 def render_to_dir(*, out_dir: Path, only: Iterable[str] | None = None) -> RenderResult:
     """Render active agencies into ``out_dir`` (``agencies/<slug>/*.conf`` plus top-level files).
 
     With ``only``, just those agencies are re-rendered (an inactive or unknown one is removed).
-    Everything is rendered in memory first: a refused value aborts before any file is written.
+    Each agency is rendered in memory first and on its own: one agency's refused value never stops another's
+    config. A failing agency keeps its last good files (still included at the top level; left out if it has
+    none), its failure is recorded in ``status`` (health shows it), and ``RenderFailed`` is raised after the
+    others were written.
     """
     from tenants.selectors import agency_list
 
@@ -466,34 +513,27 @@ def render_to_dir(*, out_dir: Path, only: Iterable[str] | None = None) -> Render
     wanted = sorted(active) if only is None else sorted(set(only))
     platform_moh_dir = str(settings.ASTERISK_DEFAULT_MOH_DIR)
     spool_dir = Path(settings.ASTERISK_SPOOL_DIR)
-
-    rendered: dict[str, dict[str, str]] = {}
-    for slug in wanted:
-        if slug in active:
-            rendered[slug] = render_agency(load_agency(active[slug]), platform_moh_dir=platform_moh_dir,
-                                           spool_dir=spool_dir)
-    top = render_top_level(active)
-
     agencies_dir = out_dir / "agencies"
-    for slug, files in rendered.items():
-        for name, text in files.items():
-            path = agencies_dir / slug / name
-            if write_atomic(path, text):
-                result.written.append(path)
+
+    for slug in wanted:
+        if slug not in active:
+            continue
+        try:
+            files = _render_one(active[slug], platform_moh_dir=platform_moh_dir, spool_dir=spool_dir)
+        except RenderError as exc:
+            result.failed[slug] = str(exc)
+            logger.error("Konfigurasjonen for etaten %s ble ikke laget (forrige beholdes): %s", slug, exc)
+            continue
+        _write_files({agencies_dir / slug / name: text for name, text in files.items()}, result)
         result.agencies.append(slug)
-    for name, text in top.items():
-        path = out_dir / name
-        if write_atomic(path, text):
-            result.written.append(path)
-    # Remove agencies that are no longer active.
-    if agencies_dir.exists():
-        for child in sorted(agencies_dir.iterdir()):
-            if child.is_dir() and child.name not in active and (only is None or child.name in wanted):
-                for f in sorted(child.iterdir()):
-                    f.unlink()
-                    result.removed.append(f)
-                child.rmdir()
+    # Included at the top level: every active agency that has config on disk (fresh or last good).
+    included = [s for s in active if all((agencies_dir / s / f"{k}.conf").exists() for k in KINDS)]
+    _write_files({out_dir / name: text for name, text in render_top_level(included).items()}, result)
+    _remove_inactive(agencies_dir, set(active), wanted, only, result)
+    status.record_render(out_dir, ok=result.agencies, failed=result.failed, active=active)
     result.seconds = time.perf_counter() - started
     logger.info("rendered %d agencies, %d files changed in %.3fs", len(result.agencies),
                 len(result.written) + len(result.removed), result.seconds)
+    if result.failed:
+        raise RenderFailed(result)
     return result

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from asterisk_conf.datadir import SYSTEM_DATADIRS, DataFolder, compose, data_sources
 from asterisk_conf.render import write_atomic
 from asterisk_conf.safety import RenderError, v
 
@@ -56,7 +57,8 @@ class RuntimeProfile:
     ari_username: str = "controlplane"
     ari_secret: str = "controlplane-dev"
     moddir: str = ""
-    datadir: str = ""
+    datadir: str = ""  # the install's own data folder; the managed one (``data_dir``) is composed from it
+    system_datadirs: tuple[str, ...] | None = None  # distribution data folders (default: datadir.SYSTEM_DATADIRS)
 
     @property
     def etc_dir(self) -> Path:
@@ -65,6 +67,10 @@ class RuntimeProfile:
     @property
     def asterisk_conf(self) -> Path:
         return self.base_dir / "asterisk.conf"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "data"
 
     @property
     def spool_dir(self) -> Path:
@@ -91,16 +97,20 @@ def find_asterisk() -> str | None:
     return default if os.access(default, os.X_OK) else None
 
 
-def guess_dirs(binary: str) -> tuple[str, str]:
-    """Module and data directories for a binary: its own prefix first, then distribution paths."""
+def guess_dirs(binary: str, *, system_dirs: tuple[Path, ...] = SYSTEM_DATADIRS) -> tuple[str, str]:
+    """Module and data directories for a binary: its own prefix first, then distribution paths.
+
+    The data folder is the install's own (the one with ``rest-api``); sounds and music on hold may live
+    elsewhere and are linked in by ``write_runtime`` (see ``asterisk_conf.datadir``)."""
     prefix = Path(binary).resolve().parent.parent
     moddir = os.environ.get("ASTERISK_MODDIR") or next(
         (str(p) for p in (prefix / "lib/asterisk/modules", Path("/usr/lib/asterisk/modules"),
                           Path("/usr/lib/x86_64-linux-gnu/asterisk/modules"), Path("/usr/lib64/asterisk/modules"))
          if (p / "chan_pjsip.so").exists()), str(prefix / "lib/asterisk/modules"))
+    candidates = (prefix / "var/lib/asterisk", prefix / "share/asterisk", *system_dirs)
     datadir = os.environ.get("ASTERISK_DATADIR") or next(
-        (str(p) for p in (prefix / "var/lib/asterisk", Path("/usr/share/asterisk"), Path("/var/lib/asterisk"))
-         if (p / "sounds").exists()), "/usr/share/asterisk")
+        (str(p) for p in candidates if (p / "rest-api").is_dir()),
+        next((str(p) for p in candidates if p.is_dir()), str(system_dirs[0]) if system_dirs else "/usr/share/asterisk"))
     return moddir, datadir
 
 
@@ -118,8 +128,8 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
             f"astvarlibdir => {dirs['lib']}\n"
             f"astdbdir => {dirs['db']}\n"
             f"astkeydir => {dirs['lib']}\n"
-            f"astdatadir => {v(p.datadir, what='datadir')}\n"
-            f"astagidir => {p.datadir}/agi-bin\n"
+            f"astdatadir => {v(str(p.data_dir), what='datadir')}\n"
+            f"astagidir => {p.data_dir}/agi-bin\n"
             f"astspooldir => {dirs['spool']}\n"
             f"astrundir => {dirs['run']}\n"
             f"astlogdir => {dirs['log']}\n"
@@ -173,11 +183,18 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
     return files
 
 
+def compose_data(profile: RuntimeProfile) -> DataFolder:
+    """The managed Asterisk's data folder: links to the install's data and the best sounds/moh found."""
+    system = tuple(Path(d) for d in profile.system_datadirs) if profile.system_datadirs is not None else SYSTEM_DATADIRS
+    return compose(profile.data_dir, data_sources(profile.datadir, system_dirs=system))
+
+
 def write_runtime(profile: RuntimeProfile) -> list[Path]:
     if not profile.moddir or not profile.datadir:
         raise RenderError("moddir og datadir må være satt")
     for name in ("etc", "lib", "lib/keys", "db", "spool", "run", "log", "log/cdr-csv"):
         (profile.base_dir / name).mkdir(parents=True, exist_ok=True)
+    compose_data(profile)
     written = []
     for path, text in render_runtime(profile).items():
         if write_atomic(path, text):

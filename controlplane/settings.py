@@ -158,8 +158,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 ASTERISK_CONFIG_DIR = Path(os.environ.get("ASTERISK_CONFIG_DIR", PLATFORM_DATA_DIR / "asterisk" / "etc"))
 # Render the changed agency automatically after each committed admin change.
 ASTERISK_AUTO_RENDER = _env_bool("ASTERISK_AUTO_RENDER", True)
-# Music on hold that ships with the distribution (Debian: asterisk-moh-opsound-wav).
-ASTERISK_DEFAULT_MOH_DIR = os.environ.get("ASTERISK_DEFAULT_MOH_DIR", "/usr/share/asterisk/moh")
+# The platform's music on hold. Relative: Asterisk's own data folder (`moh`), wherever the install keeps it
+# (the managed Asterisk links it to the distribution's asterisk-moh-opsound-wav when the build has none).
+ASTERISK_DEFAULT_MOH_DIR = os.environ.get("ASTERISK_DEFAULT_MOH_DIR", "moh")
 # Per-agency files (voicemail, recordings, uploaded music) live under here.
 ASTERISK_SPOOL_DIR = Path(os.environ.get("ASTERISK_SPOOL_DIR", PLATFORM_DATA_DIR / "asterisk" / "spool"))
 # The only folder an Asterisk node's secret reference ``file:NAME`` may point into.

@@ -26,7 +26,10 @@ async def engine_health(request: HttpRequest) -> JsonResponse:
                     "last_event_at": n["ami"]["last_event_at"] if n["ami"] else None}
              for name, n in health["nodes"].items()}  # type: ignore[index]
     ok = bool(nodes) and all(n["ami"] and n["ari"] for n in nodes.values())
-    body = {"engine": "ok" if ok else "degraded", "nodes": nodes}
+    # Config and data problems (an agency whose config failed, missing prompts or music on hold) degrade too.
+    config = health.get("config") or {}  # type: ignore[union-attr]
+    ok = ok and config.get("ok", True)
+    body = {"engine": "ok" if ok else "degraded", "nodes": nodes, "config": config}
     if health.get("managed_asterisk"):  # type: ignore[union-attr]
         body["managed_asterisk"] = health["managed_asterisk"]  # type: ignore[index]
     return JsonResponse(body, status=200 if ok else 503)

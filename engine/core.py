@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asterisk_conf import naming
+from asterisk_conf import status as config_status
 from engine import commands, queue_log
 from engine.ami import AmiError, AmiLink
 from engine.ari import AriError, AriLink
@@ -164,7 +165,8 @@ class Engine:
                         "members_lost": rt.members_lost}
                  for name, rt in self.runtimes.items()}
         return {"nodes": nodes, "last_reload": self.last_reload, "published": self.published,
-                "managed_asterisk": self.managed_health() if self.managed_health else None}
+                "managed_asterisk": self.managed_health() if self.managed_health else None,
+                "config": config_status.health()}
 
     # -- events ---------------------------------------------------------------------------------------------------
     def on_ami_event(self, rt: NodeRuntime, event: dict[str, str]) -> None:

@@ -10,7 +10,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from asterisk_conf.render import render_to_dir
+from asterisk_conf import datadir, status
+from asterisk_conf.render import RenderFailed, render_to_dir
 from asterisk_conf.runtime import RuntimeProfile, find_asterisk, write_runtime
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,24 @@ def describe_exit(returncode: int | None) -> str:
     return f"kode {returncode}"
 
 
+def render_agencies(etc_dir: Path) -> None:
+    """Render every agency's config for the managed Asterisk. An agency that fails keeps its last good config
+    (health names it); the others and Asterisk start anyway."""
+    status.watch(etc_dir)
+    try:
+        render_to_dir(out_dir=etc_dir)
+    except RenderFailed as exc:
+        logger.error("Asterisk starter uten ny konfigurasjon for %s: %s", ", ".join(sorted(exc.failed)), exc)
+
+
+def check_data(profile: RuntimeProfile) -> list[str]:
+    """Say at start (WARNING and health) which prompts or music the generated config needs but the data
+    folder lacks, instead of a failed call later."""
+    missing, moh_files = datadir.check(profile.data_dir, profile.etc_dir)
+    status.record_data(profile.etc_dir, datadir=str(profile.data_dir), missing_prompts=missing, moh_files=moh_files)
+    return missing
+
+
 class ManagedAsterisk:
     def __init__(self, profile: RuntimeProfile, binary: str | None = None) -> None:
         self.profile = profile
@@ -54,7 +73,8 @@ class ManagedAsterisk:
 
     def prepare(self) -> None:
         write_runtime(self.profile)
-        render_to_dir(out_dir=self.profile.etc_dir)
+        render_agencies(self.profile.etc_dir)
+        check_data(self.profile)
 
     def cli(self, command: str, timeout: float = 15) -> str:
         assert self.binary
@@ -94,6 +114,7 @@ class ManagedAsterisk:
 
     def stop(self) -> None:
         self.begin_stop()
+        status.unwatch(self.profile.etc_dir)
         if self.process is None or self.process.poll() is not None:
             return
         try:

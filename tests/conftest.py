@@ -17,6 +17,9 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 
 import pytest  # noqa: E402
 
+# Real components in CI: with REQUIRE_REAL_COMPONENTS=1 every skip fails; per-component summary at the end.
+pytest_plugins = ["tests.ci_switch"]
+
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 

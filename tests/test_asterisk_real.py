@@ -99,6 +99,7 @@ def test_ami_originate_cannot_reach_another_agencys_extension(asterisk, ami):
     assert "There is no existence" in out or "not found" in out.lower()
 
 
+@pytest.mark.baresip
 @needs_baresip
 @pytest.mark.django_db
 def test_each_tier_registers_with_generated_credentials(asterisk, tmp_path):
@@ -129,6 +130,7 @@ def test_each_tier_registers_with_generated_credentials(asterisk, tmp_path):
             ua.stop()
 
 
+@pytest.mark.baresip
 @needs_baresip
 @pytest.mark.django_db
 def test_real_sip_call_reaches_other_agency_only_by_public_number(asterisk, tmp_path):

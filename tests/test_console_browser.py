@@ -21,7 +21,7 @@ from tests.server_harness import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 pytestmark = [
-    pytest.mark.browser,
+    pytest.mark.browser, pytest.mark.asterisk, pytest.mark.baresip,
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="Chromium finnes ikke (apt install chromium)."),
     pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README)."),
     pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)."),

@@ -39,7 +39,7 @@ def _redis_url() -> str | None:
 
 
 pytestmark = [
-    pytest.mark.asterisk,
+    pytest.mark.asterisk, pytest.mark.baresip, pytest.mark.redis,
     pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README)."),
     pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)."),
     pytest.mark.skipif(_redis_url() is None, reason="Redis svarer ikke på 127.0.0.1:6379."),

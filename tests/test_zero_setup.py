@@ -54,6 +54,7 @@ def test_embedded_postgres_keeps_data_across_runs(tmp_path):
     assert subprocess.run(["pgrep", "-f", str(tmp_path / "pg")], capture_output=True).returncode == 1
 
 
+@pytest.mark.asterisk
 @pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README).")
 def test_run_platform_serves_and_runs_the_engine_in_process(tmp_path):
     assert _manage(tmp_path, "platform_setup").returncode == 0

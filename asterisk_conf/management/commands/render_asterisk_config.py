@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from asterisk_conf.render import render_to_dir
+from asterisk_conf.render import RenderFailed, render_to_dir
 from asterisk_conf.safety import RenderError
 from tenants.selectors import agency_list
 
@@ -25,10 +25,17 @@ class Command(BaseCommand):
             if not agency_list(active_only=False).filter(schema_name=slug).exists():
                 raise CommandError(f"Fant ingen etat med kortnavnet «{slug}».")
             only = [slug]
+        failed: dict[str, str] = {}
         try:
             result = render_to_dir(out_dir=out, only=only)
+        except RenderFailed as exc:
+            result, failed = exc.result, exc.failed
         except RenderError as exc:
             raise CommandError(f"Konfigurasjonen ble ikke skrevet: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(
             f"{len(result.agencies)} etat(er) laget i {out}: {len(result.written)} fil(er) endret, "
             f"{len(result.removed)} fjernet, {result.seconds * 1000:.0f} ms."))
+        if failed:
+            lines = [f"Konfigurasjonen for etaten «{slug}» ble ikke laget: {error}. Etatens forrige fungerende "
+                     "konfigurasjon er beholdt." for slug, error in sorted(failed.items())]
+            raise CommandError("\n".join(lines))
