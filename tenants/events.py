@@ -14,13 +14,13 @@ def announce_config_changed(*, schema_name: str) -> None:
     and several writes in one transaction announce the agency once.
     """
     conn = transaction.get_connection()
-    pending: set[str] = conn.__dict__.setdefault("_agency_config_pending", set())
-    if schema_name in pending:
+    # Already waiting for this transaction's commit? Django drops the callbacks of a rolled-back transaction or
+    # savepoint from ``run_on_commit``, so a rollback never leaves a stale "already announced" behind.
+    if any(getattr(entry[1], "agency_schema", None) == schema_name for entry in conn.run_on_commit):
         return
-    pending.add(schema_name)
 
     def _send() -> None:
-        pending.discard(schema_name)
         agency_config_changed.send(sender=None, schema_name=schema_name)
 
+    _send.agency_schema = schema_name  # type: ignore[attr-defined]
     transaction.on_commit(_send)
