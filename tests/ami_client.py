@@ -79,3 +79,41 @@ class AmiClient:
         except Exception:
             pass
         self.sock.close()
+
+
+class AmiRecorder:
+    """Record the raw AMI stream of a real Asterisk (every event, as bytes) in a background thread, for
+    fixtures in tests/fixtures/ami and for asserting what happened during a live test."""
+
+    def __init__(self, host: str, port: int, username: str, secret: str) -> None:
+        import threading
+
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.sock.sendall(f"Action: Login\r\nUsername: {username}\r\nSecret: {secret}\r\nEvents: on\r\n\r\n".encode())
+        self.raw = bytearray()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True, name="ami-recorder")
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.raw += chunk
+
+    def events(self) -> list[dict[str, str]]:
+        from engine.amiparse import parse_ami_stream
+
+        return [e for e in parse_ami_stream(bytes(self.raw)) if "Event" in e]
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(timeout=2)
+        self.sock.close()
