@@ -457,10 +457,10 @@ def render_top_level(slugs: Iterable[str]) -> dict[str, str]:
         "extensions.conf": head
         + "[general]\nstatic=yes\nwriteprotect=yes\nclearglobalvars=no\n\n[globals]\n\n"
         "[default]\nexten => _X.,1,Hangup(21)\n\n"
-        "; Calls between agencies and to the outside world. Another agency is reached only by its public number.\n"
+        "; Calls to the outside world. Another agency is reached only by its public number, through the boundary\n"
+        "; (t-<agency>-outbound -> t-<agency>-xout -> platform-xroute), never from here.\n"
         "[platform-route]\n"
-        "exten => _X.,1,GotoIf(${DIALPLAN_EXISTS(platform-did,${EXTEN},1)}?platform-did,${EXTEN},1)\n"
-        " same => n,NoOp(Ingen trunk for ${EXTEN})\n"
+        "exten => _X.,1,NoOp(Ingen trunk for ${EXTEN})\n"
         " same => n,Playback(ss-noservice)\n"
         " same => n,Hangup(1)\n\n"
         "; Public numbers of every active agency (trunks enter here).\n"

@@ -293,3 +293,41 @@ def test_each_agency_records_its_side_of_a_call_to_a_queue_number(live, db, tmp_
     for call in (out, inc):
         assert call.answered_at is not None and call.ended_at is not None, call
         assert call.talk_seconds is not None and call.talk_seconds >= 2
+
+
+def test_the_boundary_works_the_other_way_too(live, db, tmp_path):
+    """NKH's 1001 calls FHI's 1003 on its direct number; FHI holds and resumes its own side."""
+    from contactcenter.models import Call
+    from engine import services
+
+    ast, et = live
+    _endpoints()
+    caller = base._ua(ast, tmp_path, "nkh", "1001", RTP + 160)
+    callee = base._ua(ast, tmp_path, "fhi", "1003", RTP + 200)
+    try:
+        caller.command("dial", "21077012")
+        assert callee.wait_event({"CALL_INCOMING"}, timeout=15)
+        callee.command("accept")
+        fhi = et.wait_for(lambda: _phone_chan(et, "fhi", "1003"))
+        fhi_in = et.wait_for(lambda: _half(et, "fhi", "xin", 2))
+        et.wait_for(lambda: _bridged(et, "fhi", fhi, fhi_in))
+        linkedid = _calls(et, "fhi")[fhi]["linkedid"]
+        services.call_hold(agency="fhi", channel=fhi)
+        et.wait_for(lambda: _app_of(ast, fhi_in) == "MusicOnHold", timeout=5)
+        services.call_resume(agency="fhi", channel=fhi)
+        et.wait_for(lambda: _bridged(et, "fhi", fhi, fhi_in), timeout=5)
+        time.sleep(1)
+        callee.command("hangup")
+        et.wait_for(lambda: not _calls(et, "fhi") and not _calls(et, "nkh"), timeout=10)
+    finally:
+        caller.stop()
+        callee.stop()
+    et.flush_history()
+    with schema_context("nkh"):
+        out = Call.objects.get(linkedid=linkedid)
+    with schema_context("fhi"):
+        inc = Call.objects.get(linkedid=linkedid)
+    assert (out.direction, out.dialed) == ("outbound", "21077012")
+    assert (inc.direction, inc.dialed, inc.caller_number) == ("inbound", "+4721077012", "+4755549810")
+    for call in (out, inc):
+        assert call.answered_at is not None and call.ended_at is not None and call.talk_seconds is not None

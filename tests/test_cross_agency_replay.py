@@ -129,3 +129,21 @@ def test_each_agency_records_its_own_side_of_a_call_between_agencies():
     for call in (out, inc):
         assert call.answered_at is not None and call.ended_at is not None
         assert call.talk_seconds is not None and call.talk_seconds >= 3  # two holds of ~1 s each, ~1.5 s talk
+
+
+@pytest.mark.django_db
+def test_rendered_dialplan_sends_other_agencies_numbers_through_the_boundary(tmp_path):
+    from asterisk_conf.render import render_to_dir
+
+    render_to_dir(out_dir=tmp_path)
+    fhi = (tmp_path / "agencies" / "fhi" / "extensions.conf").read_text()
+    top = (tmp_path / "extensions.conf").read_text()
+    outbound = fhi.split("[t-fhi-outbound]")[1].split("\n\n")[0]
+    # Own public numbers directly, another agency's only through FHI's own Local pair; never into platform-did.
+    assert "?t-fhi-did,${EXTEN},1)" in outbound and "Dial(Local/${EXTEN}@t-fhi-xout/n)" in outbound
+    assert "Goto(platform-did" not in fhi and "platform-did," not in top.split("[platform-route]")[1].split("\n\n")[0]
+    assert "[t-fhi-xout]" in fhi and "[t-fhi-xin]" in fhi and "Goto(t-fhi-did,${EXTEN},1)" in fhi
+    xroute = top.split("[platform-xroute]")[1].split("\n\n")[0]
+    for slug in ("fhi", "nkh"):
+        assert f"DIALPLAN_EXISTS(t-{slug}-did,${{EXTEN}},1)}}?{slug})" in xroute
+        assert f"({slug}),Dial(Local/${{EXTEN}}@t-{slug}-xin/n)" in xroute
