@@ -84,6 +84,13 @@ def test_every_channel_of_a_boundary_call_belongs_to_the_agency_whose_dialplan_i
     assert any(naming.parse_local_channel(c) == ("nkh", "xin", 2) for c in chans)
 
 
+def test_the_called_agency_sees_the_callers_number_on_its_side_of_the_boundary():
+    state = _state_until_bridged("cross_agency_boundary.ami", "PJSIP/fhi-p1-", "PJSIP/nkh-p1-", "Local/")  # all six
+    entry = next(ch for ch in state.agencies["nkh"].channels.values()
+                 if naming.parse_local_channel(ch.channel) == ("nkh", "xin", 2))
+    assert (entry.caller_number, entry.exten, entry.context) == ("+4721077010", "4755549810", "t-nkh-xin")
+
+
 def test_commands_on_a_boundary_call_touch_only_the_agencys_own_channels():
     state = _state_until_bridged("cross_agency_boundary.ami", "PJSIP/fhi-p1-", "PJSIP/nkh-p1-", "Local/")  # all six
     fhi_phone, nkh_phone = _channel(state, "fhi", "PJSIP/fhi-p1-"), _channel(state, "nkh", "PJSIP/nkh-p1-")
