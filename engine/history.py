@@ -15,10 +15,8 @@ from contactcenter import history
 logger = logging.getLogger(__name__)
 _INTERNAL = re.compile(r"[1-9][0-9]{1,5}|[*#][0-9]{1,4}")
 
-# Events that only matter for calls between agencies (see _record_boundary).
-BOUNDARY_EVENTS = frozenset({"NewCallerid", "DialEnd"})
-HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "QueueCallerJoin", "AgentConnect", "AgentComplete",
-                            "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"}) | BOUNDARY_EVENTS
+HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "DialEnd", "QueueCallerJoin", "AgentConnect", "AgentComplete",
+                            "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"})
 
 
 def _at(event: dict[str, str]) -> dt.datetime:
@@ -44,6 +42,11 @@ def record(slug: str, event: dict[str, str]) -> None:
     with schema_context(slug):
         _record_boundary(slug, name, event)
         _record(name, event)
+
+
+# Events that matter for calls between agencies (see _record_boundary): the called side learns the caller's number.
+BOUNDARY_EVENTS = frozenset({"NewCallerid", "DialEnd"})
+HISTORY_EVENTS = HISTORY_EVENTS | BOUNDARY_EVENTS
 
 
 def _boundary_half(slug: str, channel: str) -> tuple[str, int] | None:

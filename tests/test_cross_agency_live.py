@@ -18,6 +18,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
+from engine.amiparse import parse_ami_stream
 from engine.client import EngineRefused
 from tests import test_engine_live as base
 from tests.ami_client import AmiRecorder
@@ -106,9 +107,9 @@ def _app_of(ast, channel: str) -> str:  # type: ignore[no-untyped-def]
     return fields[5] if len(fields) > 5 else ""
 
 
-def _assert_no_channel_ran_another_agencys_dialplan(recorder: AmiRecorder) -> int:
+def _assert_no_channel_ran_another_agencys_dialplan(recorded: bytes) -> int:
     checked = 0
-    for ev in recorder.events():
+    for ev in parse_ami_stream(recorded):
         channel, context = ev.get("Channel", ""), ev.get("Context", "")
         if ev["Event"] in ("Newexten", "Newchannel") and channel and context.startswith("t-"):
             assert naming.agency_of(channel) == naming.agency_of(context), (channel, context)
@@ -139,7 +140,7 @@ def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channe
 
     ast, et = live
     p = ast.profile
-    recorder = AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret)
+    recorder = AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None)
     spy = ActionSpy(et)
     try:
         with _call_between_agencies(ast, et, tmp_path, "55549810", "1001") as phones:  # NKH 1001's direct number
@@ -186,8 +187,8 @@ def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channe
             phones["fhi2"].command("hangup")
     finally:
         spy.close()
-        recorder.close()
-    assert _assert_no_channel_ran_another_agencys_dialplan(recorder) > 20
+        recorded = recorder.stop()
+    assert _assert_no_channel_ran_another_agencys_dialplan(recorded) > 20
 
 
 def test_agency_cannot_command_the_other_agencys_side_of_a_call(live, db, tmp_path):
