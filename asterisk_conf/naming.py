@@ -40,7 +40,8 @@ def context(slug: str, role: str) -> str:
     return f"t-{_slug(slug)}-{role}"
 
 
-CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold")
+CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold",
+                 "xout", "xin")
 
 
 def queue_name(slug: str, queue_id: int) -> str:
@@ -89,6 +90,16 @@ def parse_queue_name(name: str) -> tuple[str, int] | None:
 def parse_endpoint(name: str) -> tuple[str, int] | None:
     m = _ENDPOINT.fullmatch(name or "")
     return (m.group("slug"), int(m.group("id"))) if m else None
+
+
+_LOCAL = re.compile(r"Local/(?P<exten>[0-9*#a-z-]{1,40})@t-(?P<slug>[a-z][a-z0-9]{1,15})-(?P<role>[a-z]{2,12})"
+                    r"-[0-9a-f]{8};(?P<half>[12])")
+
+
+def parse_local_channel(name: str) -> tuple[str, str, int] | None:
+    """A Local channel half we generated: ``Local/4755549810@t-nkh-xin-0000001f;2`` -> ("nkh", "xin", 2)."""
+    m = _LOCAL.fullmatch(name or "")
+    return (m.group("slug"), m.group("role"), int(m.group("half"))) if m else None
 
 
 _NAME_PATTERNS = (

@@ -188,6 +188,53 @@ def _schedule_lines(s: str, sch: dict, then: str) -> list[str]:
     return lines
 
 
+def _boundary_contexts(s: str, ctx: dict[str, str]) -> list[str]:
+    """Outbound calls and the agency's side of the boundary between agencies.
+
+    A call to another agency's public number never bridges the two agencies' channels: it passes two
+    Local channel pairs, ``Local/<nr>@t-<caller>-xout`` (both halves the caller's) and
+    ``Local/<nr>@t-<callee>-xin`` (both halves the callee's), joined in ``platform-xroute``. Every channel
+    is then named for the agency whose dialplan it runs, and a console command only ever meets its own
+    agency's channels. ``/n`` keeps Asterisk from optimising the pairs away.
+    """
+    return [
+        f"[{ctx['outbound']}]",
+        "exten => _X.,1,NoOp(Utgående)",
+        " same => n,GotoIf($[${REGEX(\"^[0-9]{2,20}$\" ${EXTEN})}]?ok)",
+        " same => n,Hangup()",
+        " same => n(ok),Set(CALLERID(num)=${OUTBOUND_CID})",
+        f" same => n,GotoIf(${{DIALPLAN_EXISTS({ctx['did']},${{EXTEN}},1)}}?{ctx['did']},${{EXTEN}},1)",
+        " same => n,GotoIf(${DIALPLAN_EXISTS(platform-did,${EXTEN},1)}?agency)",
+        " same => n,Goto(platform-route,${EXTEN},1)",
+        f" same => n(agency),Dial(Local/${{EXTEN}}@{ctx['xout']}/n)",
+        " same => n,Hangup()",
+        "",
+        "; Our half of a call to another agency: hand it over at the platform's boundary.",
+        f"[{ctx['xout']}]",
+        "exten => _X.,1,NoOp(Til annen etat)",
+        " same => n,Goto(platform-xroute,${EXTEN},1)",
+        "",
+        "; Our half of a call from another agency: it enters through our public numbers, like a trunk call.",
+        f"[{ctx['xin']}]",
+        "exten => _X.,1,NoOp(Fra annen etat)",
+        f" same => n,Goto({ctx['did']},${{EXTEN}},1)",
+        "",
+    ]
+
+
+def render_boundary_route(slugs: Iterable[str]) -> str:
+    """``platform-xroute``: which agency's ``xin`` pair a public number is handed to (see ``_boundary_contexts``)."""
+    slugs = sorted(naming._slug(s) for s in slugs)
+    out = ["; Calls between agencies: the caller's xout half hands the call to the callee's xin pair.",
+           "[platform-xroute]",
+           "exten => _X.,1,NoOp(Mellom etater)"]
+    out += [f" same => n,GotoIf(${{DIALPLAN_EXISTS({naming.context(s, 'did')},${{EXTEN}},1)}}?{s})" for s in slugs]
+    out.append(" same => n,Hangup(1)")
+    for s in slugs:
+        out += [f" same => n({s}),Dial(Local/${{EXTEN}}@{naming.context(s, 'xin')}/n)", " same => n,Hangup()"]
+    return "\n".join(out) + "\n\n"
+
+
 def render_extensions(snap: AgencySnapshot) -> str:
     s = snap.slug
     ctx = {role: naming.context(s, role) for role in naming.CONTEXT_ROLES}
@@ -217,18 +264,17 @@ def render_extensions(snap: AgencySnapshot) -> str:
         "",
         "; Hold from the console: the engine moves both parties here and bridges them again on resume.",
         f"[{ctx['hold']}]",
-        "exten => caller,1,MusicOnHold()",
+        "; A direct call has no music class yet (a queue call has its queue's): use the agency's default.",
+        "exten => caller,1,ExecIf($[\"${CHANNEL(musicclass)}\" = \"\"]"
+        f"?Set(CHANNEL(musicclass)={naming.default_moh_class(s)}))",
+        " same => n,MusicOnHold()",
         " same => n,Hangup()",
         "exten => agent,1,Wait(3600)",
         " same => n,Hangup()",
         "",
-        f"[{ctx['outbound']}]",
-        "exten => _X.,1,NoOp(Utgående)",
-        " same => n,Set(CALLERID(num)=${OUTBOUND_CID})",
-        " same => n,Goto(platform-route,${EXTEN},1)",
-        "",
-        f"[{ctx['internal']}]",
     ]
+    out += _boundary_contexts(s, ctx)
+    out.append(f"[{ctx['internal']}]")
     for ext in snap.extensions:
         number = v(ext["number"], what="internnummer")
         devices = "&".join(f"PJSIP/{naming.endpoint_name(s, pid)}" for pid in ext["phones"])
@@ -412,14 +458,15 @@ def render_top_level(slugs: Iterable[str]) -> dict[str, str]:
         "extensions.conf": head
         + "[general]\nstatic=yes\nwriteprotect=yes\nclearglobalvars=no\n\n[globals]\n\n"
         "[default]\nexten => _X.,1,Hangup(21)\n\n"
-        "; Calls between agencies and to the outside world. Another agency is reached only by its public number.\n"
+        "; Calls to the outside world. Another agency is reached only by its public number, through the boundary\n"
+        "; (t-<agency>-outbound -> t-<agency>-xout -> platform-xroute), never from here.\n"
         "[platform-route]\n"
-        "exten => _X.,1,GotoIf(${DIALPLAN_EXISTS(platform-did,${EXTEN},1)}?platform-did,${EXTEN},1)\n"
-        " same => n,NoOp(Ingen trunk for ${EXTEN})\n"
+        "exten => _X.,1,NoOp(Ingen trunk for ${EXTEN})\n"
         " same => n,Playback(ss-noservice)\n"
         " same => n,Hangup(1)\n\n"
         "; Public numbers of every active agency (trunks enter here).\n"
         "[platform-did]\n" + dids + "\n"
+        + render_boundary_route(slugs)
         + includes("extensions"),
         "queues.conf": head + "[general]\npersistentmembers=yes\nautofill=yes\nmonitor-type=MixMonitor\n"
         "shared_lastcall=yes\nlog_membername_as_agent=yes\n\n" + includes("queues"),

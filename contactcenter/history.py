@@ -60,6 +60,13 @@ def call_ended(*, linkedid: str, at: dt.datetime, cause: str = "") -> Call | Non
         return call
 
 
+def call_caller_known(*, linkedid: str, caller_number: str) -> None:
+    """The caller's number, learnt after the call started (a call from another agency): only fills a blank."""
+    number = _clip(caller_number)
+    if number and number != "<unknown>":
+        Call.objects.filter(linkedid=linkedid, caller_number="").update(caller_number=number)
+
+
 def call_transferred(*, linkedid: str) -> None:
     Call.objects.filter(linkedid=linkedid).update(transferred=True)
 

@@ -57,16 +57,22 @@ def _own_channel(agency: str, state: LiveState, value: str) -> str:
 
 
 def _peer_of(agency: str, state: LiveState, channel: str) -> str:
-    """The other party bridged with ``channel`` (may belong to another agency: a caller)."""
+    """The other party bridged with ``channel``. It must be the agency's own channel: a call between
+    agencies passes the boundary (a Local channel pair per agency, see asterisk_conf.render), so the peer
+    of an agency's phone is that agency's half of the pair. A bridge that holds another agency's channel
+    (a call that did not pass the boundary, or the boundary's own middle bridge) is refused, so a command
+    can never move, transfer or hang up a channel of another agency."""
     live = state.agencies[agency]
     mine = next(ch for ch in live.channels.values() if ch.channel == channel)
     if not mine.bridge:
         raise CommandRefused("samtalen er ikke koblet opp")
-    for agency_live in state.agencies.values():
-        for ch in agency_live.channels.values():
-            if ch.bridge == mine.bridge and ch.channel != channel:
-                return ch.channel
-    raise CommandRefused("fant ikke motparten")
+    others = [(slug, ch.channel) for slug, agency_live in state.agencies.items()
+              for ch in agency_live.channels.values() if ch.bridge == mine.bridge and ch.channel != channel]
+    if any(slug != agency or naming.agency_of(name) != agency for slug, name in others):
+        raise CommandRefused("motparten tilhører en annen etat")
+    if not others:
+        raise CommandRefused("fant ikke motparten")
+    return others[0][1]
 
 
 def _check(resp: object) -> dict:
@@ -187,7 +193,10 @@ async def _resume(agency, args, link, state, _rec):  # type: ignore[no-untyped-d
         channel_name(peer)
     except UnsafeValue as exc:
         raise CommandRefused("samtalen står ikke på vent") from exc
-    if not any(ch.channel == peer for live in state.agencies.values() for ch in live.channels.values()):
+    if naming.agency_of(peer) != agency:
+        raise CommandRefused("motparten tilhører en annen etat")
+    live = state.agencies.get(agency)
+    if live is None or not any(ch.channel == peer for ch in live.channels.values()):
         raise CommandRefused("den som sto på vent, har lagt på")
     return _check(await link.action({"Action": "Bridge", "Channel1": mine, "Channel2": peer, "Tone": "no"}))
 

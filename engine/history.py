@@ -46,7 +46,47 @@ def record(slug: str, event: dict[str, str]) -> None:
     if name not in HISTORY_EVENTS:
         return
     with schema_context(slug):
+        _record_boundary(slug, name, event)
         _record(name, event)
+
+
+# Events that matter for calls between agencies (see _record_boundary): the called side learns the caller's number.
+BOUNDARY_EVENTS = frozenset({"NewCallerid", "DialEnd"})
+HISTORY_EVENTS = HISTORY_EVENTS | BOUNDARY_EVENTS
+
+
+def _boundary_half(slug: str, channel: str) -> tuple[str, int] | None:
+    """(role, half) when ``channel`` is one of ``slug``'s halves of the boundary between agencies."""
+    parsed = naming.parse_local_channel(channel)
+    if parsed is None or parsed[0] != slug or parsed[1] not in ("xin", "xout"):
+        return None
+    return parsed[1], parsed[2]
+
+
+def _record_boundary(slug: str, name: str, ev: dict[str, str]) -> None:
+    """History of calls between agencies. Every channel is named for the agency whose dialplan it runs
+    (asterisk_conf.render._boundary_contexts), so each agency records its own side under the shared
+    linkedid: the caller's agency from its phone (an ordinary outbound call, answered when the caller's
+    Dial to its ``xout`` half is answered), the callee's agency from its ``xin;2`` half, which enters the
+    agency's public numbers like a trunk call (inbound, dialled number, caller number, answered, ended).
+    The ordinary rules (``_record``) run after this for the same event; none of them acts on these halves."""
+    linkedid = ev.get("Linkedid", "")
+    half = _boundary_half(slug, ev.get("Channel", ""))
+    if not linkedid:
+        return
+    at = _at(ev)
+    if half == ("xin", 2):
+        if name == "Newchannel":
+            history.call_started(linkedid=linkedid, direction="inbound", caller_number="",
+                                 dialed=f"+{ev.get('Exten', '')}", at=at)
+        elif name == "NewCallerid":
+            history.call_caller_known(linkedid=linkedid, caller_number=ev.get("CallerIDNum", ""))
+        elif name == "DialEnd" and ev.get("DialStatus") == "ANSWER":
+            history.call_answered(linkedid=linkedid, at=at)
+        elif name == "Hangup":
+            history.call_ended(linkedid=linkedid, at=at, cause=ev.get("Cause-txt", ""))
+    elif name == "DialEnd" and ev.get("DialStatus") == "ANSWER" and _boundary_half(slug, ev.get("DestChannel", "")):
+        history.call_answered(linkedid=linkedid, at=at)  # our phone's call to another agency was answered
 
 
 def _record(name: str, ev: dict[str, str]) -> None:

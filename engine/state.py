@@ -314,6 +314,10 @@ class LiveState:
         return self._update_channel(live, ev, state=ev.get("ChannelStateDesc", ""),
                                     connected_number=ev.get("ConnectedLineNum", ""))
 
+    def _on_NewCallerid(self, live: AgencyLive, ev: dict) -> list[dict]:  # noqa: N802
+        """A Local half learns its caller's number after it was created (a call from another agency)."""
+        return self._update_channel(live, ev, caller_number=ev.get("CallerIDNum", ""))
+
     def _on_NewConnectedLine(self, live: AgencyLive, ev: dict) -> list[dict]:  # noqa: N802
         return self._update_channel(live, ev, connected_number=ev.get("ConnectedLineNum", ""))
 
