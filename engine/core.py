@@ -2,7 +2,7 @@
 
 Flow 2 (Asterisk event -> browser) and flow 3 (browser action -> Asterisk) meet here. The engine
 publishes changes to the Channels group ``live.<slug>`` of the event's agency and answers commands
-on the channel ``engine.commands``.
+on the channel ``<CHANNEL_PREFIX>.engine.commands``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,15 @@ from engine.state import LiveState
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
+
+
+def command_channel() -> str:
+    """The engine's command channel in this deployment. channels_redis puts its prefix only on the names it
+    makes itself, so the deployment's CHANNEL_PREFIX goes into this name here: two platforms on one Redis
+    server must not answer each other's commands."""
+    from django.conf import settings
+
+    return f"{settings.CHANNEL_PREFIX}.{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
 
 
@@ -234,7 +243,7 @@ class Engine:
 
     async def _command_loop(self) -> None:
         while True:
-            message = await self.layer.receive(COMMAND_CHANNEL)  # type: ignore[attr-defined]
+            message = await self.layer.receive(command_channel())  # type: ignore[attr-defined]
             asyncio.create_task(self._answer(message))
 
     async def _answer(self, message: dict) -> None:

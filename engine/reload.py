@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from engine.core import COMMAND_CHANNEL
+from engine.core import command_channel
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def reload_after_render(result) -> None:  # type: ignore[no-untyped-def]
     if not kinds:
         return
     try:
-        async_to_sync(get_channel_layer().send)(COMMAND_CHANNEL, {
+        async_to_sync(get_channel_layer().send)(command_channel(), {
             "type": "engine.command", "id": uuid.uuid4().hex, "op": "reload", "agency": "platform",
             "args": {"kinds": kinds}, "reply": None})
     except ChannelFull:

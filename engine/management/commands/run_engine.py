@@ -1,11 +1,25 @@
 """python manage.py run_engine: the live link to Asterisk as its own process (use with REDIS_URL)."""
 
 import asyncio
+import logging
+import os
 import signal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from engine.core import command_channel
 from engine.runner import EngineRunner
+
+logger = logging.getLogger("engine.run")
+
+
+def describe_channel_layer() -> str:
+    """One line for the log: which channel layer this process talks through, and its prefix."""
+    if os.environ.get("REDIS_URL"):
+        return (f"Kanal-lag: Redis ({settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]}), "
+                f"prefiks «{settings.CHANNEL_PREFIX}», motorens kommandokanal {command_channel()}")
+    return "Kanal-lag: i minnet (bare denne prosessen)"
 
 
 class Command(BaseCommand):
@@ -24,7 +38,11 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runner.start()
-        self.stdout.write(self.style.SUCCESS("Motoren kjører."))
-        await stop.wait()
-        await runner.stop()
+        logger.info("%s", describe_channel_layer())
+        try:
+            await runner.start()
+            self.stdout.write(self.style.SUCCESS("Motoren kjører."))
+            await stop.wait()
+        finally:
+            await runner.stop()
+        logger.info("Motoren er stoppet.")
