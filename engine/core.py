@@ -28,11 +28,12 @@ COMMAND_CHANNEL = "engine.commands"
 
 def command_channel() -> str:
     """The engine's command channel in this deployment. channels_redis puts its prefix only on the names it
-    makes itself, so the deployment's CHANNEL_PREFIX goes into this name here: two platforms on one Redis
-    server must not answer each other's commands."""
+    makes itself, so the channel layer's prefix (CHANNEL_PREFIX) goes into this name here: two platforms on
+    one Redis server must not answer each other's commands."""
     from django.conf import settings
 
-    return f"{settings.CHANNEL_PREFIX}.{COMMAND_CHANNEL}"
+    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", settings.CHANNEL_PREFIX)
+    return f"{prefix}.{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
 
 

@@ -259,3 +259,23 @@ async def test_failing_engine_health_logs_one_warning_per_change_not_per_probe(e
     assert len(warnings) == 2, warnings
     assert "degraded" in warnings[0] and "ingen Asterisk-node" in warnings[0]
     assert "unavailable" in warnings[1] and "Motoren svarer ikke" in warnings[1]
+
+
+async def test_concurrent_engine_calls_each_get_their_own_answer_on_one_reply_channel(engine_in_test_loop):
+    """Every call of a loop shares one reply channel: answers must still find their own call."""
+    from engine.client import EngineRefused, engine_call
+    from engine.core import Engine
+
+    engine = Engine(nodes=[], record_history=False)
+    await engine.start()
+    try:
+        calls = [engine_call("health", "platform") if i % 3 == 0 else
+                 engine_call("snapshot", "fhi" if i % 3 == 1 else "nkh") for i in range(60)]
+        calls.append(engine_call("snapshot", "ikke et kortnavn!"))
+        answers = await asyncio.gather(*calls, return_exceptions=True)
+    finally:
+        await engine.stop()
+    for i, answer in enumerate(answers[:-1]):
+        assert isinstance(answer, dict), answer
+        assert ("nodes" in answer) == (i % 3 == 0), (i, sorted(answer))
+    assert isinstance(answers[-1], EngineRefused)
