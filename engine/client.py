@@ -14,7 +14,9 @@ import threading
 import uuid
 
 from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
 
 from engine.core import command_channel
 
@@ -81,16 +83,19 @@ async def engine_call(op: str, agency: str, args: dict | None = None, *, timeout
     replies, replaced = _replies_for(layer)
     if replaced is not None:
         await replaced.close()
-    reply = await replies.open()
     request_id = uuid.uuid4().hex
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     replies.waiting[request_id] = future
     try:
-        await layer.send(command_channel(), {"type": "engine.command", "id": request_id, "op": op,  # type: ignore[union-attr]
-                                             "agency": agency, "args": args or {}, "reply": reply})
-        answer = await asyncio.wait_for(future, timeout)
+        async with asyncio.timeout(timeout):
+            reply = await replies.open()
+            await layer.send(command_channel(), {"type": "engine.command", "id": request_id, "op": op,  # type: ignore[union-attr]
+                                                 "agency": agency, "args": args or {}, "reply": reply})
+            answer = await future
     except TimeoutError as exc:
         raise EngineUnavailable("Motoren svarer ikke. Er den startet?") from exc
+    except (OSError, RedisError, ChannelFull) as exc:
+        raise EngineUnavailable("Kanal-laget (Redis) svarer ikke, så motoren kan ikke nås.") from exc
     finally:
         replies.waiting.pop(request_id, None)
     if not answer.get("ok"):

@@ -261,6 +261,31 @@ async def test_failing_engine_health_logs_one_warning_per_change_not_per_probe(e
     assert "unavailable" in warnings[1] and "Motoren svarer ikke" in warnings[1]
 
 
+async def test_engine_health_with_redis_unreachable_is_unavailable_not_an_error(caplog, monkeypatch, settings):
+    from channels.layers import channel_layers
+
+    from controlplane import views
+    from tests.asterisk_harness import free_port
+
+    monkeypatch.setitem(views._last_engine_state, "state", "ok")
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"],
+                                                      "prefix": "test-nobody-home"}}}
+    channel_layers.backends.clear()
+    caplog.set_level(logging.INFO)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
+                                     base_url="http://localhost") as client:
+            responses = [await client.get("/health/engine") for _ in range(3)]
+    finally:
+        channel_layers.backends.clear()
+    assert [r.status_code for r in responses] == [503] * 3
+    assert responses[0].json() == {"engine": "unavailable",
+                                   "error": "Kanal-laget (Redis) svarer ikke, så motoren kan ikke nås."}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING and r.name == "engine.health"]) == 1
+
+
 async def test_concurrent_engine_calls_each_get_their_own_answer_on_one_reply_channel(engine_in_test_loop):
     """Every call of a loop shares one reply channel: answers must still find their own call."""
     from engine.client import EngineRefused, engine_call
