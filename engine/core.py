@@ -24,6 +24,7 @@ from engine.state import LiveState
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
+ARI_APP = "controlplane"
 
 
 def command_channel() -> str:
@@ -34,7 +35,6 @@ def command_channel() -> str:
 
     prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", settings.CHANNEL_PREFIX)
     return f"{prefix}.{COMMAND_CHANNEL}"
-ARI_APP = "controlplane"
 
 
 def live_group(slug: str) -> str:

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import os
 import signal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -17,7 +18,8 @@ logger = logging.getLogger("engine.run")
 def describe_channel_layer() -> str:
     """One line for the log: which channel layer this process talks through, and its prefix."""
     if os.environ.get("REDIS_URL"):
-        return (f"Kanal-lag: Redis ({settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]}), "
+        url = urlsplit(os.environ["REDIS_URL"])  # host, port and database only: never the password
+        return (f"Kanal-lag: Redis ({url.hostname}:{url.port or 6379}{url.path}), "
                 f"prefiks «{settings.CHANNEL_PREFIX}», motorens kommandokanal {command_channel()}")
     return "Kanal-lag: i minnet (bare denne prosessen)"
 
