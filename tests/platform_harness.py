@@ -2,14 +2,15 @@
 free ports, and see which processes it leaves behind.
 
 `./dev run` first makes `.venv` in the checkout. When the tests themselves run from that `.venv` (`./dev test`,
-CI), the child is `./dev run` itself; otherwise (a checkout whose tests run from another venv) it is exactly the
-commands the script's `run` branch runs, with the same `exec`, so signals reach `run_platform` as they would.
+CI), the child is `./dev run` itself; otherwise (a checkout whose tests run from another venv) it is the script's
+own `run` branch without `setup`, with this interpreter, and the same `exec`, so signals reach `run_platform`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -32,10 +33,12 @@ def dev_run_command(port: int) -> list[str]:
     venv_python = ROOT / ".venv" / "bin" / "python"
     if venv_python.exists() and Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
         return [str(ROOT / "dev"), "run", "--port", str(port)]
-    py = shlex.quote(sys.executable)
-    script = (f"{py} manage.py platform_setup && {py} manage.py demo && "
-              f'exec {py} manage.py run_platform "$@"')
-    return ["bash", "-c", script, "dev-run", "--port", str(port)]
+    # The script's own `run)` branch, read from it, minus `setup`, with this interpreter for `.venv/bin/python`.
+    branch = re.search(r"\n  run\)\n(.*?)\n    ;;", (ROOT / "dev").read_text(), re.S)
+    assert branch is not None, "fant ikke run-grenen i ./dev"
+    lines = [line.strip() for line in branch.group(1).splitlines() if line.strip() and line.strip() != "setup"]
+    script = "\n".join(["set -euo pipefail", *lines]).replace(".venv/bin/python", shlex.quote(sys.executable))
+    return ["bash", "-c", script, "dev", "run", "--port", str(port)]
 
 
 class PlatformProcess:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -91,8 +92,6 @@ def _live_snapshot(platform: PlatformProcess, host: str, session: str) -> dict:
     sock = socket.create_connection(("127.0.0.1", platform.port), timeout=10)
     with connect(f"ws://{host}:{platform.port}/ws/live/", sock=sock, open_timeout=10,
                  additional_headers={"Origin": f"http://{host}:{platform.port}", "Cookie": f"sessionid={session}"}) as ws:
-        import json
-
         return json.loads(ws.recv(timeout=15))
 
 
@@ -234,10 +233,10 @@ def engine_in_test_loop():  # type: ignore[no-untyped-def]
 
 async def test_failing_engine_health_logs_one_warning_per_change_not_per_probe(engine_in_test_loop, caplog,
                                                                                monkeypatch):
-    from controlplane import views
+    from controlplane import health_log
     from engine.core import Engine
 
-    monkeypatch.setitem(views._last_engine_state, "state", "ok")
+    monkeypatch.setitem(health_log._last_engine_state, "state", "ok")
     engine = Engine(nodes=[], record_history=False)
     await engine.start()
     caplog.set_level(logging.INFO)
@@ -264,10 +263,10 @@ async def test_failing_engine_health_logs_one_warning_per_change_not_per_probe(e
 async def test_engine_health_with_redis_unreachable_is_unavailable_not_an_error(caplog, monkeypatch, settings):
     from channels.layers import channel_layers
 
-    from controlplane import views
+    from controlplane import health_log
     from tests.asterisk_harness import free_port
 
-    monkeypatch.setitem(views._last_engine_state, "state", "ok")
+    monkeypatch.setitem(health_log._last_engine_state, "state", "ok")
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"],
                                                       "prefix": "test-nobody-home"}}}
