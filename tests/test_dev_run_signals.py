@@ -29,13 +29,11 @@ needs_asterisk = pytest.mark.skipif(find_asterisk() is None, reason="Ingen Aster
 
 @pytest.fixture(scope="module")
 def data_dir():  # type: ignore[no-untyped-def]
-    """Not under pytest's basetemp: run as root, the embedded PostgreSQL runs as its own user, and every pytest
-    session started meanwhile (another checkout's, say) makes /tmp/pytest-of-root private again, so that user
-    could no longer reach its data folder to stop the server."""
-    path = Path(tempfile.mkdtemp(prefix="cp-devrun-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    """``<private temp folder>/data``, not under pytest's basetemp (which other pytest sessions make private)."""
+    base = Path(tempfile.mkdtemp(prefix="cp-devrun-"))
+    base.chmod(0o755)
+    yield base / "data"
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _postmaster(data_dir: Path) -> psutil.Process | None:
@@ -60,10 +58,14 @@ def test_sigterm_stops_web_server_engine_asterisk_and_embedded_postgres(data_dir
     try:
         platform.wait_engine_ok()
         assert {"python", "postgres", "asterisk"} <= _kinds(platform), platform.names()
+        # Meanwhile a folder above the data becomes private (pytest does that to /tmp/pytest-of-<user>): run as
+        # root, the server runs as its own user and must still be stopped cleanly, not killed.
+        data_dir.parent.chmod(0o700)
         left = platform.signal_and_wait(signal.SIGTERM, timeout=60)
         assert left == [], left
         assert platform.proc is not None and platform.proc.returncode == 0, platform.log()[-3000:]
         assert _postmaster(data_dir) is None
+        assert not (data_dir / "pg" / "postmaster.pid").exists(), platform.log()[-3000:]
     finally:
         platform.kill_leftovers()
 
