@@ -89,7 +89,7 @@ async def engine_call(op: str, agency: str, args: dict | None = None, *, timeout
     try:
         async with asyncio.timeout(timeout):
             reply = await replies.open()
-            await layer.send(command_channel(), {"type": "engine.command", "id": request_id, "op": op,  # type: ignore[union-attr]
+            await layer.send(command_channel(layer), {"type": "engine.command", "id": request_id, "op": op,  # type: ignore[union-attr]
                                                  "agency": agency, "args": args or {}, "reply": reply})
             answer = await future
     except TimeoutError as exc:

@@ -2,7 +2,7 @@
 
 Flow 2 (Asterisk event -> browser) and flow 3 (browser action -> Asterisk) meet here. The engine
 publishes changes to the Channels group ``live.<slug>`` of the event's agency and answers commands
-on the channel ``<CHANNEL_PREFIX>.engine.commands``.
+on the channel ``engine.commands`` (with the channel layer's prefix, CHANNEL_PREFIX).
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from engine.state import LiveState
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
+
+
+def command_channel(layer: object) -> str:
+    """The engine's command channel on ``layer``, with the layer's prefix: channels_redis' pub/sub layer prefixes
+    groups and new channels but publishes a named channel as is, so without it every engine on one Redis server
+    (other deployments, other test runs) would get, and answer, every command. The pub/sub layer answers
+    ``.prefix`` only inside an event loop; its configuration is read directly so sync callers work too."""
+    config = getattr(layer, "__dict__", {}).get("_kwargs")
+    prefix = config.get("prefix", "asgi") if isinstance(config, dict) else getattr(layer, "prefix", "")
+    return f"{prefix}{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
-
-
-def command_channel() -> str:
-    """The engine's command channel in this deployment. channels_redis puts its prefix only on the names it
-    makes itself, so the channel layer's prefix (CHANNEL_PREFIX) goes into this name here: two platforms on
-    one Redis server must not answer each other's commands."""
-    from django.conf import settings
-
-    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", settings.CHANNEL_PREFIX)
-    return f"{prefix}.{COMMAND_CHANNEL}"
 
 
 def live_group(slug: str) -> str:
@@ -244,7 +244,7 @@ class Engine:
 
     async def _command_loop(self) -> None:
         while True:
-            message = await self.layer.receive(command_channel())  # type: ignore[attr-defined]
+            message = await self.layer.receive(command_channel(self.layer))  # type: ignore[attr-defined]
             asyncio.create_task(self._answer(message))
 
     async def _answer(self, message: dict) -> None:

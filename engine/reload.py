@@ -21,8 +21,9 @@ def reload_after_render(result) -> None:  # type: ignore[no-untyped-def]
     kinds = sorted(result.changed_kinds)
     if not kinds:
         return
+    layer = get_channel_layer()
     try:
-        async_to_sync(get_channel_layer().send)(command_channel(), {
+        async_to_sync(layer.send)(command_channel(layer), {
             "type": "engine.command", "id": uuid.uuid4().hex, "op": "reload", "agency": "platform",
             "args": {"kinds": kinds}, "reply": None})
     except ChannelFull:

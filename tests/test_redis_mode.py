@@ -102,7 +102,7 @@ def test_dev_run_with_redis_serves_console_and_engine_through_redis(redis_platfo
     cmdlines = [" ".join(p.cmdline()) for p in platform.seen.values() if p.is_running()]
     assert any("run_platform" in c for c in cmdlines) and any("run_engine" in c for c in cmdlines), cmdlines
     # They talk through Redis, under this deployment's prefix, and say so in the log.
-    assert f"{prefix}.engine.commands" in _subscriptions(prefix)
+    assert f"{prefix}engine.commands" in _subscriptions(prefix)
     assert f"prefiks «{prefix}»" in platform.log()
     health = platform.get("/health/engine")
     assert health.status_code == 200 and health.json()["engine"] == "ok"
@@ -149,7 +149,7 @@ async def _all_answers(prefix: str, wait_after_first: float = 1.5) -> list[dict]
             answers.append(await layer.receive(reply))
 
     task = asyncio.create_task(collect())
-    await layer.send(f"{prefix}.engine.commands", {"type": "engine.command", "id": uuid.uuid4().hex, "op": "health",
+    await layer.send(f"{prefix}engine.commands", {"type": "engine.command", "id": uuid.uuid4().hex, "op": "health",
                                                    "agency": "platform", "args": {}, "reply": reply})
     for _ in range(100):
         if answers:
@@ -178,7 +178,7 @@ def test_two_deployments_on_one_redis_hear_only_their_own_engine(redis_platform,
     engine_b = _engine_process(prefix_b, db_url, tmp_path)
     try:
         for _ in range(300):
-            if _redis().pubsub_numsub(f"{prefix_b}.engine.commands")[0][1] == 1:
+            if _redis().pubsub_numsub(f"{prefix_b}engine.commands")[0][1] == 1:
                 break
             assert engine_b.poll() is None, (tmp_path / "engine.log").read_text()
             time.sleep(0.1)
@@ -303,3 +303,30 @@ async def test_concurrent_engine_calls_each_get_their_own_answer_on_one_reply_ch
         assert isinstance(answer, dict), answer
         assert ("nodes" in answer) == (i % 3 == 0), (i, sorted(answer))
     assert isinstance(answers[-1], EngineRefused)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(_redis_url() is None, reason="Redis svarer ikke på 127.0.0.1:6379.")
+def test_reload_after_an_admin_change_reaches_the_engine_through_redis(settings):
+    """The reload request is sent from sync code (the admin's commit hook), outside any event loop."""
+    from types import SimpleNamespace
+
+    from channels.layers import channel_layers
+
+    from engine.reload import reload_after_render
+
+    prefix = f"test-reload-{uuid.uuid4().hex[:8]}"
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": [_redis_url()], "prefix": prefix}}}
+    channel_layers.backends.clear()
+    listener = _redis().pubsub()
+    listener.subscribe(f"{prefix}engine.commands")
+    try:
+        assert listener.get_message(timeout=5)["type"] == "subscribe"
+        reload_after_render(SimpleNamespace(changed_kinds={"queues", "pjsip"}))
+        message = listener.get_message(timeout=5)
+    finally:
+        listener.close()
+        channel_layers.backends.clear()
+    assert message is not None and message["channel"].decode() == f"{prefix}engine.commands"
+    assert channel_layers["default"].deserialize(message["data"])["args"] == {"kinds": ["pjsip", "queues"]}

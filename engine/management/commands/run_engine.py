@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from engine.core import command_channel
+from engine.core import COMMAND_CHANNEL
 from engine.runner import EngineRunner
 
 logger = logging.getLogger("engine.run")
@@ -20,7 +20,7 @@ def describe_channel_layer() -> str:
     if os.environ.get("REDIS_URL"):
         url = urlsplit(os.environ["REDIS_URL"])  # host, port and database only: never the password
         return (f"Kanal-lag: Redis ({url.hostname}:{url.port or 6379}{url.path}), "
-                f"prefiks «{settings.CHANNEL_PREFIX}», motorens kommandokanal {command_channel()}")
+                f"prefiks «{settings.CHANNEL_PREFIX}», motorens kommandokanal {settings.CHANNEL_PREFIX}{COMMAND_CHANNEL}")
     return "Kanal-lag: i minnet (bare denne prosessen)"
 
 
