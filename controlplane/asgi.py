@@ -12,13 +12,16 @@ from django.urls import path  # noqa: E402
 
 from contactcenter.consumers import LiveConsumer  # noqa: E402
 from controlplane.ws import AgencySessionMiddleware  # noqa: E402
+from engine.asgi_lifespan import with_lifespan  # noqa: E402
 
 websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi())]
 
-application = ProtocolTypeRouter({
+# Answers uvicorn's lifespan scope too (Channels' router has no application for it); the engine then
+# runs elsewhere: in its own process with REDIS_URL (run_engine), or see application_with_engine.
+application = with_lifespan(ProtocolTypeRouter({
     "http": django_asgi_app,
     "websocket": AgencySessionMiddleware(URLRouter(websocket_urlpatterns)),
-})
+}))
 
 
 def application_with_engine():  # type: ignore[no-untyped-def]

@@ -7,8 +7,10 @@ zero setup: an embedded PostgreSQL in ``var/pg`` and the in-memory channel layer
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,7 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channels ---------------------------------------------------------------
 # Every deployment gets its own channel prefix: channels_redis' pub/sub names ignore the Redis database
 # number, so two platforms on one Redis server would otherwise answer each other's engine commands.
+# Letters, digits, "-", "_" and "." only (it goes into channel names).
 CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "telefoni")
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", CHANNEL_PREFIX):
+    raise ImproperlyConfigured("CHANNEL_PREFIX kan bare ha bokstaver a–z, sifre, '-', '_' og '.' (høyst 40 tegn).")
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {

@@ -12,6 +12,10 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "schema": connection.schema_name})
 
 
+from controlplane.health_log import log_state_changes  # noqa: E402  (here, next to its only use)
+
+
+@log_state_changes
 async def engine_health(request: HttpRequest) -> JsonResponse:
     """Liveness of the engine and its Asterisk links (platform domain only; no agency data)."""
     from engine.client import EngineUnavailable, engine_call

@@ -2,7 +2,7 @@
 
 Flow 2 (Asterisk event -> browser) and flow 3 (browser action -> Asterisk) meet here. The engine
 publishes changes to the Channels group ``live.<slug>`` of the event's agency and answers commands
-on the channel ``engine.commands``.
+on the channel ``engine.commands`` (with the channel layer's prefix, CHANNEL_PREFIX).
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ COMMAND_CHANNEL = "engine.commands"
 def command_channel(layer: object) -> str:
     """The engine's command channel on ``layer``, with the layer's prefix: channels_redis' pub/sub layer prefixes
     groups and new channels but publishes a named channel as is, so without it every engine on one Redis server
-    (other deployments, other test runs) would get, and answer, every command."""
-    return f"{getattr(layer, 'prefix', '')}{COMMAND_CHANNEL}"
+    (other deployments, other test runs) would get, and answer, every command. The pub/sub layer answers
+    ``.prefix`` only inside an event loop; its configuration is read directly so sync callers work too."""
+    config = getattr(layer, "__dict__", {}).get("_kwargs")
+    prefix = config.get("prefix", "asgi") if isinstance(config, dict) else getattr(layer, "prefix", "")
+    return f"{prefix}{COMMAND_CHANNEL}"
 ARI_APP = "controlplane"
 # The link status goes to every active agency's consoles on each change, and again this often as a
 # heartbeat (a console that hears nothing for a few seconds takes the engine as unavailable).

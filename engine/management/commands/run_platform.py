@@ -1,10 +1,15 @@
 """python manage.py run_platform: the web server (HTTP + WebSocket) and the engine.
 
 Without REDIS_URL the engine runs inside the web server's process (in-memory channel layer); with
-REDIS_URL it runs as its own process and both talk through Redis.
+REDIS_URL it runs as its own process (run_engine) and both talk through Redis.
+
+SIGTERM and SIGINT stop everything it started: the web server, the engine (and the managed Asterisk
+it runs), and, as the process then exits normally, the embedded PostgreSQL (zero-setup mode).
 """
 
+import logging
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +17,16 @@ import uvicorn
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from engine.management.commands.run_engine import describe_channel_layer
+
+logger = logging.getLogger("engine.run")
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    """Leave through SystemExit, so ``finally`` blocks and atexit handlers run (the embedded PostgreSQL
+    stops in one). uvicorn catches the first signal itself, shuts down, then raises it again: it lands here."""
+    raise SystemExit(0)
 
 
 class Command(BaseCommand):
@@ -22,22 +37,34 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args: object, **options: object) -> None:
-        call_command("render_asterisk_config", verbosity=0)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _exit_on_signal)
         engine_proc = None
-        if os.environ.get("REDIS_URL"):
-            engine_proc = subprocess.Popen([sys.executable, "manage.py", "run_engine"], cwd=settings.BASE_DIR)
-            app = "controlplane.asgi:application"
-            factory = False
-        else:
-            app = "controlplane.asgi:application_with_engine"
-            factory = True
-        self.stdout.write(self.style.SUCCESS(
-            f"Plattformen kjører på http://localhost:{options['port']}/admin/ "
-            f"(etatene på http://<kortnavn>.localhost:{options['port']}/)"))
         try:
+            call_command("render_asterisk_config", verbosity=0)
+            logger.info("%s", describe_channel_layer())
+            if os.environ.get("REDIS_URL"):
+                engine_proc = subprocess.Popen([sys.executable, "manage.py", "run_engine"], cwd=settings.BASE_DIR)
+                logger.info("Motoren kjører som egen prosess (pid %s).", engine_proc.pid)
+                app, factory = "controlplane.asgi:application", False
+            else:
+                app, factory = "controlplane.asgi:application_with_engine", True
+            self.stdout.write(self.style.SUCCESS(
+                f"Plattformen kjører på http://localhost:{options['port']}/admin/ "
+                f"(etatene på http://<kortnavn>.localhost:{options['port']}/)"))
             uvicorn.run(app, host=str(options["host"]), port=int(options["port"]), lifespan="on", factory=factory,
-                        log_level="info")
+                        log_level="info", timeout_graceful_shutdown=10)
         finally:
             if engine_proc is not None:
-                engine_proc.terminate()
-                engine_proc.wait(timeout=20)
+                _stop(engine_proc)
+            logger.info("Plattformen er stoppet.")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        logger.warning("Motoren stoppet ikke på 30 s; dreper den.")
+        proc.kill()
+        proc.wait(timeout=10)
