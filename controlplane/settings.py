@@ -153,7 +153,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = PLATFORM_DATA_DIR / "static"
+# Only for `collectstatic` behind another web server; without it WhiteNoise serves straight from the apps.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 # Serve static files (admin, console) straight from the apps, with no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,6 @@ pytestmark = base.pytestmark
 redis_layer = base.redis_layer
 live = base.live
 
-
-@pytest.fixture(scope="module", autouse=True)
-def own_command_channel():  # type: ignore[no-untyped-def]
-    """channels_redis' pub/sub layer does not prefix fixed channel names, so every engine on this Redis
-    (other test runs on the machine) hears ``engine.commands`` and may answer first. Until the engine's
-    command channel carries the deployment's prefix, this module's engine and client use their own."""
-    with pytest.MonkeyPatch.context() as mp:
-        name = f"engine.commands.{uuid.uuid4().hex[:12]}"
-        mp.setattr("engine.core.COMMAND_CHANNEL", name)
-        mp.setattr("engine.client.COMMAND_CHANNEL", name)
-        yield
 
 RTP = int(os.environ.get("TEST_RTP_END", "31999")) - 240  # phones at the top of the test's RTP range
 
