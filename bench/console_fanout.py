@@ -259,9 +259,11 @@ async def run(args: argparse.Namespace, session_key: str, ports: tuple[int, int]
                   f"{b['per_client']} changes, p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms, server CPU "
                   f"{b['server_cpu_pct']:.0f} % | p99 ratio {r['overhead_ratio']:.2f} "
                   f"| load {os.getloadavg()[0]:.2f}", flush=True)
-    await engine.stop()
-    await bare.stop()
-    await link.close()
+    for stopping in (engine.stop(), bare.stop(), link.close()):  # a stuck teardown must not lose the results
+        try:
+            await asyncio.wait_for(stopping, 15)
+        except TimeoutError:
+            print("(stopping timed out)", flush=True)
     return results
 
 

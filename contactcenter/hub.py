@@ -13,6 +13,7 @@ listener hears nothing for ``ENGINE_SILENT_S`` it tells the consoles that the en
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -60,6 +61,9 @@ class LiveHub:
         hub = cls._hubs.get(loop_id)
         if hub is None or hub.layer is not layer:
             hub = cls._hubs[loop_id] = cls(layer)
+            # Everything loaded so far (Django, the apps, the URL conf) lives as long as the process: out of
+            # the garbage collector's full passes with it, so that they do not stall every console's frames.
+            gc.freeze()
         return hub
 
     async def join(self, slug: str, console: Console) -> None:
