@@ -13,6 +13,7 @@ listener hears nothing for ``ENGINE_SILENT_S`` it tells the consoles that the en
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -31,7 +32,7 @@ class Console(Protocol):
     status: dict | None  # what this console was last told about the engine (None until its first snapshot)
     def filter_changes(self, changes: list[dict]) -> list[dict]: ...
     def filter_snapshot(self, snapshot: dict) -> dict: ...
-    async def send(self, text_data: str) -> None: ...
+    async def base_send(self, message: dict) -> None: ...  # the server's ASGI send (Channels keeps it there)
 
 
 def _key(change: dict) -> tuple:
@@ -60,6 +61,9 @@ class LiveHub:
         hub = cls._hubs.get(loop_id)
         if hub is None or hub.layer is not layer:
             hub = cls._hubs[loop_id] = cls(layer)
+            # Everything loaded so far (Django, the apps, the URL conf) lives as long as the process: out of
+            # the garbage collector's full passes with it, so that they do not stall every console's frames.
+            gc.freeze()
         return hub
 
     async def join(self, slug: str, console: Console) -> None:
@@ -120,13 +124,13 @@ class LiveHub:
 
     async def _send_status(self, slug: str, status: dict) -> None:
         """Tell every console of the agency whose last known status differs (one encoding for all)."""
-        frame = json.dumps({"type": "status", "status": status})
+        message = {"type": "websocket.send", "text": json.dumps({"type": "status", "status": status})}
         for console in list(self.members.get(slug, ())):
             if console.status is None or console.status == status:
                 continue
             console.status = status
             try:
-                await console.send(text_data=frame)
+                await console.base_send(message)
             except Exception:  # a console that went away mid-send
                 logger.debug("konsoll borte under utsending", exc_info=True)
 
@@ -137,20 +141,23 @@ class LiveHub:
             await self._fan_out(slug, changes=changes)
 
     async def _fan_out(self, slug: str, *, changes: list[dict] | None = None, snapshot: dict | None = None) -> None:
-        frames: dict[tuple, str | None] = {}
+        """One encoding per view; each console gets the same pre-built ASGI message, handed straight to the
+        server's send (Channels' consumer ``send`` would only wrap the text in the same dict, per console)."""
+        messages: dict[tuple, dict | None] = {}
         for console in list(self.members.get(slug, ())):
             key = console.view_key
             if snapshot is not None and "status" in snapshot:
                 console.status = snapshot["status"]
-            if key not in frames:
+            if key not in messages:
                 if snapshot is not None:
-                    frames[key] = json.dumps({"type": "snapshot", "data": console.filter_snapshot(snapshot)})
+                    frame: str | None = json.dumps({"type": "snapshot", "data": console.filter_snapshot(snapshot)})
                 else:
                     mine = console.filter_changes(changes or [])
-                    frames[key] = json.dumps({"type": "update", "changes": mine}) if mine else None
-            frame = frames[key]
-            if frame is not None:
+                    frame = json.dumps({"type": "update", "changes": mine}) if mine else None
+                messages[key] = {"type": "websocket.send", "text": frame} if frame is not None else None
+            message = messages[key]
+            if message is not None:
                 try:
-                    await console.send(text_data=frame)
+                    await console.base_send(message)
                 except Exception:  # a console that went away mid-send
                     logger.debug("konsoll borte under utsending", exc_info=True)

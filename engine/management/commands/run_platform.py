@@ -53,7 +53,10 @@ class Command(BaseCommand):
                 f"Plattformen kjører på http://localhost:{options['port']}/admin/ "
                 f"(etatene på http://<kortnavn>.localhost:{options['port']}/)"))
             uvicorn.run(app, host=str(options["host"]), port=int(options["port"]), lifespan="on", factory=factory,
-                        log_level="info", timeout_graceful_shutdown=10)
+                        log_level="info", timeout_graceful_shutdown=10,
+                        # Console frames are small and sent to many clients: compressing each per client costs more
+                        # than it saves (bench/console_fanout.py).
+                        ws_per_message_deflate=False)
         finally:
             if engine_proc is not None:
                 _stop(engine_proc)
