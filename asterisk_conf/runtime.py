@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asterisk_conf.datadir import SYSTEM_DATADIRS, DataFolder, compose, data_sources
-from asterisk_conf.render import write_atomic
 from asterisk_conf.safety import RenderError, v
+from asterisk_conf.writer import write_atomic
 
 MODULES = """
 res_sorcery_config res_sorcery_memory res_sorcery_astdb res_timing_timerfd res_crypto res_http_websocket res_websocket_client
@@ -114,29 +114,29 @@ def guess_dirs(binary: str, *, system_dirs: tuple[Path, ...] = SYSTEM_DATADIRS) 
     return moddir, datadir
 
 
-def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
-    p = profile
-    b = v(p.bind_address, what="adresse")
-    for secret in (p.ami_secret, p.ari_secret):
-        v(secret, what="hemmelighet")
+def _asterisk_conf(p: RuntimeProfile) -> str:
+    """asterisk.conf: where this instance keeps everything."""
     dirs = {name: p.base_dir / name for name in ("lib", "db", "spool", "run", "log")}
-    files: dict[Path, str] = {
-        p.asterisk_conf: (
-            "[directories]\n"
-            f"astetcdir => {p.etc_dir}\n"
-            f"astmoddir => {v(p.moddir, what='moddir')}\n"
-            f"astvarlibdir => {dirs['lib']}\n"
-            f"astdbdir => {dirs['db']}\n"
-            f"astkeydir => {dirs['lib']}\n"
-            f"astdatadir => {v(str(p.data_dir), what='datadir')}\n"
-            f"astagidir => {p.data_dir}/agi-bin\n"
-            f"astspooldir => {dirs['spool']}\n"
-            f"astrundir => {dirs['run']}\n"
-            f"astlogdir => {dirs['log']}\n"
-            "\n[options]\ndefaultlanguage = en\nhideconnect = yes\ntransmit_silence = yes\n"
-        ),
-    }
-    etc = {
+    return (
+        "[directories]\n"
+        f"astetcdir => {p.etc_dir}\n"
+        f"astmoddir => {v(p.moddir, what='moddir')}\n"
+        f"astvarlibdir => {dirs['lib']}\n"
+        f"astdbdir => {dirs['db']}\n"
+        f"astkeydir => {dirs['lib']}\n"
+        f"astdatadir => {v(str(p.data_dir), what='datadir')}\n"
+        f"astagidir => {p.data_dir}/agi-bin\n"
+        f"astspooldir => {dirs['spool']}\n"
+        f"astrundir => {dirs['run']}\n"
+        f"astlogdir => {dirs['log']}\n"
+        "\n[options]\ndefaultlanguage = en\nhideconnect = yes\ntransmit_silence = yes\n"
+    )
+
+
+def _etc_node(p: RuntimeProfile) -> dict[str, str]:
+    """The files that depend on the profile: modules, logging, AMI, HTTP/ARI, RTP ports, the SIP transport."""
+    b = v(p.bind_address, what="adresse")
+    return {
         "modules.conf": "[modules]\nautoload = no\n" + "".join(f"load = {m}.so\n" for m in MODULES),
         # queue_log: app_queue's own record of every queue call (callid = the caller's uniqueid). The engine
         # reads it to complete history where AMI events were missing or incomplete (engine/queue_log.py).
@@ -157,6 +157,12 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
             "[global]\ntype = global\nuser_agent = Telefoniplattform\n\n"
             f"[transport-udp]\ntype = transport\nprotocol = udp\nbind = {b}:{p.sip_port}\n"
         ),
+    }
+
+
+def _etc_fixed() -> dict[str, str]:
+    """The files that are the same on every node: Norwegian tones, feature codes, CDR, and empty module configs."""
+    return {
         "indications.conf": "[general]\ncountry = no\n\n[no]\ndescription = Norway\nringcadence = 1000,4000\n"
                             "dial = 425\nbusy = 425/500,0/500\nring = 425/1000,0/4000\n"
                             "congestion = 425/200,0/200\ncallwaiting = 425/200,0/600,425/200,0/10000\n"
@@ -178,7 +184,15 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
         "res_stun_monitor.conf": "",
         "websocket_client.conf": "",
     }
-    for name, text in etc.items():
+
+
+def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
+    p = profile
+    v(p.bind_address, what="adresse")
+    for secret in (p.ami_secret, p.ari_secret):
+        v(secret, what="hemmelighet")
+    files: dict[Path, str] = {p.asterisk_conf: _asterisk_conf(p)}
+    for name, text in {**_etc_node(p), **_etc_fixed()}.items():
         files[p.etc_dir / name] = text
     return files
 

@@ -32,7 +32,7 @@ def read(out_dir: Path) -> dict:
 
 @contextlib.contextmanager
 def _update(out_dir: Path) -> Iterator[dict]:
-    from asterisk_conf.render import write_atomic
+    from asterisk_conf.writer import write_atomic
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -409,8 +409,9 @@ class Engine:
 
     async def reload(self, *, kinds: set[str]) -> dict:
         """Apply rendered config: reload only the modules whose config changed."""
-        modules = {"pjsip": "res_pjsip.so", "extensions": "pbx_config.so", "queues": "app_queue.so",
-                   "voicemail": "app_voicemail.so", "musiconhold": "res_musiconhold.so"}
+        from asterisk_conf.generators import reload_modules
+
+        modules = reload_modules()  # kind -> module, from the one registry of generated file kinds
         results = {}
         for kind in sorted(kinds & set(modules)):
             for rt in self.runtimes.values():
