@@ -22,6 +22,7 @@ from engine import commands, queue_log
 from engine.ami import AmiError, AmiLink
 from engine.ari import AriError, AriLink
 from engine.history import HISTORY_EVENTS, record
+from engine.registry import Registry, default_registry
 from engine.state import LiveState
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Engine:
     status_feed: StatusFeed = field(default_factory=StatusFeed)
     queue_log_interval: float = 5.0
     managed_health: Callable[[], dict] | None = None  # the managed Asterisk's supervisor (engine.managed)
+    registry: Registry = field(default_factory=default_registry)  # the enabled features (engine.features.ENABLED)
 
     def __post_init__(self) -> None:
         self._pub_q: asyncio.Queue = asyncio.Queue()
@@ -118,7 +120,7 @@ class Engine:
             self.layer = get_channel_layer()
         await self.reload_queue_settings()
         for cfg in self.nodes:
-            rt = NodeRuntime(config=cfg, state=LiveState(self._wrapups))
+            rt = NodeRuntime(config=cfg, state=LiveState(self._wrapups, self.registry))
             self.runtimes[cfg.name] = rt
             rt.ami = AmiLink(name=cfg.name, host=cfg.host, port=cfg.ami_port, username=cfg.ami_username,
                              secret=cfg.ami_secret, on_event=lambda ev, rt=rt: self.on_ami_event(rt, ev),
@@ -183,6 +185,9 @@ class Engine:
             self.history_idle.clear()
             self._hist_q.put_nowait((slug, event))
 
+    async def resync_node(self, name: str) -> None:
+        await self._resync(self.runtimes[name])
+
     async def _resync(self, rt: NodeRuntime) -> None:
         """After every (re)connect: rebuild the node's state from Asterisk, publish full snapshots, then close in
         the history what Asterisk no longer has."""
@@ -192,12 +197,13 @@ class Engine:
         cutoff = time.time()
         rt.state.reset()
         live_linkedids, live_uniqueids = set(), set()
-        for action in ({"Action": "QueueStatus"}, {"Action": "CoreShowChannels"}):
+        for action in rt.state.registry.resync_actions:
             for ev in await rt.ami.action(action, as_list=True, timeout=15):
                 rt.state.apply(ev)  # type: ignore[arg-type]
-                if ev.get("Event") == "CoreShowChannel":  # type: ignore[union-attr]
-                    live_linkedids.add(ev.get("Linkedid", ""))  # type: ignore[union-attr]
-                    live_uniqueids.add(ev.get("Uniqueid", ""))  # type: ignore[union-attr]
+                if ev.get("Linkedid"):  # type: ignore[union-attr]  # every channel Asterisk still has
+                    live_linkedids.add(ev["Linkedid"])  # type: ignore[index]
+                if ev.get("Uniqueid"):  # type: ignore[union-attr]
+                    live_uniqueids.add(ev["Uniqueid"])  # type: ignore[index]
         rt.resynced_at = time.time()
         slugs = set(rt.state.agencies) | set(await asyncio.get_running_loop().run_in_executor(
             self._history_pool, _active_slugs))
@@ -260,7 +266,7 @@ class Engine:
         await link.channels()  # proves the REST side answers too
 
     def snapshot(self, slug: str) -> dict:
-        out: dict = {"queues": {}, "agents": {}, "calls": {}}
+        out: dict = {key: {} for key in self.registry.snapshot_parts}
         for rt in self.runtimes.values():
             snap = rt.state.snapshot(slug)
             for key in out:
@@ -361,7 +367,7 @@ class Engine:
             await asyncio.sleep(1)
             now = time.time()
             for rt in self.runtimes.values():
-                for slug, change in rt.state.expire_wrapups(now):
+                for slug, change in rt.state.tick(now):
                     self._pub_q.put_nowait((slug, {"type": "live.update", "agency": slug, "changes": [change],
                                                    "ts": now}))
             await self.publish_status(now)
@@ -399,7 +405,7 @@ class Engine:
             return self.snapshot(agency)
         rt = self._node_for(agency)
         return await commands.run(op, agency=agency, args=args, link=rt.ami, state=rt.state,
-                                  recordings_dir=rt.config.recordings_dir)
+                                  recordings_dir=rt.config.recordings_dir, node=rt.config.name, registry=self.registry)
 
     def _node_for(self, agency: str) -> NodeRuntime:
         if not self.runtimes:
