@@ -9,7 +9,6 @@ from engine.registry import Registry
 def load(registry: Registry) -> None:
     registry.state_part("calls", state.calls_snapshot)
     registry.on_event("Newchannel", state.on_newchannel)
-    registry.on_event("Newexten", state.on_newexten)
     registry.on_event("Newstate", state.on_newstate)
     registry.on_event("NewCallerid", state.on_new_callerid)
     registry.on_event("NewConnectedLine", state.on_new_connected_line)
@@ -19,7 +18,7 @@ def load(registry: Registry) -> None:
     # Resync: CoreShowChannels answers one CoreShowChannel per channel.
     registry.on_event("CoreShowChannel", state.on_core_show_channel)
     registry.resync({"Action": "CoreShowChannels"}, sources={
-        name: "CoreShowChannel" for name in ("Newchannel", "Newexten", "Newstate", "NewCallerid", "NewConnectedLine",
+        name: "CoreShowChannel" for name in ("Newchannel", "Newstate", "NewCallerid", "NewConnectedLine",
                                              "BridgeEnter", "BridgeLeave", "Hangup")})
     registry.on_command("originate", commands.Originate, commands.originate)
     registry.on_command("hangup", commands.Hangup, commands.hangup)

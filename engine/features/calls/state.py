@@ -28,8 +28,9 @@ def on_newchannel(state: LiveState, live: AgencyLive, ev: dict) -> list[dict]:
 
 
 def on_core_show_channel(state: LiveState, live: AgencyLive, ev: dict) -> list[dict]:
-    """Resync (CoreShowChannels): a channel, with its bridge and age. Asterisk 22 names the extension ``Exten``
-    here; older versions ``Extension``."""
+    """Resync (CoreShowChannels): a channel, with its bridge and age. Its context and extension are where the
+    channel is now (events keep where it entered the dialplan: a resync cannot know that). Asterisk 22 names the
+    extension ``Exten`` here; older versions ``Extension``."""
     if "Exten" not in ev:
         ev = {**ev, "Exten": ev.get("Extension", "")}
     changes = on_newchannel(state, live, ev)
@@ -47,27 +48,9 @@ def _update_channel(live: AgencyLive, ev: dict, **fields: str) -> list[dict]:
     ch = live.channels.get(ev.get("Uniqueid", ""))
     if ch is None:
         return []
-    _follow_dialplan(ch, ev)
     for key, value in fields.items():
         setattr(ch, key, value)
     return _chan_change(ch)
-
-
-def _follow_dialplan(ch: ChannelState, ev: dict) -> None:
-    """Every channel event names where the channel is in the dialplan now (as CoreShowChannel does at resync)."""
-    if "Context" in ev:
-        ch.context = ev["Context"]
-    if "Exten" in ev:
-        ch.exten = ev["Exten"]
-
-
-def on_newexten(state: LiveState, live: AgencyLive, ev: dict) -> list[dict]:
-    """The channel moved on in the dialplan: kept in the state (a resync shows it), not sent (no console shows it,
-    and every dialplan step would cost every console a frame)."""
-    ch = live.channels.get(ev.get("Uniqueid", ""))
-    if ch is not None:
-        _follow_dialplan(ch, ev)
-    return []
 
 
 def on_newstate(state: LiveState, live: AgencyLive, ev: dict) -> list[dict]:
