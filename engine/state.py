@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from asterisk_conf import naming
-
-if TYPE_CHECKING:
-    from engine.registry import Registry
+from engine.registry import Registry, default_registry
 
 
 @dataclass
@@ -97,8 +94,6 @@ def agency_of_event(event: dict[str, str]) -> str | None:
 
 class LiveState:
     def __init__(self, wrapup_seconds: dict[str, int] | None = None, registry: Registry | None = None) -> None:
-        from engine.registry import default_registry
-
         self.agencies: dict[str, AgencyLive] = {}
         # queue name -> wrap-up seconds (from config), for the 'wrapup' agent state
         self.wrapup_seconds = wrapup_seconds or {}
