@@ -1,0 +1,11 @@
+"""The engine's features. Each is a package with a ``plugin.py`` whose ``load(registry)`` registers what it handles:
+AMI events (its part of the live state), the resync actions that rebuild that part, commands and ticks.
+
+The one list of enabled features, wired at engine start (``engine.registry.default_registry``):"""
+
+ENABLED = (
+    "engine.features.queues",  # queues and agents
+    "engine.features.calls",  # calls and supervision
+    "engine.features.transfer",  # hold and transfer
+    "engine.features.recording",
+)

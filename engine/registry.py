@@ -1,0 +1,87 @@
+"""What the enabled features handle, registered explicitly by each feature's ``plugin.load(registry)``.
+
+The core (links, live state, publisher, dispatcher) asks the registry and never imports a feature. The list of
+enabled features is ``engine.features.ENABLED``, loaded once by ``default_registry`` (by name, like Django's
+INSTALLED_APPS), so the core stays free of feature imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.commands import CommandContext
+    from engine.state import AgencyLive, LiveState
+
+FEATURES_MODULE = "engine.features"
+
+EventHandler = Callable[["LiveState", "AgencyLive", dict[str, str]], list[dict]]
+SnapshotPart = Callable[["AgencyLive"], dict]
+TickHandler = Callable[["LiveState", float], list[tuple[str, dict]]]
+CommandHandler = Callable[[Any, "CommandContext"], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    handler: EventHandler
+    aliases: dict[str, str] = field(default_factory=dict)  # field -> field it is read from (QueueStatus names)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    request: type  # a dataclass built from the wire's args dict (engine.commands.build_request)
+    handler: CommandHandler
+
+
+@dataclass
+class Registry:
+    events: dict[str, EventSpec] = field(default_factory=dict)
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    snapshot_parts: dict[str, SnapshotPart] = field(default_factory=dict)
+    resync_actions: list[dict[str, str]] = field(default_factory=list)
+    resync_sources: dict[str, str] = field(default_factory=dict)  # live-state event -> the resync event it pairs with
+    tick_handlers: list[TickHandler] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+
+    def on_event(self, name: str, handler: EventHandler, *, aliases: dict[str, str] | None = None) -> None:
+        if name in self.events:
+            raise ValueError(f"AMI-hendelsen {name} er alt registrert")
+        self.events[name] = EventSpec(handler, aliases or {})
+
+    def on_command(self, op: str, request: type, handler: CommandHandler) -> None:
+        if op in self.commands:
+            raise ValueError(f"kommandoen {op} er alt registrert")
+        self.commands[op] = CommandSpec(request, handler)
+
+    def state_part(self, key: str, snapshot: SnapshotPart) -> None:
+        self.snapshot_parts[key] = snapshot
+
+    def resync(self, action: dict[str, str], *, sources: dict[str, str]) -> None:
+        """An AMI action run at every resync, and which resync event rebuilds what each live event built."""
+        self.resync_actions.append(action)
+        self.resync_sources.update(sources)
+
+    def on_tick(self, handler: TickHandler) -> None:
+        self.tick_handlers.append(handler)
+
+
+_default: Registry | None = None
+
+
+def build(feature_modules: list[str]) -> Registry:
+    registry = Registry()
+    for name in feature_modules:
+        importlib.import_module(f"{name}.plugin").load(registry)
+        registry.features.append(name)
+    return registry
+
+
+def default_registry() -> Registry:
+    """The registry of the enabled features (``engine.features.ENABLED``), built once."""
+    global _default
+    if _default is None:
+        _default = build(list(importlib.import_module(FEATURES_MODULE).ENABLED))
+    return _default
