@@ -19,7 +19,7 @@ class CommandRefused(RuntimeError):
     """A command the engine will not run (wrong agency, bad value, unknown channel)."""
 
 
-_INTERFACE = re.compile(r"PJSIP/(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]{1,12})")
+_INTERFACE = naming.INTERFACE_RE
 
 
 def _own_interface(agency: str, value: str) -> str:

@@ -23,6 +23,7 @@ from engine.ami import AmiError, AmiLink
 from engine.ari import AriError, AriLink
 from engine.history import HISTORY_EVENTS, record
 from engine.state import LiveState
+from engine.wire import change_key
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ STATUS_SLUGS_TTL_S = 10.0
 
 
 def live_group(slug: str) -> str:
-    return f"live.{naming._slug(slug)}"
+    return f"live.{naming.checked_slug(slug)}"
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ class Engine:
                 batch = pending[slug] = {"type": "live.update", "agency": slug, "changes": {}, "ts": message["ts"]}
                 out.append((slug, batch))
             for change in message["changes"]:
-                key = (change["kind"], change.get("queue") or change.get("agent_id") or change.get("uniqueid"))
+                key = change_key(change)
                 earlier = batch["changes"].pop(key, None)
                 # "ts" is when the oldest change folded into this one happened: latency is measured from there.
                 batch["changes"][key] = {**change, "ts": earlier["ts"] if earlier else message["ts"]}
@@ -394,7 +395,7 @@ class Engine:
         if op == "reload":
             self.last_reload = await self.reload(kinds=set(args.get("kinds", [])))
             return self.last_reload
-        naming._slug(agency)
+        naming.checked_slug(agency)
         if op == "snapshot":
             return self.snapshot(agency)
         rt = self._node_for(agency)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,7 +17,6 @@ from tenants.models import Agency, AsteriskNode, Domain, NumberRange
 from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 logger = logging.getLogger(__name__)
-E164_DIGITS = re.compile(r"\+[0-9]{8,15}")
 
 
 def template_schema_ensure(*, verbosity: int = 0) -> None:
@@ -168,6 +166,7 @@ def domain_delete(*, domain: Domain) -> None:
     domain.delete()
 
 
+@transaction.atomic
 def node_save(*, node: AsteriskNode) -> AsteriskNode:
     """Validate and save an Asterisk node (the secret reference must be env:NAME or a file in the secrets folder)."""
     node.full_clean()
@@ -176,10 +175,9 @@ def node_save(*, node: AsteriskNode) -> AsteriskNode:
 
 
 def number_range_contains(*, agency: Agency, e164: str) -> bool:
-    if not E164_DIGITS.fullmatch(e164 or ""):
-        return False
-    value = int(e164.lstrip("+"))
-    return NumberRange.objects.filter(agency=agency, first__lte=value, last__gte=value).exists()
+    from tenants.selectors import number_is_allocated
+
+    return number_is_allocated(schema_name=agency.schema_name, e164=e164 or "")
 
 
 @transaction.atomic

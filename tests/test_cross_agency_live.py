@@ -36,7 +36,6 @@ def own_command_channel():  # type: ignore[no-untyped-def]
     with pytest.MonkeyPatch.context() as mp:
         name = f"engine.commands.{uuid.uuid4().hex[:12]}"
         mp.setattr("engine.core.COMMAND_CHANNEL", name)
-        mp.setattr("engine.client.COMMAND_CHANNEL", name)
         yield
 
 RTP = int(os.environ.get("TEST_RTP_END", "31999")) - 240  # phones at the top of the test's RTP range
@@ -136,7 +135,7 @@ def _call_between_agencies(ast, et, tmp_path: Path, dial: str, nkh_ext: str):  #
 
 
 def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channels(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
 
     ast, et = live
     p = ast.profile
@@ -192,7 +191,7 @@ def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channe
 
 
 def test_agency_cannot_command_the_other_agencys_side_of_a_call(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
     from engine.client import engine_call_sync
 
     ast, et = live
@@ -247,8 +246,8 @@ def test_each_agency_records_its_side_of_a_direct_call(live, db, tmp_path):
 
 def test_each_agency_records_its_side_of_a_call_to_a_queue_number(live, db, tmp_path):
     from asterisk_conf.render import render_to_dir
+    from contactcenter import live_services as services
     from contactcenter.models import Call, Queue, QueueVisit
-    from engine import services
     from engine.client import engine_call_sync
     from switchboard import services as sb
     from switchboard.models import Did
@@ -298,8 +297,8 @@ def test_each_agency_records_its_side_of_a_call_to_a_queue_number(live, db, tmp_
 
 def test_the_boundary_works_the_other_way_too(live, db, tmp_path):
     """NKH's 1001 calls FHI's 1003 on its direct number; FHI holds and resumes its own side."""
+    from contactcenter import live_services as services
     from contactcenter.models import Call
-    from engine import services
 
     ast, et = live
     _endpoints()
