@@ -69,3 +69,29 @@ def test_the_rules_catch_what_they_forbid() -> None:
     assert _engine_violation("contactcenter.live_services")
     assert not _engine_violation("contactcenter.history")
     assert not _engine_violation("tenants.selectors.agency_list")
+
+
+def _code_files() -> list[Path]:
+    return [p for pkg in (*APPS, "engine") for p in _modules(pkg)]
+
+
+def test_one_source_for_the_slug_pattern_and_the_phone_interface() -> None:
+    """The slug pattern is written out once (tenants.validators.SLUG_PATTERN; migrations keep their
+    literal copies), and a phone's ``PJSIP/<endpoint>`` is built only by asterisk_conf.naming."""
+    slug_literal = "[a-z][a-z0-9]{1,15}"
+    slug_places = [str(p.relative_to(ROOT)) for p in _code_files() if slug_literal in p.read_text()]
+    assert slug_places == ["tenants/validators.py"]
+    built = [str(p.relative_to(ROOT)) for p in _code_files() if 'f"PJSIP/{' in p.read_text()]
+    assert built == ["asterisk_conf/naming.py"]
+
+
+def test_no_private_names_used_across_modules() -> None:
+    """``module._name`` of another project module (like the old ``naming._slug``) is not used."""
+    own = {p.stem for p in _code_files()}
+    bad = []
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and isinstance(node.value, ast.Name) and node.value.id in own and node.value.id != path.stem):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+    assert bad == []
