@@ -33,6 +33,14 @@ def agency_get(*, slug: str) -> Agency:
     return Agency.objects.exclude(schema_name=get_public_schema_name()).get(schema_name=slug)
 
 
+def agency_slug_taken(*, slug: str) -> bool:
+    return Agency.objects.filter(schema_name=slug).exists()
+
+
+def domain_taken(*, domain: str) -> bool:
+    return Domain.objects.filter(domain=domain).exists()
+
+
 def agency_slug_for_host(*, host: str) -> str | None:
     """The active agency serving ``host``, or None (public domain, unknown or inactive)."""
     with schema_context(get_public_schema_name()):

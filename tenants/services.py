@@ -14,6 +14,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from tenants.events import announce_config_changed
 from tenants.models import Agency, AsteriskNode, Domain, NumberRange
+from tenants.selectors import agency_slug_taken, domain_taken, number_is_allocated
 from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 logger = logging.getLogger(__name__)
@@ -67,9 +68,9 @@ def agency_create(
         validate_hostname(domain)
     except ValidationError as exc:
         raise ValidationError({"domain": exc.messages}) from exc
-    if Agency.objects.filter(schema_name=slug).exists():
+    if agency_slug_taken(slug=slug):
         raise ValidationError({"schema_name": _("En etat med kortnavnet «%(slug)s» finnes allerede.") % {"slug": slug}})
-    if Domain.objects.filter(domain=domain).exists():
+    if domain_taken(domain=domain):
         raise ValidationError({"domain": _("Domenet %(domain)s er allerede i bruk.") % {"domain": domain}})
     agency = Agency(name=name, schema_name=slug, org_number=org_number.replace(" ", ""))
     if main_number:
@@ -175,8 +176,6 @@ def node_save(*, node: AsteriskNode) -> AsteriskNode:
 
 
 def number_range_contains(*, agency: Agency, e164: str) -> bool:
-    from tenants.selectors import number_is_allocated
-
     return number_is_allocated(schema_name=agency.schema_name, e164=e164 or "")
 
 
