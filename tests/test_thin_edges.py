@@ -81,3 +81,16 @@ def test_console_page_data_gives_the_agents_own_channel_prefixes(fhi):  # type: 
     assert page["own_prefixes"] == [f"PJSIP/{naming.endpoint_name('fhi', p.pk)}-" for p in phones]
     assert page["supervisor"] is False
     assert {q["id"] for q in page["queues"]} == set(agent.queues.values_list("id", flat=True))
+
+
+def test_engine_health_report_is_degraded_without_ari_or_with_bad_config() -> None:
+    from controlplane.health import engine_health_report
+
+    link = {"connected": True, "since": 1.0, "last_event_at": 2.0}
+    body, ok = engine_health_report({"nodes": {"node1": {"ami": link, "ari": link}}, "config": {"ok": True}})
+    assert ok and body["engine"] == "ok" and body["nodes"]["node1"]["ami_since"] == 1.0
+    body, ok = engine_health_report({"nodes": {"node1": {"ami": link, "ari": None}}})
+    assert not ok and body["engine"] == "degraded" and body["nodes"]["node1"]["ari"] is False
+    body, ok = engine_health_report({"nodes": {"node1": {"ami": link, "ari": link}}, "config": {"ok": False}})
+    assert not ok and body["engine"] == "degraded"
+    assert engine_health_report({"nodes": {}})[1] is False
