@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 
-_SLUG = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+from tenants.validators import SLUG_PATTERN, SLUG_RE
 
 
 class NamingError(ValueError):
     pass
 
 
-def _slug(slug: str) -> str:
-    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+def checked_slug(slug: str) -> str:
+    """``slug`` if it is a valid agency short name, else NamingError."""
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise NamingError(f"ugyldig kortnavn: {slug!r}")
     return slug
 
@@ -26,7 +27,22 @@ def _id(pk: object) -> int:
 
 def endpoint_name(slug: str, phone_id: int) -> str:
     """PJSIP endpoint, aor and SIP username of a phone: ``fhi-p12``."""
-    return f"{_slug(slug)}-p{_id(phone_id)}"
+    return f"{checked_slug(slug)}-p{_id(phone_id)}"
+
+
+def phone_interface(slug: str, phone_id: int) -> str:
+    """The dial interface (and channel-name stem) of a phone: ``PJSIP/fhi-p12``."""
+    return f"PJSIP/{endpoint_name(slug, phone_id)}"
+
+
+def phone_channel_prefix(slug: str, phone_id: int) -> str:
+    """What every channel of the phone starts with: ``PJSIP/fhi-p12-``."""
+    return f"{phone_interface(slug, phone_id)}-"
+
+
+def parse_phone_channel(channel: str) -> tuple[str, int] | None:
+    """(slug, phone ID) of a phone's channel ``PJSIP/fhi-p12-0000001a`` (or of an endpoint name), else None."""
+    return parse_endpoint(channel.removeprefix("PJSIP/").rsplit("-", 1)[0])
 
 
 def auth_name(slug: str, phone_id: int) -> str:
@@ -37,7 +53,7 @@ def context(slug: str, role: str) -> str:
     """Dialplan context of an agency: ``t-fhi-phones``, ``t-fhi-internal``, ..."""
     if role not in CONTEXT_ROLES:
         raise NamingError(f"ukjent kontekstrolle: {role!r}")
-    return f"t-{_slug(slug)}-{role}"
+    return f"t-{checked_slug(slug)}-{role}"
 
 
 CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold",
@@ -45,19 +61,19 @@ CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "i
 
 
 def queue_name(slug: str, queue_id: int) -> str:
-    return f"t-{_slug(slug)}-q{_id(queue_id)}"
+    return f"t-{checked_slug(slug)}-q{_id(queue_id)}"
 
 
 def moh_class(slug: str, moh_id: int) -> str:
-    return f"t-{_slug(slug)}-m{_id(moh_id)}"
+    return f"t-{checked_slug(slug)}-m{_id(moh_id)}"
 
 
 def default_moh_class(slug: str) -> str:
-    return f"t-{_slug(slug)}-default"
+    return f"t-{checked_slug(slug)}-default"
 
 
 def voicemail_context(slug: str) -> str:
-    return f"t-{_slug(slug)}"
+    return f"t-{checked_slug(slug)}"
 
 
 def destination_exten(kind: str, ref: int) -> str:
@@ -69,12 +85,13 @@ def destination_exten(kind: str, ref: int) -> str:
 
 def agent_member_name(slug: str, agent_id: int) -> str:
     """Queue member name of an agent: ``fhi-a3``."""
-    return f"{_slug(slug)}-a{_id(agent_id)}"
+    return f"{checked_slug(slug)}-a{_id(agent_id)}"
 
 
-_MEMBER = re.compile(r"(?P<slug>[a-z][a-z0-9]{1,15})-a(?P<id>[0-9]{1,12})")
-_QUEUE = re.compile(r"t-(?P<slug>[a-z][a-z0-9]{1,15})-q(?P<id>[0-9]{1,12})")
-_ENDPOINT = re.compile(r"(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]{1,12})")
+_MEMBER = re.compile(rf"(?P<slug>{SLUG_PATTERN})-a(?P<id>[0-9]{{1,12}})")
+_QUEUE = re.compile(rf"t-(?P<slug>{SLUG_PATTERN})-q(?P<id>[0-9]{{1,12}})")
+_ENDPOINT = re.compile(rf"(?P<slug>{SLUG_PATTERN})-p(?P<id>[0-9]{{1,12}})")
+INTERFACE_RE = re.compile(rf"PJSIP/{_ENDPOINT.pattern}")  # a phone's dial interface, as phone_interface builds it
 
 
 def parse_member_name(name: str) -> tuple[str, int] | None:
@@ -92,7 +109,7 @@ def parse_endpoint(name: str) -> tuple[str, int] | None:
     return (m.group("slug"), int(m.group("id"))) if m else None
 
 
-_LOCAL = re.compile(r"Local/(?P<exten>[0-9*#a-z-]{1,40})@t-(?P<slug>[a-z][a-z0-9]{1,15})-(?P<role>[a-z]{2,12})"
+_LOCAL = re.compile(rf"Local/(?P<exten>[0-9*#a-z-]{{1,40}})@t-(?P<slug>{SLUG_PATTERN})-(?P<role>[a-z]{{2,12}})"
                     r"-[0-9a-f]{8};(?P<half>[12])")
 
 
@@ -103,10 +120,10 @@ def parse_local_channel(name: str) -> tuple[str, str, int] | None:
 
 
 _NAME_PATTERNS = (
-    re.compile(r"^(?:PJSIP/)?(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]+)(?:-[0-9a-f]+)?$"),
-    re.compile(r"^t-(?P<slug>[a-z][a-z0-9]{1,15})-"),
-    re.compile(r"^Local/[0-9*#a-z-]+@t-(?P<slug>[a-z][a-z0-9]{1,15})-[a-z]+-[0-9a-f]+;[12]$"),
-    re.compile(r"^(?P<slug>[a-z][a-z0-9]{1,15})-a[0-9]+$"),
+    re.compile(rf"^(?:PJSIP/)?(?P<slug>{SLUG_PATTERN})-p(?P<id>[0-9]+)(?:-[0-9a-f]+)?$"),
+    re.compile(rf"^t-(?P<slug>{SLUG_PATTERN})-"),
+    re.compile(rf"^Local/[0-9*#a-z-]+@t-(?P<slug>{SLUG_PATTERN})-[a-z]+-[0-9a-f]+;[12]$"),
+    re.compile(rf"^(?P<slug>{SLUG_PATTERN})-a[0-9]+$"),
 )
 
 

@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
+from contactcenter import live_services
 from contactcenter.console_messages import MessageInvalid, message_parse
 from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
-from engine.client import EngineRefused, EngineUnavailable, engine_call
-from engine.guard import UnsafeValue
+from contactcenter.selectors import agent_channel_prefixes, console_role, queue_categories
+from contactcenter.services import console_inquiry_register
+from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
+from switchboard.selectors import person_card_by_number, person_directory
 
 logger = logging.getLogger(__name__)
 
@@ -57,29 +60,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.agency = agency
         self.language = self.scope.get("language") or settings.LANGUAGE_CODE
-        from contactcenter.selectors import console_role
-
         role = await self.in_agency(console_role, user=user)
         agent = role["agent"]
         self.agent_id = agent.pk if agent else None
         self.supervisor = role["supervisor"]
         self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
-        self.own_prefixes = await self.in_agency(self._own_prefixes, agent)
+        self.own_prefixes = await self.in_agency(agent_channel_prefixes, agent=agent)
         # Everything that decides what this console may see; consoles with the same view share frames.
         self.view_key = ("all",) if self.supervisor else (
             self.agent_id, tuple(sorted(self.queue_names)), self.own_prefixes)
         await self.accept()
         await LiveHub.get(self.channel_layer).join(agency, self)
         await self.send_snapshot()
-
-    @staticmethod
-    def _own_prefixes(agent) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-        if agent is None:
-            return ()
-        from django.db import connection
-
-        return tuple(f"PJSIP/{naming.endpoint_name(connection.schema_name, p.pk)}-"
-                     for p in agent.extension.phones.filter(is_active=True))
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "agency", None):
@@ -171,116 +163,58 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise PermissionError("Du har ikke tilgang til denne køen.")
         return {"queue_id": queue_id}
 
-    async def do_login(self, data: dict) -> list[int]:
-        from engine import services
+    async def live(self, service: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a live service (``contactcenter.live_services``) for this connection's agency."""
+        return await database_sync_to_async(service)(agency=self.agency, **kwargs)
 
-        return await database_sync_to_async(services.agent_login)(agency=self.agency, agent_id=self._need_agent())
+    async def do_login(self, data: dict) -> list[int]:
+        return await self.live(live_services.agent_login, agent_id=self._need_agent())
 
     async def do_logout(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.agent_logout)(agency=self.agency, agent_id=self._need_agent())
+        await self.live(live_services.agent_logout, agent_id=self._need_agent())
 
     async def do_pause(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.agent_pause)(agency=self.agency, agent_id=self._need_agent(),
-                                                           reason_code=data["reason"])
+        await self.live(live_services.agent_pause, agent_id=self._need_agent(), reason_code=data["reason"])
 
     async def do_unpause(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.agent_unpause)(agency=self.agency, agent_id=self._need_agent())
+        await self.live(live_services.agent_unpause, agent_id=self._need_agent())
 
     async def do_hangup(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.call_hangup)(agency=self.agency,
-                                                           channel=self._own_channel(data["channel"]))
+        await self.live(live_services.call_hangup, channel=self._own_channel(data["channel"]))
 
     async def do_transfer(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.call_transfer)(
-            agency=self.agency, channel=self._own_channel(data["channel"]), number=data["number"],
-            attended=data["attended"])
+        await self.live(live_services.call_transfer, channel=self._own_channel(data["channel"]), number=data["number"],
+                        attended=data["attended"])
 
     async def do_hold(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.call_hold)(agency=self.agency,
-                                                         channel=self._own_channel(data["channel"]))
+        await self.live(live_services.call_hold, channel=self._own_channel(data["channel"]))
 
     async def do_resume(self, data: dict) -> None:
-        from engine import services
-
-        await database_sync_to_async(services.call_resume)(agency=self.agency,
-                                                           channel=self._own_channel(data["channel"]))
+        await self.live(live_services.call_resume, channel=self._own_channel(data["channel"]))
 
     async def do_record(self, data: dict) -> str:
-        from engine import services
-
-        return await database_sync_to_async(services.recording_start)(
-            agency=self.agency, agent_id=self.agent_id, channel=self._own_channel(data["channel"]))
+        return await self.live(live_services.recording_start, agent_id=self.agent_id,
+                               channel=self._own_channel(data["channel"]))
 
     async def do_supervise(self, data: dict) -> None:
-        from engine import services
-
         if not self.supervisor:
             raise PermissionError("Bare veiledere kan lytte, hviske eller bryte inn.")
-        await database_sync_to_async(services.supervise)(
-            agency=self.agency, supervisor_agent_id=self._need_agent(), channel=data["channel"],
-            mode=data["mode"])
+        await self.live(live_services.supervise, supervisor_agent_id=self._need_agent(), channel=data["channel"],
+                        mode=data["mode"])
 
     async def do_directory(self, data: dict) -> list[dict]:
-        from switchboard.selectors import person_search
-
-        query = data["q"]
-
-        def search() -> list[dict]:
-            return [{"name": str(p), "title": p.title, "department": p.department, "mobile": p.mobile,
-                     "extensions": [e.number for e in p.extensions.all()]}
-                    for p in person_search(query=query, limit=20)]
-
-        return await self.in_agency(search)
+        return await self.in_agency(person_directory, query=data["q"], limit=20)
 
     async def do_who(self, data: dict) -> dict | None:
-        from switchboard.selectors import person_by_number
-
-        def who() -> dict | None:
-            person = person_by_number(number=data["number"])
-            return {"name": str(person), "title": person.title, "department": person.department} if person else None
-
-        return await self.in_agency(who)
+        return await self.in_agency(person_card_by_number, number=data["number"])
 
     async def do_categories(self, data: dict) -> dict:
-        from contactcenter.selectors import queue_categories
-
         ids = sorted(naming.parse_queue_name(q)[1] for q in self.queue_names)  # type: ignore[index]
         cats = await self.in_agency(queue_categories, queue_ids=ids)
         return {str(k): v for k, v in cats.items()}
 
     async def do_inquiry(self, data: dict) -> dict:
-        agent_id = self._need_agent()
-
-        def register() -> dict:
-            from contactcenter.history import inquiry_register
-            from contactcenter.models import Agent, InquiryCategory, Queue
-            from contactcenter.selectors import last_answered_visit
-
-            agent = Agent.objects.get(pk=agent_id)
-            visit = last_answered_visit(agent=agent)
-            queue_id = data["queue_id"] or (visit.queue_id if visit else None)
-            if not isinstance(queue_id, int) or naming.queue_name(self.agency, queue_id) not in self.queue_names:
-                raise PermissionError("Du har ikke tilgang til denne køen.")
-            queue = Queue.objects.get(pk=queue_id)
-            category = None
-            if data["category_id"]:
-                category = InquiryCategory.objects.filter(pk=data["category_id"]).first()
-                if category is None:
-                    raise ValidationError("Ukjent kategori.")
-            inquiry = inquiry_register(agent=agent, queue=queue, visit=visit if visit and visit.queue_id == queue_id
-                                       else None, category=category, note=data["note"])
-            return {"inquiry_id": inquiry.pk}
-
-        return await self.in_agency(register)
+        allowed = {naming.parse_queue_name(q)[1] for q in self.queue_names}  # type: ignore[index]
+        inquiry = await self.in_agency(console_inquiry_register, agent_id=self._need_agent(), queue_id=data["queue_id"],
+                                       category_id=data["category_id"], note=data["note"], allowed_queue_ids=allowed)
+        return {"inquiry_id": inquiry.pk}

@@ -108,51 +108,71 @@ def _load_agency(spec: DemoAgency) -> Agency:
             for skill in needed:
                 if skill not in skills:
                     skills[skill] = cc.skill_create(name=skill)
-        people = []
-        extensions = []
-        for i, (first, last, title, dept) in enumerate(spec.people):
-            person = sb.person_create(
-                first_name=first, last_name=last, title=title, department=dept,
-                email=f"{first.lower()}.{last.lower()}@{spec.slug}.example", mobile=f"+47900{i:05d}"[:11])
-            ext = sb.extension_create(number=str(1001 + i), person=person,
-                                      outbound_number=f"+{base + 10 + i}")
-            sb.phone_create(extension=ext, tier=TIERS[i % 3], label=f"{first} {last}")
-            if i % 2 == 0:
-                sb.voicemail_create(extension=ext, pin=f"{4711 + i}", email=person.email)
-            people.append(person)
-            extensions.append(ext)
-        # Outside opening hours (and on public holidays) callers can leave a message with the switchboard.
-        schedule = Schedule(name="Ordinær åpningstid", closed_on_public_holidays=True, dest_kind="voicemail",
-                            dest_ref=extensions[0].voicemail.pk)
-        sb.config_object_save(obj=schedule)
-        for weekday in range(5):
-            sb.config_object_save(obj=ScheduleRule(schedule=schedule, weekday=weekday, opens=dt.time(8, 0),
-                                                   closes=dt.time(15, 45)))
-        queues = []
-        for qname, qnumber, needed in spec.queues:
-            vm_ext = extensions[0]
-            queue = cc.queue_create(name=qname, number=qnumber, music_on_hold=moh, max_wait_seconds=600,
-                                    dest_kind="voicemail", dest_ref=vm_ext.voicemail.pk)
-            for skill in needed:
-                cc.queue_skill_require(queue=queue, skill=skills[skill], min_level=3)
-            for code, name in CATEGORIES:
-                cc.inquiry_category_create(queue=queue, code=code, name=name)
-            queues.append((queue, needed))
-        for i, (person, ext) in enumerate(zip(people, extensions, strict=True)):
-            dept_skill = skills.get(person.department)
-            serves = [q for q, needed in queues if person.department in needed]
-            user = get_user_model().objects.create_user(
-                username=_username(person.first_name), password=DEMO_PASSWORD, email=person.email,
-                first_name=person.first_name, last_name=person.last_name)
-            cc.agent_create(person=person, extension=ext, is_supervisor=(i == len(people) - 1),
-                            queues=serves, skills={dept_skill: 5 + i % 5} if dept_skill else {}, user=user)
-        main_queue = queues[0][0]
-        sb.did_create(number=spec.first_number, dest_kind="queue", dest_ref=main_queue.pk, schedule=schedule,
-                      label="Hovednummer")
-        for i, (queue, _needed) in enumerate(queues[1:], start=1):
-            sb.did_create(number=f"+{base + i}", dest_kind="queue", dest_ref=queue.pk, schedule=schedule,
-                          label=queue.name)
-        for i, ext in enumerate(extensions):
-            sb.did_create(number=f"+{base + 10 + i}", dest_kind="extension", dest_ref=ext.pk,
-                          label=f"Direktenummer {ext.number}")
+        people, extensions = _load_people(spec, base)
+        schedule = _load_schedule(extensions[0])
+        queues = _load_queues(spec, moh=moh, skills=skills, voicemail_ext=extensions[0])
+        _load_agents(people, extensions, skills=skills, queues=queues)
+        _load_dids(spec, base=base, schedule=schedule, queues=[q for q, _needed in queues], extensions=extensions)
     return agency
+
+
+def _load_people(spec: DemoAgency, base: int) -> tuple[list, list]:
+    people, extensions = [], []
+    for i, (first, last, title, dept) in enumerate(spec.people):
+        person = sb.person_create(
+            first_name=first, last_name=last, title=title, department=dept,
+            email=f"{first.lower()}.{last.lower()}@{spec.slug}.example", mobile=f"+47900{i:05d}"[:11])
+        ext = sb.extension_create(number=str(1001 + i), person=person,
+                                  outbound_number=f"+{base + 10 + i}")
+        sb.phone_create(extension=ext, tier=TIERS[i % 3], label=f"{first} {last}")
+        if i % 2 == 0:
+            sb.voicemail_create(extension=ext, pin=f"{4711 + i}", email=person.email)
+        people.append(person)
+        extensions.append(ext)
+    return people, extensions
+
+
+def _load_schedule(voicemail_ext) -> Schedule:  # type: ignore[no-untyped-def]
+    """Outside opening hours (and on public holidays) callers can leave a message with the switchboard."""
+    schedule = Schedule(name="Ordinær åpningstid", closed_on_public_holidays=True, dest_kind="voicemail",
+                        dest_ref=voicemail_ext.voicemail.pk)
+    sb.config_object_save(obj=schedule)
+    for weekday in range(5):
+        sb.config_object_save(obj=ScheduleRule(schedule=schedule, weekday=weekday, opens=dt.time(8, 0),
+                                               closes=dt.time(15, 45)))
+    return schedule
+
+
+def _load_queues(spec: DemoAgency, *, moh, skills: dict, voicemail_ext) -> list[tuple]:  # type: ignore[no-untyped-def]
+    queues = []
+    for qname, qnumber, needed in spec.queues:
+        queue = cc.queue_create(name=qname, number=qnumber, music_on_hold=moh, max_wait_seconds=600,
+                                dest_kind="voicemail", dest_ref=voicemail_ext.voicemail.pk)
+        for skill in needed:
+            cc.queue_skill_require(queue=queue, skill=skills[skill], min_level=3)
+        for code, name in CATEGORIES:
+            cc.inquiry_category_create(queue=queue, code=code, name=name)
+        queues.append((queue, needed))
+    return queues
+
+
+def _load_agents(people: list, extensions: list, *, skills: dict, queues: list[tuple]) -> None:
+    for i, (person, ext) in enumerate(zip(people, extensions, strict=True)):
+        dept_skill = skills.get(person.department)
+        serves = [q for q, needed in queues if person.department in needed]
+        user = get_user_model().objects.create_user(
+            username=_username(person.first_name), password=DEMO_PASSWORD, email=person.email,
+            first_name=person.first_name, last_name=person.last_name)
+        cc.agent_create(person=person, extension=ext, is_supervisor=(i == len(people) - 1),
+                        queues=serves, skills={dept_skill: 5 + i % 5} if dept_skill else {}, user=user)
+
+
+def _load_dids(spec: DemoAgency, *, base: int, schedule: Schedule, queues: list, extensions: list) -> None:
+    sb.did_create(number=spec.first_number, dest_kind="queue", dest_ref=queues[0].pk, schedule=schedule,
+                  label="Hovednummer")
+    for i, queue in enumerate(queues[1:], start=1):
+        sb.did_create(number=f"+{base + i}", dest_kind="queue", dest_ref=queue.pk, schedule=schedule,
+                      label=queue.name)
+    for i, ext in enumerate(extensions):
+        sb.did_create(number=f"+{base + 10 + i}", dest_kind="extension", dest_ref=ext.pk,
+                      label=f"Direktenummer {ext.number}")

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-from engine.core import live_group
+from engine.client import change_key, live_group
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,6 @@ class Console(Protocol):
     def filter_changes(self, changes: list[dict]) -> list[dict]: ...
     def filter_snapshot(self, snapshot: dict) -> dict: ...
     async def base_send(self, message: dict) -> None: ...  # the server's ASGI send (Channels keeps it there)
-
-
-def _key(change: dict) -> tuple:
-    return (change["kind"], change.get("queue") or change.get("agent_id") or change.get("uniqueid"))
 
 
 class LiveHub:
@@ -101,8 +97,8 @@ class LiveHub:
                 elif message.get("type") == "live.update":
                     pending = self.pending.setdefault(slug, {})
                     for change in message.get("changes", []):
-                        earlier = pending.pop(_key(change), None)
-                        pending[_key(change)] = change if earlier is None else {**change, "ts": earlier.get("ts")}
+                        earlier = pending.pop(change_key(change), None)
+                        pending[change_key(change)] = change if earlier is None else {**change, "ts": earlier.get("ts")}
                     if slug not in self.flushers or self.flushers[slug].done():
                         self.flushers[slug] = asyncio.create_task(self._flush_later(slug))
                 elif message.get("type") == "live.status":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from asterisk_conf import naming
 from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
 
 
@@ -79,3 +81,36 @@ def last_answered_visit(*, agent: Agent):  # type: ignore[no-untyped-def]
 
     return (QueueVisit.objects.filter(answered_by=agent, inquiries__isnull=True).select_related("queue")
             .order_by("-answered_at").first())
+
+
+def agent_channel_prefixes(*, agent: Agent | None) -> tuple[str, ...]:
+    """The channel-name prefixes of the agent's active phones in this agency (what the agent may control)."""
+    if agent is None:
+        return ()
+    return tuple(naming.phone_channel_prefix(connection.schema_name, p.pk)
+                 for p in agent.extension.phones.filter(is_active=True).order_by("id"))
+
+
+def console_queues(*, queue_ids: list[int]) -> list[dict]:
+    """The queues a console shows: id, name, the live key and whether a category is required."""
+    return [{"id": q.pk, "name": q.name, "key": naming.queue_name(connection.schema_name, q.pk),
+             "require_category": q.require_category}
+            for q in Queue.objects.filter(pk__in=queue_ids).order_by("id")]
+
+
+def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
+    """Everything the console page needs for ``user``: role, pause reasons, categories, queues, agent names."""
+    role = console_role(user=user)
+    agent = role["agent"]
+    visible = Agent.objects.select_related("person", "extension")
+    if not role["supervisor"]:
+        visible = visible.filter(queues__in=role["queue_ids"]).distinct()
+    return {
+        "agent": agent,
+        "supervisor": role["supervisor"],
+        "pause_reasons": list(pause_reason_list()),
+        "categories": queue_categories(queue_ids=role["queue_ids"]),
+        "queues": console_queues(queue_ids=role["queue_ids"]),
+        "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
+        "own_prefixes": list(agent_channel_prefixes(agent=agent)),
+    }

@@ -76,7 +76,7 @@ def calls_in_gap(rows: list[dict[str, str]], start: dt.datetime, end: dt.datetim
 
 def _call(slug: str, linkedid: str, group: list[dict[str, str]]) -> RecoveredCall:
     first = next((r for r in group if r["uniqueid"] == linkedid), min(group, key=lambda r: r["start"]))
-    own_phone = naming.parse_endpoint(first["channel"].removeprefix("PJSIP/").rsplit("-", 1)[0])
+    own_phone = naming.parse_phone_channel(first["channel"])
     answered = sorted(t for r in group if r["disposition"] == "ANSWERED" and r["dstchannel"]
                       and (t := _time(r["answer"])) is not None)
     starts = [t for r in group if (t := _time(r["start"])) is not None]

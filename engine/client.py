@@ -1,5 +1,10 @@
 """Talk to the engine through the channel layer (works in-process and across processes).
 
+This is the one way across the process line: the web side (consumers, views, admin actions and the
+live services in ``contactcenter.live_services``) imports nothing of ``engine`` but this module. What
+the web side needs of the wire (the agency's live group, the guard's checks and its error) is
+re-exported here; ``tests/test_import_rules.py`` holds the apps to it.
+
 Every event loop that calls the engine has one reply channel, opened on the first call and kept for
 the loop's life; answers are matched to calls by request id. A reply channel per call would leave one
 Redis pub/sub subscription behind per call (channels_redis only drops a subscription when a receive is
@@ -18,7 +23,12 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
-from engine.core import command_channel
+from engine.core import command_channel, live_group
+from engine.guard import UnsafeValue, ami_value, dial_number
+from engine.wire import change_key
+
+__all__ = ["EngineRefused", "EngineUnavailable", "UnsafeValue", "ami_value", "change_key", "command_channel", "dial_number",
+           "engine_call", "engine_call_sync", "live_group"]
 
 
 class EngineUnavailable(RuntimeError):

@@ -232,7 +232,7 @@ class Engine:
         if op == "reload":
             self.last_reload = await self.reload(kinds=set(args.get("kinds", [])))
             return self.last_reload
-        naming._slug(agency)
+        naming.checked_slug(agency)
         if op == "snapshot":
             return self.snapshot(agency)
         rt = self._node_for(agency)

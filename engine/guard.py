@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tenants.validators import unsafe_reason
+from tenants.validators import SLUG_PATTERN, unsafe_reason
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -14,8 +14,8 @@ class UnsafeValue(ValueError):
 
 
 CHANNEL_RE = re.compile(
-    r"(PJSIP/[a-z][a-z0-9]{1,15}-p[0-9]{1,12}-[0-9a-f]{8}"
-    r"|Local/[0-9*#a-z-]{1,40}@t-[a-z][a-z0-9]{1,15}-[a-z]{2,12}-[0-9a-f]{8};[12])"
+    rf"(PJSIP/{SLUG_PATTERN}-p[0-9]{{1,12}}-[0-9a-f]{{8}}"
+    rf"|Local/[0-9*#a-z-]{{1,40}}@t-{SLUG_PATTERN}-[a-z]{{2,12}}-[0-9a-f]{{8}};[12])"
 )
 NUMBER_RE = re.compile(r"\+?[0-9]{2,20}")
 

@@ -95,7 +95,7 @@ def _record(name: str, ev: dict[str, str]) -> None:
     queue = naming.parse_queue_name(ev.get("Queue", ""))
     member = naming.parse_member_name(ev.get("MemberName", ""))
     if name == "Newchannel" and uniqueid and uniqueid == linkedid:
-        own_phone = naming.parse_endpoint(ev.get("Channel", "").removeprefix("PJSIP/").rsplit("-", 1)[0])
+        own_phone = naming.parse_phone_channel(ev.get("Channel", ""))
         exten = ev.get("Exten", "")
         if own_phone:
             direction = "internal" if _INTERNAL.fullmatch(exten) else "outbound"

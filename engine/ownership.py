@@ -3,14 +3,12 @@ asking agency (from generated names only), and Asterisk accepted the action."""
 
 from __future__ import annotations
 
-import re
-
 from asterisk_conf import naming
 from engine.commands import CommandRefused
 from engine.guard import UnsafeValue, channel_name
 from engine.state import LiveState
 
-_INTERFACE = re.compile(r"PJSIP/(?P<slug>[a-z][a-z0-9]{1,15})-p(?P<id>[0-9]{1,12})")
+_INTERFACE = naming.INTERFACE_RE
 
 
 def own_interface(agency: str, value: str) -> str:

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable
 
 from asterisk_conf import naming
+from engine.wire import change_key
 
 logger = logging.getLogger(__name__)
 
 
 def live_group(slug: str) -> str:
-    return f"live.{naming._slug(slug)}"
+    return f"live.{naming.checked_slug(slug)}"
 
 
 def coalesce(items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
@@ -30,7 +31,7 @@ def coalesce(items: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
             batch = pending[slug] = {"type": "live.update", "agency": slug, "changes": {}, "ts": message["ts"]}
             out.append((slug, batch))
         for change in message["changes"]:
-            key = (change["kind"], change.get("queue") or change.get("agent_id") or change.get("uniqueid"))
+            key = change_key(change)
             earlier = batch["changes"].pop(key, None)
             # "ts" is when the oldest change folded into this one happened: latency is measured from there.
             batch["changes"][key] = {**change, "ts": earlier["ts"] if earlier else message["ts"]}

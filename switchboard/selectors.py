@@ -20,6 +20,19 @@ def person_search(*, query: str, limit: int = 25) -> QuerySet[Person]:
     return qs.distinct().prefetch_related("extensions")[:limit]
 
 
+def person_directory(*, query: str, limit: int = 20) -> list[dict]:
+    """Directory rows for the console: name, title, department, mobile and extension numbers."""
+    return [{"name": str(p), "title": p.title, "department": p.department, "mobile": p.mobile,
+             "extensions": [e.number for e in p.extensions.all()]}
+            for p in person_search(query=query, limit=limit)]
+
+
+def person_card_by_number(*, number: str) -> dict | None:
+    """Who has ``number`` (name, title, department), for the console's caller lookup; None if nobody."""
+    person = person_by_number(number=number)
+    return {"name": str(person), "title": person.title, "department": person.department} if person else None
+
+
 def extension_list() -> QuerySet[Extension]:
     return Extension.objects.select_related("person").prefetch_related("phones").order_by("number")
 

@@ -61,6 +61,7 @@ def generate_sip_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+@transaction.atomic
 def person_create(*, first_name: str, last_name: str, title: str = "", department: str = "",
                   email: str = "", mobile: str = "") -> Person:
     person = Person(first_name=first_name, last_name=last_name, title=title, department=department, email=email,
@@ -70,6 +71,7 @@ def person_create(*, first_name: str, last_name: str, title: str = "", departmen
     return person
 
 
+@transaction.atomic
 def extension_create(*, number: str, person: Person | None = None, label: str = "",
                      outbound_number: str = "", ring_seconds: int = 20) -> Extension:
     ext = Extension(number=number, person=person, label=label, ring_seconds=ring_seconds,
@@ -78,6 +80,7 @@ def extension_create(*, number: str, person: Person | None = None, label: str = 
     return ext
 
 
+@transaction.atomic
 def phone_create(*, extension: Extension, tier: str, label: str = "", mac_address: str = "") -> Phone:
     phone = Phone(extension=extension, tier=tier, label=label, mac_address=mac_address.lower(),
                   sip_password=generate_sip_password())
@@ -85,18 +88,21 @@ def phone_create(*, extension: Extension, tier: str, label: str = "", mac_addres
     return phone
 
 
+@transaction.atomic
 def phone_reset_password(*, phone: Phone) -> Phone:
     phone.sip_password = generate_sip_password()
     config_object_save(obj=phone)
     return phone
 
 
+@transaction.atomic
 def voicemail_create(*, extension: Extension, pin: str, email: str = "") -> Voicemail:
     vm = Voicemail(extension=extension, pin=pin, email=email)
     config_object_save(obj=vm)
     return vm
 
 
+@transaction.atomic
 def did_create(*, number: str, dest_kind: str, dest_ref: int | None = None, dest_number: str = "",
                label: str = "", schedule=None) -> Did:  # type: ignore[no-untyped-def]
     did = Did(number=normalize_e164(number), dest_kind=dest_kind, dest_ref=dest_ref, dest_number=dest_number,

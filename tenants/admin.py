@@ -34,7 +34,7 @@ class AgencyCreateForm(forms.ModelForm):
     def clean_schema_name(self) -> str:
         slug = self.cleaned_data["schema_name"]
         validate_slug(slug)
-        if Agency.objects.filter(schema_name=slug).exists():
+        if selectors.agency_slug_taken(slug=slug):
             raise ValidationError(_("En etat med dette kortnavnet finnes allerede."))
         return slug
 
@@ -42,7 +42,7 @@ class AgencyCreateForm(forms.ModelForm):
         domain = (self.cleaned_data.get("domain") or "").strip().lower()
         if domain:
             validate_hostname(domain)
-        if domain and Domain.objects.filter(domain=domain).exists():
+        if domain and selectors.domain_taken(domain=domain):
             raise ValidationError(_("Domenet er allerede i bruk."))
         return domain
 

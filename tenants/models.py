@@ -12,6 +12,7 @@ from django_tenants.postgresql_backend.base import _check_schema_name
 
 from tenants.validators import (
     HOSTNAME_SQL_RE,
+    SLUG_PATTERN,
     validate_hostname,
     validate_norwegian_e164,
     validate_org_number,
@@ -81,7 +82,7 @@ class Agency(TenantMixin):
         verbose_name_plural = _("etater")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(schema_name__regex=r"^([a-z][a-z0-9]{1,15}|public)$"),
+            models.CheckConstraint(condition=Q(schema_name__regex=rf"^({SLUG_PATTERN}|public)$"),
                                    name="agency_slug_format"),
         ]
 

@@ -6,12 +6,16 @@ import os
 import re
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from tenants.models import Agency, AsteriskNode, NumberRange
+from tenants.models import Agency, AsteriskNode, Domain, NumberRange
 from tenants.validators import SECRET_ENV_RE, secret_file_path
 
 E164_RE = re.compile(r"\+[0-9]{8,15}")
@@ -29,6 +33,46 @@ def agency_get(*, slug: str) -> Agency:
     return Agency.objects.exclude(schema_name=get_public_schema_name()).get(schema_name=slug)
 
 
+def agency_slug_taken(*, slug: str) -> bool:
+    return Agency.objects.filter(schema_name=slug).exists()
+
+
+def domain_taken(*, domain: str) -> bool:
+    return Domain.objects.filter(domain=domain).exists()
+
+
+def agency_slug_for_host(*, host: str) -> str | None:
+    """The active agency serving ``host``, or None (public domain, unknown or inactive)."""
+    with schema_context(get_public_schema_name()):
+        domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+        if domain is None or domain.tenant.schema_name == get_public_schema_name() or not domain.tenant.is_active:
+            return None
+        return domain.tenant.schema_name
+
+
+def session_user(*, agency: str, session_key: str | None):  # type: ignore[no-untyped-def]
+    """The user of a session in ``agency``'s schema (sessions live per schema)."""
+    if not session_key:
+        return AnonymousUser()
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    with schema_context(agency):
+        session = engine.SessionStore(session_key)
+        user_id = session.get(SESSION_KEY)
+        backend = session.get(BACKEND_SESSION_KEY)
+        if user_id is None or backend is None:
+            return AnonymousUser()
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            return AnonymousUser()
+        session_hash = session.get(HASH_SESSION_KEY)
+        if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+            return AnonymousUser()
+        user.agency = agency  # type: ignore[attr-defined]
+        return user
+
+
 def _number_value(e164: str) -> int | None:
     """``+4721077000`` as an integer, or None for anything that is not an E.164 number."""
     if not isinstance(e164, str) or not E164_RE.fullmatch(e164):
@@ -36,20 +80,22 @@ def _number_value(e164: str) -> int | None:
     return int(e164[1:])
 
 
-def number_owner(*, e164: str) -> Agency | None:
-    """The agency a number is allocated to, or None."""
+def number_ranges_containing(*, e164: str) -> QuerySet[NumberRange]:
+    """The number ranges that hold ``e164`` (the one in-range check; none for anything not E.164)."""
     value = _number_value(e164)
     if value is None:
-        return None
-    rng = NumberRange.objects.select_related("agency").filter(first__lte=value, last__gte=value).first()
+        return NumberRange.objects.none()
+    return NumberRange.objects.filter(first__lte=value, last__gte=value)
+
+
+def number_owner(*, e164: str) -> Agency | None:
+    """The agency a number is allocated to, or None."""
+    rng = number_ranges_containing(e164=e164).select_related("agency").first()
     return rng.agency if rng else None
 
 
 def number_is_allocated(*, schema_name: str, e164: str) -> bool:
-    value = _number_value(e164)
-    if value is None:
-        return False
-    return NumberRange.objects.filter(agency__schema_name=schema_name, first__lte=value, last__gte=value).exists()
+    return number_ranges_containing(e164=e164).filter(agency__schema_name=schema_name).exists()
 
 
 def node_list(*, active_only: bool = True) -> QuerySet[AsteriskNode]:
@@ -67,19 +113,22 @@ def register_public_number_user(fn: Callable[[], list[tuple[str, str]]]) -> None
         _NUMBER_USERS.append(fn)
 
 
+def _in_range(e164: str, number_range: NumberRange) -> bool:
+    value = _number_value(e164)
+    return value is not None and number_range.first <= value <= number_range.last
+
+
 def number_range_numbers_in_use(*, number_range: NumberRange) -> list[str]:
     """What uses numbers of ``number_range`` in its agency: DIDs, the main number, extensions'
     outbound numbers (as short Norwegian descriptions; empty when the range is free)."""
     agency = number_range.agency
     uses: list[str] = []
-    main = _number_value(agency.main_number)
-    if main is not None and number_range.first <= main <= number_range.last:
+    if _in_range(agency.main_number, number_range):
         uses.append(gettext("hovednummeret %(n)s") % {"n": agency.main_number})
     if agency.schema_name != get_public_schema_name() and schema_exists(agency.schema_name):
         with schema_context(agency.schema_name):
             for number, what in (row for fn in _NUMBER_USERS for row in fn()):
-                value = _number_value(number)
-                if value is not None and number_range.first <= value <= number_range.last:
+                if _in_range(number, number_range):
                     uses.append(what)
     return uses
 

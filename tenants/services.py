@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,10 +14,10 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from tenants.events import announce_config_changed
 from tenants.models import Agency, AsteriskNode, Domain, NumberRange
+from tenants.selectors import agency_slug_taken, domain_taken, number_is_allocated
 from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 logger = logging.getLogger(__name__)
-E164_DIGITS = re.compile(r"\+[0-9]{8,15}")
 
 
 def template_schema_ensure(*, verbosity: int = 0) -> None:
@@ -69,9 +68,9 @@ def agency_create(
         validate_hostname(domain)
     except ValidationError as exc:
         raise ValidationError({"domain": exc.messages}) from exc
-    if Agency.objects.filter(schema_name=slug).exists():
+    if agency_slug_taken(slug=slug):
         raise ValidationError({"schema_name": _("En etat med kortnavnet «%(slug)s» finnes allerede.") % {"slug": slug}})
-    if Domain.objects.filter(domain=domain).exists():
+    if domain_taken(domain=domain):
         raise ValidationError({"domain": _("Domenet %(domain)s er allerede i bruk.") % {"domain": domain}})
     agency = Agency(name=name, schema_name=slug, org_number=org_number.replace(" ", ""))
     if main_number:
@@ -168,6 +167,7 @@ def domain_delete(*, domain: Domain) -> None:
     domain.delete()
 
 
+@transaction.atomic
 def node_save(*, node: AsteriskNode) -> AsteriskNode:
     """Validate and save an Asterisk node (the secret reference must be env:NAME or a file in the secrets folder)."""
     node.full_clean()
@@ -176,10 +176,7 @@ def node_save(*, node: AsteriskNode) -> AsteriskNode:
 
 
 def number_range_contains(*, agency: Agency, e164: str) -> bool:
-    if not E164_DIGITS.fullmatch(e164 or ""):
-        return False
-    value = int(e164.lstrip("+"))
-    return NumberRange.objects.filter(agency=agency, first__lte=value, last__gte=value).exists()
+    return number_is_allocated(schema_name=agency.schema_name, e164=e164 or "")
 
 
 @transaction.atomic

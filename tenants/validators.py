@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 FORBIDDEN_SEQUENCES: tuple[str, ...] = (";", ",", "|", "&", "${", "$[", "#exec", "#include", "\\", '"', "`")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+# The one definition of an agency's short name (schema, Asterisk name prefix). Everything that matches
+# slugs (asterisk_conf.naming, engine.guard, the Agency constraint) builds on SLUG_PATTERN; migrations
+# keep their own literal copies, as migrations must.
+SLUG_PATTERN = r"[a-z][a-z0-9]{1,15}"
+SLUG_RE = re.compile(rf"^{SLUG_PATTERN}$")
 EXTENSION_RE = re.compile(r"^[1-9][0-9]{1,5}$")
 RESERVED_SLUGS = frozenset({"public", "platform", "agency", "template", "default", "admin", "www", "api"})
 

@@ -122,8 +122,8 @@ def test_engine_is_connected_and_healthy(live, db):
 
 
 def test_queue_call_answered_paused_recorded_and_persisted(live, db, tmp_path):
+    from contactcenter import live_services as services
     from contactcenter.models import Call, QueueVisit, Recording
-    from engine import services
 
     ast, et = live
     agent_id = _agent_id("fhi", "1001")  # Sentralbord: serves queue 7000
@@ -234,7 +234,7 @@ def test_direct_call_is_answered_and_gets_talk_time(live, db, tmp_path, how, rtp
 
 
 def test_agency_cannot_command_another_agencys_queue_channel_or_agent(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
     from engine.client import engine_call_sync
 
     ast, et = live
@@ -268,7 +268,7 @@ def test_agency_cannot_command_another_agencys_queue_channel_or_agent(live, db, 
 
 @pytest.mark.parametrize("bad", ["lunsj\r\nAction: Originate\r\nChannel: PJSIP/nkh-p1", "lunsj\nx", "a;b"])
 def test_crlf_in_values_cannot_inject_an_ami_action(live, db, bad):
-    from engine import services
+    from contactcenter import live_services as services
     from engine.client import engine_call_sync
 
     _ast, et = live
@@ -349,7 +349,7 @@ def _bridged(et, *channels: str) -> bool:  # type: ignore[no-untyped-def]
 def _answered_queue_call(ast, et, tmp_path: Path, rtp: int):  # type: ignore[no-untyped-def]
     """Ingrid (1001) logged in to Sentralbord answers a real call from 1005; 1008 (Jonas, supervisor) is
     registered too. Yields the phones and a lookup of live channels by phone."""
-    from engine import services
+    from contactcenter import live_services as services
 
     ingrid = _agent_id("fhi", "1001")
     phones = {"agent": ("1001", 0), "caller": ("1005", 40), "boss": ("1008", 80)}
@@ -376,7 +376,7 @@ def _answered_queue_call(ast, et, tmp_path: Path, rtp: int):  # type: ignore[no-
 
 
 def test_hold_resume_supervise_and_blind_transfer(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
 
     ast, et = live
     ingrid, jonas = _agent_id("fhi", "1001"), _agent_id("fhi", "1008")
@@ -429,7 +429,7 @@ def test_render_then_reload_only_what_changed(live, db):
 
 
 def test_attended_transfer(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
 
     ast, et = live
     with _answered_queue_call(ast, et, tmp_path, 36300) as (uas, chan, mine, theirs):

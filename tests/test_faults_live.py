@@ -61,8 +61,8 @@ def _agent(et, agent_id: int) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_killed_asterisk_is_restarted_agents_are_back_and_cut_calls_are_closed(platform, db, tmp_path):
+    from contactcenter import live_services as services
     from contactcenter.models import Call, QueueVisit
-    from engine import services
 
     ast, et = platform
     ingrid, kari = _agent_id("fhi", "1001"), _agent_id("fhi", "1003")  # Sentralbord (7000), Smittevern (7001)
@@ -134,7 +134,7 @@ def test_call_made_while_ami_was_down_is_recovered_from_the_cdr(platform, db, tm
     ast, et = platform
     rt = _rt(et)
     et.wait_for(lambda: rt.ami.health.connected and rt.resynced_at, timeout=10)
-    from engine import services
+    from contactcenter import live_services as services
 
     caller = _ua(ast, tmp_path, "fhi", "1007", RTP + 120)
     ola = _agent_id("fhi", "1002")
@@ -176,7 +176,7 @@ async def _start(link) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_hung_asterisk_both_links_notice_within_3_s_and_recover_without_tracebacks(platform, db, caplog):
-    from engine import services
+    from contactcenter import live_services as services
     from engine.client import EngineRefused, engine_call_sync
 
     ast, et = platform

@@ -241,7 +241,7 @@ def test_ami_text_keeps_ordinary_norwegian_text():
 
 
 def test_pause_with_hostile_reason_is_refused_before_the_engine(public_schema):
-    from engine.services import EngineRefused, agent_pause
+    from contactcenter.live_services import EngineRefused, agent_pause
 
     with schema_context("fhi"):
         from contactcenter.models import Agent

@@ -122,7 +122,7 @@ def xin(snap: AgencySnapshot, ctx: Names) -> list[str]:
 def _extension_lines(snap: AgencySnapshot, ext: dict) -> list[str]:
     vm_ctx = naming.voicemail_context(snap.slug)
     number = v(ext["number"], what="internnummer")
-    devices = "&".join(f"PJSIP/{naming.endpoint_name(snap.slug, pid)}" for pid in ext["phones"])
+    devices = "&".join(naming.phone_interface(snap.slug, pid) for pid in ext["phones"])
     out = [f"; {number}: {comment(ext['label'])}"]
     if devices:
         out.append(f"exten => {number},hint,{devices}")
@@ -303,7 +303,7 @@ def platform_did(slugs: list[str]) -> str:
 
 def render_boundary_route(slugs: Iterable[str]) -> str:
     """``platform-xroute``: which agency's ``xin`` pair a public number is handed to (see ``outbound``)."""
-    slugs = sorted(naming._slug(s) for s in slugs)
+    slugs = sorted(naming.checked_slug(s) for s in slugs)
     out = ["; Calls between agencies: the caller's xout half hands the call to the callee's xin pair.",
            "[platform-xroute]",
            "exten => _X.,1,NoOp(Mellom etater)"]

@@ -88,7 +88,7 @@ class Registry:
 
     def render_top_level(self, slugs: Iterable[str]) -> dict[str, str]:
         """The top-level files, each including the given agencies' files."""
-        included = sorted(naming._slug(s) for s in slugs)
+        included = sorted(naming.checked_slug(s) for s in slugs)
         files: dict[str, str] = {}
         for k in self:
             files[k.file_name] = TOP_LEVEL_HEAD + k.top_level(included) + k.include(included)

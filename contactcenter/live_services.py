@@ -1,16 +1,19 @@
 """Live-call services for the console and API. Each checks in the agency's own schema that the agent,
-queue or reason belongs to the agency, then asks the engine, which checks channel ownership again."""
+queue or reason belongs to the agency, then asks the engine (through ``engine.client``, the one way
+across the process line), which checks channel ownership again."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import ObjectDoesNotExist
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
+from contactcenter.history import recording_added
 from contactcenter.models import Agent, PauseReason, Queue
 from contactcenter.selectors import agent_queue_penalties
-from engine.client import EngineRefused, engine_call_sync
-from engine.guard import ami_value, dial_number
+from engine.client import EngineRefused, ami_value, dial_number, engine_call_sync
 
 _engine = engine_call_sync
 
@@ -24,7 +27,7 @@ def _agent(agency: str, agent_id: int) -> tuple[Agent, str]:
         phone = agent.extension.phones.filter(is_active=True).order_by("id").first()
         if phone is None:
             raise EngineRefused("Agenten har ingen aktiv telefon.")
-        return agent, f"PJSIP/{naming.endpoint_name(agency, phone.pk)}"
+        return agent, naming.phone_interface(agency, phone.pk)
 
 
 def agent_interface(*, agency: str, agent_id: int) -> str:
@@ -93,10 +96,6 @@ def call_resume(*, agency: str, channel: str) -> None:
 
 
 def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
-    import datetime as dt
-
-    from contactcenter.history import recording_added
-
     result = _engine("record_start", agency, {"channel": channel})
     with schema_context(agency):
         recording_added(linkedid=result["linkedid"], path=result["path"], at=dt.datetime.now(dt.UTC),
