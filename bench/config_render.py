@@ -23,38 +23,59 @@ def main() -> None:
     ap.add_argument("--queues", type=int, default=10)
     args = ap.parse_args()
     where = django_with_fresh_database()
+    print(f"machine: {machine()}; {where}")
+    create_times = [_create_agency(i, args) for i in range(args.agencies)]
+    print(f"created {args.agencies} agencies; creation p50 {statistics.median(create_times) * 1000:.0f} ms, "
+          f"max {max(create_times) * 1000:.0f} ms")
+    out, cold, full_times, one_times = _measure_renders(args)
+    files = sum(1 for _ in out.rglob("*.conf"))
+    size = sum(p.stat().st_size for p in out.rglob("*.conf"))
+    print(f"full render of {args.agencies} agencies ({files} files, {size / 1e6:.1f} MB): "
+          f"first {cold.seconds:.2f} s, best of 3 {min(full_times):.2f} s")
+    print(f"one-agency re-render: p50 {statistics.median(one_times) * 1000:.1f} ms, max {max(one_times) * 1000:.1f} ms")
+    print(json.dumps({
+        "agencies": args.agencies, "phones_per_agency": args.phones, "queues_per_agency": args.queues,
+        "full_render_s": round(min(full_times), 3), "one_agency_render_ms": round(statistics.median(one_times) * 1000, 1),
+        "agency_create_p50_ms": round(statistics.median(create_times) * 1000, 1),
+        "agency_create_max_ms": round(max(create_times) * 1000, 1),
+    }))
 
+
+def _create_agency(i: int, args: argparse.Namespace) -> float:
+    """One agency with phones, voicemail, queues and DIDs; returns how long agency_create took (s)."""
     from django_tenants.utils import schema_context
 
-    from asterisk_conf.render import render_to_dir
     from contactcenter.models import MusicOnHold, Queue
     from switchboard.models import Did, Extension, Phone, Voicemail
     from switchboard.services import generate_sip_password
     from tenants import services
 
-    print(f"machine: {machine()}; {where}")
-    create_times = []
-    for i in range(args.agencies):
-        slug = f"b{i:03d}"
-        org = _org_number(80000000 + i * 13)
-        t0 = time.perf_counter()
-        agency = services.agency_create(name=f"Etat {i}", slug=slug, org_number=org)
-        create_times.append(time.perf_counter() - t0)
-        first = 4722000000 + i * 1000
-        services.number_range_allocate(agency=agency, first=f"+{first}", last=f"+{first + 999}")
-        with schema_context(slug):
-            exts = Extension.objects.bulk_create(
-                [Extension(number=str(1000 + n), outbound_number=f"+{first + n}") for n in range(args.phones)])
-            Phone.objects.bulk_create([Phone(extension=e, tier=("simple", "standard", "advanced")[n % 3],
-                                             sip_password=generate_sip_password()) for n, e in enumerate(exts)])
-            Voicemail.objects.bulk_create([Voicemail(extension=e, pin="1234") for e in exts[::4]])
-            moh = MusicOnHold.objects.create(name="Musikk")
-            queues = Queue.objects.bulk_create([Queue(name=f"Kø {n}", number=str(7000 + n), music_on_hold=moh)
-                                                for n in range(args.queues)])
-            Did.objects.bulk_create([Did(number=f"+{first + n}", dest_kind="queue", dest_ref=q.pk)
-                                     for n, q in enumerate(queues)])
-    print(f"created {args.agencies} agencies; creation p50 {statistics.median(create_times) * 1000:.0f} ms, "
-          f"max {max(create_times) * 1000:.0f} ms")
+    slug = f"b{i:03d}"
+    t0 = time.perf_counter()
+    agency = services.agency_create(name=f"Etat {i}", slug=slug, org_number=_org_number(80000000 + i * 13))
+    took = time.perf_counter() - t0
+    first = 4722000000 + i * 1000
+    services.number_range_allocate(agency=agency, first=f"+{first}", last=f"+{first + 999}")
+    with schema_context(slug):
+        exts = Extension.objects.bulk_create(
+            [Extension(number=str(1000 + n), outbound_number=f"+{first + n}") for n in range(args.phones)])
+        Phone.objects.bulk_create([Phone(extension=e, tier=("simple", "standard", "advanced")[n % 3],
+                                         sip_password=generate_sip_password()) for n, e in enumerate(exts)])
+        Voicemail.objects.bulk_create([Voicemail(extension=e, pin="1234") for e in exts[::4]])
+        moh = MusicOnHold.objects.create(name="Musikk")
+        queues = Queue.objects.bulk_create([Queue(name=f"Kø {n}", number=str(7000 + n), music_on_hold=moh)
+                                            for n in range(args.queues)])
+        Did.objects.bulk_create([Did(number=f"+{first + n}", dest_kind="queue", dest_ref=q.pk)
+                                 for n, q in enumerate(queues)])
+    return took
+
+
+def _measure_renders(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A cold full render, the best of three full renders, and ten one-agency re-renders."""
+    from django_tenants.utils import schema_context
+
+    from asterisk_conf.render import render_to_dir
+    from switchboard.models import Phone
 
     out = Path(tempfile.mkdtemp(prefix="cp-render-"))
     cold = render_to_dir(out_dir=out)
@@ -72,17 +93,7 @@ def main() -> None:
         res = render_to_dir(out_dir=out, only=[target])
         one_times.append(time.perf_counter() - t0)
         assert len(res.written) == 1, res.written
-    files = sum(1 for _ in out.rglob("*.conf"))
-    size = sum(p.stat().st_size for p in out.rglob("*.conf"))
-    print(f"full render of {args.agencies} agencies ({files} files, {size / 1e6:.1f} MB): "
-          f"first {cold.seconds:.2f} s, best of 3 {min(full_times):.2f} s")
-    print(f"one-agency re-render: p50 {statistics.median(one_times) * 1000:.1f} ms, max {max(one_times) * 1000:.1f} ms")
-    print(json.dumps({
-        "agencies": args.agencies, "phones_per_agency": args.phones, "queues_per_agency": args.queues,
-        "full_render_s": round(min(full_times), 3), "one_agency_render_ms": round(statistics.median(one_times) * 1000, 1),
-        "agency_create_p50_ms": round(statistics.median(create_times) * 1000, 1),
-        "agency_create_max_ms": round(max(create_times) * 1000, 1),
-    }))
+    return out, cold, full_times, one_times
 
 
 def _org_number(base: int) -> str:

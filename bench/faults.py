@@ -91,9 +91,9 @@ def main() -> None:
     where = django_with_fresh_database()
     from contactcenter.demo import demo_load
     from engine.runner import EngineRunner
-    from tests.asterisk_harness import prepare
-    from tests.baresip_harness import Baresip
-    from tests.engine_harness import EngineThread
+    from tests.harness.asterisk_harness import prepare
+    from tests.harness.baresip_harness import Baresip
+    from tests.harness.engine_harness import EngineThread
 
     demo_load()
     ast = prepare(Path(tempfile.mkdtemp(prefix="cp-bench-faults-")))

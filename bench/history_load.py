@@ -36,7 +36,7 @@ def _setup_agency() -> dict:
     from contactcenter.models import Agent, Queue
     from switchboard import services as sb
     from tenants import services
-    from tests.sipp_harness import Phone
+    from tests.harness.sipp_harness import Phone
 
     services.template_schema_ensure()
     services.public_tenant_ensure()
@@ -92,9 +92,9 @@ def _measure(args: argparse.Namespace, setup: dict, ast) -> dict:  # type: ignor
     (the source of tests/fixtures/ami/agent_complete_*)."""
     import datetime as dt
 
-    from tests.ami_client import AmiRecorder
-    from tests.engine_harness import EngineThread
-    from tests.sipp_harness import queue_load_run
+    from tests.harness.ami_client import AmiRecorder
+    from tests.harness.engine_harness import EngineThread
+    from tests.harness.sipp_harness import queue_load_run
 
     p = ast.profile
     recorder = AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None) \
@@ -149,7 +149,7 @@ def main() -> None:
     os.environ.setdefault("TEST_RTP_START", "31000")
     os.environ.setdefault("TEST_RTP_END", "31999")
     where = django_with_fresh_database()
-    from tests.asterisk_harness import prepare
+    from tests.harness.asterisk_harness import prepare
 
     setup = _setup_agency()
     base = Path(tempfile.mkdtemp(prefix="cp-bench-load-"))

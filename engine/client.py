@@ -3,7 +3,7 @@
 This is the one way across the process line: the web side (consumers, views, admin actions and the
 live services in ``contactcenter.live_services``) imports nothing of ``engine`` but this module. What
 the web side needs of the wire (the agency's live group, the guard's checks and its error) is
-re-exported here; ``tests/test_import_rules.py`` holds the apps to it.
+re-exported here; ``tests/controlplane/test_import_rules.py`` holds the apps to it.
 
 Every event loop that calls the engine has one reply channel, opened on the first call and kept for
 the loop's life; answers are matched to calls by request id. A reply channel per call would leave one
