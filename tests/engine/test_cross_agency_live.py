@@ -124,7 +124,7 @@ def _call_between_agencies(ast, et, tmp_path: Path, dial: str, nkh_ext: str):  #
 
 
 def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channels(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
 
     ast, et = live
     p = ast.profile
@@ -180,7 +180,7 @@ def test_call_between_agencies_each_side_holds_and_transfers_only_its_own_channe
 
 
 def test_agency_cannot_command_the_other_agencys_side_of_a_call(live, db, tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
     from engine.client import engine_call_sync
 
     ast, et = live
@@ -235,8 +235,8 @@ def test_each_agency_records_its_side_of_a_direct_call(live, db, tmp_path):
 
 def test_each_agency_records_its_side_of_a_call_to_a_queue_number(live, db, tmp_path):
     from asterisk_conf.render import render_to_dir
+    from contactcenter import live_services as services
     from contactcenter.models import Call, Queue, QueueVisit
-    from engine import services
     from engine.client import engine_call_sync
     from switchboard import services as sb
     from switchboard.models import Did
@@ -286,8 +286,8 @@ def test_each_agency_records_its_side_of_a_call_to_a_queue_number(live, db, tmp_
 
 def test_the_boundary_works_the_other_way_too(live, db, tmp_path):
     """NKH's 1001 calls FHI's 1003 on its direct number; FHI holds and resumes its own side."""
+    from contactcenter import live_services as services
     from contactcenter.models import Call
-    from engine import services
 
     ast, et = live
     _endpoints()

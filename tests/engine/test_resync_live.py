@@ -40,7 +40,7 @@ def _ask_resync(recorder: AmiRecorder, tag: str) -> None:
 
 def test_state_from_events_equals_state_after_resync(django_db_setup, django_db_blocker, redis_layer, db,  # noqa: F811
                                                      tmp_path):
-    from engine import services
+    from contactcenter import live_services as services
 
     base = Path(tempfile.mkdtemp(prefix="cp-resync-"))
     with django_db_blocker.unblock():
