@@ -46,6 +46,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.postgres",
     "channels",
+    "procrastinate.contrib.django",
     "asterisk_conf",
     "engine",
 ]
@@ -133,6 +134,11 @@ else:
 
 # Consoles get live changes merged over this window (ms): fewer frames per console when it is busy.
 CONSOLE_WINDOW_MS = int(os.environ.get("CONSOLE_WINDOW_MS", "30"))
+
+# --- Jobs -----------------------------------------------------------------------
+# One durable job system for scheduled and background work: procrastinate on the same PostgreSQL
+# (tables in the public schema). Tasks live in each app's ``tasks.py``; see controlplane/jobs.py.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 
 # --- Sessions and auth ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

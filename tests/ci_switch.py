@@ -15,7 +15,8 @@ import os
 import pytest
 
 SWITCH = "REQUIRE_REAL_COMPONENTS"
-COMPONENTS = {"asterisk": "Asterisk", "baresip": "baresip", "sipp": "SIPp", "browser": "Chromium", "redis": "Redis"}
+COMPONENTS = {"asterisk": "Asterisk", "baresip": "baresip", "sipp": "SIPp", "browser": "Chromium", "redis": "Redis",
+              "kannel": "Kannel", "slapd": "slapd", "smtp": "SMTP-tjener", "oidc": "OIDC-leverandør", "tts": "espeak-ng/sox"}
 _RESULTS = pytest.StashKey[dict]()
 
 

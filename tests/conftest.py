@@ -44,6 +44,10 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         services.template_schema_ensure()
         services.public_tenant_ensure()
         demo_load()
+        # Transactional tests (jobs: the worker sees only committed rows) end with a flush of the public
+        # schema; `serialized_rollback=True` puts this state (agencies, domains, ranges) back before each.
+        connection.set_schema_to_public()
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     yield
     # Threads (engine history, Channels' sync thread) keep their own connections; end them so the
     # test database can be dropped.

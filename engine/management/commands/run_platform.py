@@ -3,6 +3,8 @@
 Without REDIS_URL the engine runs inside the web server's process (in-memory channel layer); with
 REDIS_URL it runs as its own process (run_engine) and both talk through Redis.
 
+Background and scheduled jobs (controlplane/jobs.py) run in one procrastinate worker process beside them.
+
 SIGTERM and SIGINT stop everything it started: the web server, the engine (and the managed Asterisk
 it runs), and, as the process then exits normally, the embedded PostgreSQL (zero-setup mode).
 """
@@ -39,9 +41,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, _exit_on_signal)
-        engine_proc = None
+        engine_proc = worker_proc = None
         try:
             call_command("render_asterisk_config", verbosity=0)
+            worker_proc = subprocess.Popen([sys.executable, "manage.py", "procrastinate", "worker"], cwd=settings.BASE_DIR)
+            logger.info("Jobbkøen kjører som egen prosess (pid %s).", worker_proc.pid)
             logger.info("%s", describe_channel_layer())
             if os.environ.get("REDIS_URL"):
                 engine_proc = subprocess.Popen([sys.executable, "manage.py", "run_engine"], cwd=settings.BASE_DIR)
@@ -58,8 +62,9 @@ class Command(BaseCommand):
                         # than it saves (bench/console_fanout.py).
                         ws_per_message_deflate=False)
         finally:
-            if engine_proc is not None:
-                _stop(engine_proc)
+            for proc in (engine_proc, worker_proc):
+                if proc is not None:
+                    _stop(proc)
             logger.info("Plattformen er stoppet.")
 
 
@@ -68,6 +73,6 @@ def _stop(proc: subprocess.Popen) -> None:
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        logger.warning("Motoren stoppet ikke på 30 s; dreper den.")
+        logger.warning("Prosess %s stoppet ikke på 30 s; dreper den.", proc.pid)
         proc.kill()
         proc.wait(timeout=10)
