@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from switchboard.models import Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
+from switchboard.models import AttendantSettings, Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
 
 
 def person_search(*, query: str, limit: int = 25) -> QuerySet[Person]:
@@ -84,6 +84,10 @@ def did_config_rows() -> list[dict]:
         "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id"))
 
 
+def attendant_config_rows() -> list[dict]:
+    return list(AttendantSettings.objects.order_by("number").values("id", "number", "name"))
+
+
 def person_by_number(*, number: str) -> Person | None:
     """Who is calling: an extension number, a mobile number or a direct number of the agency."""
     number = (number or "").strip()
@@ -103,6 +107,8 @@ def person_by_number(*, number: str) -> Person | None:
 def public_numbers_in_use() -> list[tuple[str, str]]:
     """Public numbers the agency uses in its config, as (E.164, Norwegian description)."""
     out = [(d.number, str(_("innringingsnummeret %(n)s") % {"n": d.number})) for d in Did.objects.order_by("number")]
+    out += [(a.number, str(_("sentralbordnummeret %(n)s") % {"n": a.number}))
+            for a in AttendantSettings.objects.order_by("number")]
     for ext in Extension.objects.exclude(outbound_number="").order_by("number"):
         out.append((ext.outbound_number, str(_("utgående nummer %(n)s for internnummer %(ext)s")
                                              % {"n": ext.outbound_number, "ext": ext.number})))
