@@ -4,7 +4,7 @@ operators' commands."""
 
 from __future__ import annotations
 
-from engine.features.switchboard import commands, handlers
+from engine.features.switchboard import commands, devices, handlers
 from engine.features.switchboard.state import Switchboard
 from engine.registry import Registry
 
@@ -16,6 +16,10 @@ def load(registry: Registry) -> None:
     registry.on_stasis("ChannelDestroyed", handlers.channel_left)
     registry.on_ari_connected(handlers.pick_up)
     registry.stasis_part("switchboard", lambda node, slug: handlers.service(node).snapshot(slug))
+    # Phone device state (busy-lamp hints), the phone source of the presence merge.
+    registry.state_part("phones", devices.phones_snapshot)
+    registry.on_event("DeviceStateChange", devices.on_device_state, aliases={"Channel": "Device"})
+    registry.resync({"Action": "DeviceStateList"}, sources={"DeviceStateChange": "DeviceStateChange"})
     registry.on_command("sb_answer", commands.Answer, commands.answer)
     registry.on_command("sb_hold", commands.Hold, commands.hold)
     registry.on_command("sb_transfer", commands.Transfer, commands.transfer)
