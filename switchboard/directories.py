@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -65,7 +66,7 @@ def _ldap_entries(source: DirectorySource, ldap_filter: str, limit: int) -> list
         password = node_secret(node=source) if source.secret_ref else None
         server = ldap3.Server(source.url, connect_timeout=timeout, get_info=ldap3.NONE)
         with ldap3.Connection(server, user=source.bind_dn or None, password=password, auto_bind=True,
-                              receive_timeout=timeout, read_only=True) as conn:
+                              receive_timeout=max(1, math.ceil(timeout)), read_only=True) as conn:
             conn.search(source.base_dn, ldap_filter, size_limit=limit, time_limit=max(1, int(timeout + 0.999)),
                         attributes=["cn", "title", "departmentNumber", "ou", "o", "telephoneNumber", "mobile", "mail"])
             rows = list(conn.entries)
@@ -166,7 +167,7 @@ def _run_boxed(sources: list[DirectorySource], work) -> tuple[list[list[Entry]],
     for source, future in futures:
         try:
             results.append(future.result(timeout=source.timeout_ms / 1000 + 0.05))
-        except (DirectoryUnavailable, concurrent.futures.TimeoutError) as exc:
+        except Exception as exc:  # down, too slow, or answering nonsense: the same to the operator
             logger.info("katalogen %s svarte ikke: %s", source.name, exc or "tidsavbrudd")
             unavailable.append(source.name)
             results.append([])

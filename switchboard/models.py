@@ -336,8 +336,8 @@ class DirectorySource(models.Model):
     kind = models.CharField(_("type"), max_length=8, choices=DirectoryKind.choices)
     url = models.CharField(_("adresse"), max_length=300, validators=safe,
                            help_text=_("ldap://vert:port eller https://vert/sti (HTTP: søket legges til som ?q=)."))
-    base_dn = models.CharField(_("søkebase (LDAP)"), max_length=300, blank=True, default="", validators=safe)
-    bind_dn = models.CharField(_("innloggings-DN (LDAP)"), max_length=300, blank=True, default="", validators=safe)
+    base_dn = models.CharField(_("søkebase (LDAP)"), max_length=300, blank=True, default="", validators=plain)
+    bind_dn = models.CharField(_("innloggings-DN (LDAP)"), max_length=300, blank=True, default="", validators=plain)
     secret_ref = models.CharField(
         _("hemmelighet"), max_length=255, blank=True, default="", validators=[validate_secret_ref],
         help_text=_("env:VARIABEL eller file:filnavn (i hemmelighetsmappen). Selve passordet lagres aldri i databasen."))
