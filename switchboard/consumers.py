@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,27 @@ KINDS = {"sb_call", "phone", "presence"}
 
 class ActionRefused(RuntimeError):
     pass
+
+
+_SHARED: dict[tuple, tuple[float, asyncio.Task]] = {}
+SHARED_SECONDS = 3.0
+
+
+def shared(key: tuple, make: Callable[[], Any]) -> asyncio.Task:
+    """One task per key for every console of this process: five operators' consoles that see the same new call
+    look its number up once (the sync thread that runs the ORM is one per process, so 5 × the work would queue)."""
+    now = time.monotonic()
+    for old in [k for k, (at, _t) in _SHARED.items() if now - at > SHARED_SECONDS]:
+        del _SHARED[old]
+    if key not in _SHARED:
+        _SHARED[key] = (now, asyncio.ensure_future(make()))
+    return _SHARED[key][1]
+
+
+def _presence_of_phones(phone_ids: set[int] | None, states: dict[int, str]) -> dict[int, dict]:
+    by_phone = person_ids_by_phone()
+    people = sorted({by_phone[p] for p in (phone_ids or by_phone) if p in by_phone})
+    return presence_for(person_ids=people, phone_states=states) if people else {}
 
 
 class AttendantConsumer(AsyncJsonWebsocketConsumer):
@@ -131,14 +153,16 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
         self._spawn(self._send_lookup(call["call_id"], call.get("number", "")))
 
     async def _send_lookup(self, call_id: str, number: str) -> None:
-        found = await self.in_agency(reverse_lookup, number=number)
+        found = await shared(("lookup", self.agency, number), lambda: self.in_agency(reverse_lookup, number=number))
         await self.send_json({"type": "lookup", "call_id": call_id, **found})
 
     async def _send_presence(self, phone_ids: set[int] | None) -> None:
-        by_phone = await self.in_agency(person_ids_by_phone)
-        people = sorted({by_phone[p] for p in (phone_ids or by_phone) if p in by_phone})
-        if people:
-            merged = await self.in_agency(presence_for, person_ids=people, phone_states=dict(self.phone_states))
+        """The presence of the people whose phones changed (all, at connect), computed once per process for the
+        same phones in the same states."""
+        states = dict(self.phone_states)
+        key = ("presence", self.agency, tuple(sorted(phone_ids or ())), tuple(sorted(states.items())))
+        merged = await shared(key, lambda: self.in_agency(_presence_of_phones, phone_ids, states))
+        if merged:
             await self.send_json({"type": "presence", "people": {str(k): v for k, v in merged.items()}})
 
     # -- from the operator ---------------------------------------------------------------------------------------------
