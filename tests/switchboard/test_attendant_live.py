@@ -132,11 +132,14 @@ def test_switchboard_call_answer_hold_return_restart_and_put_through(asterisk, d
         assert again["call_id"] == call["call_id"] and again["returned"]
         assert abs(again["arrived"] - call["arrived"]) < 0.01
 
-        # Answer with the new engine, put through to a phone that answers: the call leaves the operators' list.
+        # Answer with the new engine; announce to a phone that answers, then put through: the call leaves the list.
         et.run(et.engine.execute("sb_answer", "fhi", {"call_id": call["call_id"], "endpoint": winner}))
         _one(et, "fhi", "talking")
         et.run(et.engine.execute("sb_transfer", "fhi", {"call_id": call["call_id"], "endpoint": winner,
-                                                        "number": "1004", "timeout": 10}))
+                                                        "number": "1004", "timeout": 10, "announced": True}))
+        consulting = _one(et, "fhi", "consulting")
+        assert consulting["operator"] == winner and consulting["target"] == "1004"
+        et.run(et.engine.execute("sb_complete", "fhi", {"call_id": call["call_id"], "endpoint": winner}))
         et.wait_for(lambda: et.engine.snapshot("fhi")["switchboard"] == {}, timeout=20)
         assert f"sb-fhi-call-{call['call_id']}" in ast.cli("bridge show all")
         caller.command("hangup")
