@@ -199,8 +199,13 @@ class MobilePresenceSourceAdmin(ConfigAdmin):
 
 
 @admin.register(PersonStatus, site=agency_admin_site)
-class PersonStatusAdmin(ConfigAdmin):
+class PersonStatusAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
+    """A person's own status: saved through the service, which pushes the new presence to the consoles."""
+
     list_display = ("person", "status", "note", "until")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.person_status_set(person=obj.person, status=obj.status, note=obj.note, until=obj.until)
 
 
 @admin.register(AttendantMessage, site=agency_admin_site)
