@@ -55,6 +55,13 @@ def _presence_of_phones(phone_ids: set[int] | None, states: dict[int, str]) -> d
     return presence_for(person_ids=people, phone_states=states) if people else {}
 
 
+def _own_status_set(person_id: int, status: str, note: str) -> None:
+    from switchboard.models import Person
+    from switchboard.services import person_status_set
+
+    person_status_set(person=Person.objects.get(pk=person_id), status=status, note=note.strip())
+
+
 class AttendantConsumer(AsyncJsonWebsocketConsumer):
     agency: str
     endpoint: str
@@ -236,6 +243,16 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
             for row in found["results"]:
                 row["presence"] = presence.get(row["person_id"])
         return found
+
+    async def do_status(self, content: dict) -> dict:
+        """The operator's own status (the person on the operator's extension); pushed to every console."""
+        status = self._text(content, "status", 10)
+        if status not in {"available", "busy", "away", "dnd", "offline"}:
+            raise ActionRefused(_("Ukjent status."))
+        if self.operator["person_id"] is None:
+            raise ActionRefused(_("Internnummeret ditt er ikke knyttet til en person."))
+        await self.in_agency(_own_status_set, self.operator["person_id"], status, self._text(content, "note", 150))
+        return {"status": status}
 
     async def do_message(self, content: dict) -> dict:
         person_id = content.get("person_id")

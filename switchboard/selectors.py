@@ -172,6 +172,7 @@ def operator_for_user(*, user: object) -> dict | None:
     phone = Phone.objects.filter(extension=operator.extension, is_active=True).order_by("id").first()
     settings = AttendantSettings.objects.order_by("number").first()
     return {"phone_id": phone.pk if phone else None, "extension": operator.extension.number,
+            "person_id": operator.extension.person_id,
             "name": str(user), "return_seconds": settings.return_seconds if settings else 30,
             "numbers": [a.number for a in AttendantSettings.objects.order_by("number")]}
 

@@ -47,10 +47,39 @@ async def test_fhi_switchboard_calls_never_reach_nkh_operators(engine, sessions)
     assert any(m["type"] == "update" and m["changes"][0]["call_id"] == "1733000000-7" for m in got_fhi)
     lookup = next(m for m in got_fhi if m["type"] == "lookup")
     assert lookup["match"]["name"] == "Sigrid Berg"  # 1005's direct number, from fhi's own people
-    assert got_nkh == []
+    assert [m for m in got_nkh if m["type"] != "status"] == []  # the engine's link status only
     # nkh's operator naming fhi's call gets a refusal, never fhi's call.
     await nkh.send_json_to({"action": "answer", "id": 1, "call_id": "1733000000-7"})
     answer = await nkh.receive_json_from(timeout=10)
     assert answer["type"] == "error" and answer["id"] == 1
     for comm in (fhi, nkh):
         await comm.disconnect()
+
+
+async def test_an_operators_own_status_reaches_the_agencys_consoles(engine, sessions):  # noqa: F811
+    ingrid_id = await asyncio.to_thread(lambda: _person_id("fhi", "Bakke"))
+    fhi, ola, nkh = (_comm("fhi.localhost", await asyncio.to_thread(sessions, "fhi", "ingrid")),
+                     _comm("fhi.localhost", await asyncio.to_thread(sessions, "fhi", "ola")),
+                     _comm("nkh.localhost", await asyncio.to_thread(sessions, "nkh", "astrid")))
+    for comm in (fhi, ola, nkh):
+        assert (await comm.connect(timeout=5))[0]
+        await _drain(comm)
+    await fhi.send_json_to({"action": "status", "id": 7, "status": "dnd"})
+    got = await _drain(ola)
+    change = next(c for m in got if m["type"] == "update" for c in m["changes"] if c["kind"] == "presence")
+    assert change["person_id"] == ingrid_id and change["status"] == "dnd" and change["reason"] == "own"
+    assert [m for m in await _drain(nkh) if m["type"] != "status"] == []  # the engine's link status only
+    await fhi.send_json_to({"action": "status", "id": 8, "status": "på ferie"})
+    refused = [m for m in await _drain(fhi) if m.get("id") == 8]
+    assert refused and refused[0]["type"] == "error"
+    for comm in (fhi, ola, nkh):
+        await comm.disconnect()
+
+
+def _person_id(slug: str, last_name: str) -> int:
+    from django_tenants.utils import schema_context
+
+    from switchboard.models import Person
+
+    with schema_context(slug):
+        return Person.objects.get(last_name=last_name).pk

@@ -163,6 +163,7 @@
       toast(gettext("Beskjeden er sendt."), "ok"); $("message-form").hidden = true; $("msg-text").value = "";
     });
   });
+  $("my-status").addEventListener("change", () => act("status", { status: $("my-status").value, note: "" }));
   function move(step) {
     const list = ordered(); if (!list.length) return;
     const i = list.findIndex((c) => c.call_id === selected);
