@@ -34,6 +34,7 @@ class AgencySnapshot:
     ivrs: list[dict] = field(default_factory=list)
     queues: list[dict] = field(default_factory=list)
     mohs: list[dict] = field(default_factory=list)
+    attendants: list[dict] = field(default_factory=list)  # switchboard numbers (the attendant console)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -90,6 +91,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
             snap.ivrs.append({"id": menu.pk, "name": menu.name, "prompt": menu.prompt,
                               "timeout": menu.timeout_seconds,
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
+        snap.attendants = sb.attendant_config_rows()
         snap.mohs = cc.music_on_hold_config_rows()
         for q in cc.queue_config_rows():
             snap.queues.append({

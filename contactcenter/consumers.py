@@ -24,7 +24,8 @@ from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
-from switchboard.selectors import person_card_by_number, person_directory
+from switchboard.directories import reverse_lookup
+from switchboard.selectors import person_directory
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return await self.in_agency(person_directory, query=data["q"], limit=20)
 
     async def do_who(self, data: dict) -> dict | None:
-        return await self.in_agency(person_card_by_number, number=data["number"])
+        """Who is calling: the agency's own people, then its external directories (switchboard.directories)."""
+        return (await self.in_agency(reverse_lookup, number=data["number"]))["match"]
 
     async def do_categories(self, data: dict) -> dict:
         ids = sorted(naming.parse_queue_name(q)[1] for q in self.queue_names)  # type: ignore[index]

@@ -8,16 +8,18 @@ from django.views.i18n import JavaScriptCatalog
 from contactcenter import views as cc_views
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
+from switchboard import views as sb_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter"]), name="jsi18n"),
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter", "switchboard"]), name="jsi18n"),
     path("health", health, name="health"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("console/", cc_views.console, name="console"),
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
+    path("sentralbord/", sb_views.attendant, name="attendant"),
     path("admin/", agency_admin_site.urls),
 ]

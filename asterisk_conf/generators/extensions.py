@@ -222,7 +222,22 @@ def did(snap: AgencySnapshot, ctx: Names) -> list[str]:
         else:
             out.append(f" same => n,{target}")
         out.append(" same => n,Hangup()")
-    return out + [""]
+    return out + _attendant_lines(snap) + [""]
+
+
+def _attendant_lines(snap: AgencySnapshot) -> list[str]:
+    """Switchboard numbers: the call enters the engine's Stasis application with the agency's own slug as
+    argument; the engine holds it in the bridge ``sb-<slug>-queue`` for the attendant console."""
+    out: list[str] = []
+    for attendant in snap.attendants:
+        if not in_ranges(attendant["number"], snap.allocated):
+            raise RenderError(f"{attendant['number']} er ikke tildelt {snap.slug}")
+        out += [f"; {attendant['number']}: sentralbord {comment(attendant['name'])}",
+                f"exten => {digits(attendant['number'])},1,NoOp(Sentralbord {attendant['number']})",
+                f" same => n,Set(__TENANT={snap.slug})",
+                f" same => n,Stasis({naming.STASIS_APP},{naming.SWITCHBOARD_APP_ARG},{naming.checked_slug(snap.slug)})",
+                " same => n,Hangup()"]
+    return out
 
 
 def holidays(snap: AgencySnapshot, ctx: Names) -> list[str]:
