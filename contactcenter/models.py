@@ -315,3 +315,5 @@ class Inquiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.category or ''}"
+
+from contactcenter.models_voice import MohFile, Prompt  # noqa: E402,F401  (lydmeldinger og musikkfiler)

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from asterisk_conf import naming
 from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
+from contactcenter.models_voice import MohFile
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -51,7 +52,14 @@ def queue_config_rows() -> list[dict]:
 
 
 def music_on_hold_config_rows() -> list[dict]:
-    return list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))
+    """Classes with their uploaded files (the file list makes musiconhold.conf change, so Asterisk reloads it)."""
+    rows = list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))
+    files: dict[int, list[dict]] = {}
+    for f in MohFile.objects.order_by("moh_id", "file_name").values("moh_id", "file_name", "title", "licence"):
+        files.setdefault(f["moh_id"], []).append(f)
+    for row in rows:
+        row["files"] = files.get(row["id"], [])
+    return rows
 
 
 def console_role(*, user) -> dict:  # type: ignore[no-untyped-def]
