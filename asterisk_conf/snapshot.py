@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django_tenants.utils import schema_context
 
 from contactcenter import selectors as cc
@@ -34,6 +35,8 @@ class AgencySnapshot:
     ivrs: list[dict] = field(default_factory=list)
     queues: list[dict] = field(default_factory=list)
     mohs: list[dict] = field(default_factory=list)
+    recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
+    spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -91,6 +94,8 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                               "timeout": menu.timeout_seconds,
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
         snap.mohs = cc.music_on_hold_config_rows()
+        snap.recording = cc.recording_policy_config_rows()
+        snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
         for q in cc.queue_config_rows():
             snap.queues.append({
                 "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],

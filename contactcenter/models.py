@@ -283,15 +283,33 @@ class HistoryGap(models.Model):
         return f"{self.node} {self.started_at:%Y-%m-%d %H:%M:%S}–{self.ended_at:%H:%M:%S}"
 
 
+class RetentionClass(models.TextChoices):
+    POLICY = "policy", _("Køens opptaksregel")
+    ABUSE = "abuse", _("Startet av agent (rettslig grunnlag)")
+    CONSOLE = "console", _("Startet fra konsollen")
+
+
 class Recording(models.Model):
     call = models.ForeignKey(Call, related_name="recordings", null=True, on_delete=models.SET_NULL)
     path = models.CharField(_("fil"), max_length=300)
     started_at = models.DateTimeField(_("startet"))
     started_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), null=True, blank=True, on_delete=models.SET_NULL)
+    retention_class = models.CharField(_("oppbevaringsklasse"), max_length=10, choices=RetentionClass.choices,
+                                       default=RetentionClass.CONSOLE)
+    legal_basis = models.ForeignKey("contactcenter.LegalBasis", verbose_name=_("rettslig grunnlag"), null=True,
+                                    blank=True, on_delete=models.PROTECT)
+    delete_after = models.DateTimeField(_("slettes etter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opptak")
         verbose_name_plural = _("opptak")
+        ordering = ["-started_at"]
+        permissions = [("listen_recording", _("Kan spille av og laste ned opptak"))]
+        constraints = [
+            models.CheckConstraint(condition=~Q(retention_class="abuse") | Q(legal_basis__isnull=False),
+                                   name="recording_abuse_has_basis"),
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -316,4 +334,11 @@ class Inquiry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.category or ''}"
 
-from contactcenter.models_voice import MohFile, Prompt  # noqa: E402,F401  (lydmeldinger og musikkfiler)
+from contactcenter.models_voice import (  # noqa: E402,F401  (lydmeldinger, musikkfiler, opptak under GDPR)
+    LegalBasis,
+    MohFile,
+    Prompt,
+    RecordingAccess,
+    RecordingDeletion,
+    RecordingPolicy,
+)

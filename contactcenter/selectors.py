@@ -122,3 +122,15 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
     }
+
+
+def recording_policy_config_rows() -> dict[int, dict]:
+    """Queue id -> how it records (only queues that record): mode, the notice's sound and the opt-out key."""
+    from contactcenter.models_voice import RecordingPolicy
+    from contactcenter.prompts import prompt_sound
+
+    out: dict[int, dict] = {}
+    for policy in RecordingPolicy.objects.select_related("notice").exclude(mode="never").order_by("queue_id"):
+        out[policy.queue_id] = {"mode": policy.mode, "digit": policy.opt_out_digit,
+                                "notice": prompt_sound(agency=connection.schema_name, prompt=policy.notice)}
+    return out
