@@ -156,3 +156,47 @@ class MohFileInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+# --- Recording under GDPR ----------------------------------------------------------------------------------------
+
+from contactcenter.models_voice import (  # noqa: E402
+    LegalBasis,
+    RecordingAccess,
+    RecordingDeletion,
+    RecordingPolicy,
+)
+from switchboard.admin import ConfigAdmin  # noqa: E402
+
+
+@admin.register(LegalBasis, site=agency_admin_site)
+class LegalBasisAdmin(ConfigAdmin):
+    list_display = ["name", "code", "retention_days", "is_active"]
+
+
+@admin.register(RecordingPolicy, site=agency_admin_site)
+class RecordingPolicyAdmin(ConfigAdmin):
+    list_display = ["queue", "mode", "notice", "opt_out_digit", "retention_days"]
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(RecordingAccess, site=agency_admin_site)
+class RecordingAccessAdmin(ReadOnlyLogAdmin):
+    list_display = ["at", "username", "action", "file_name", "reason"]
+    list_filter = ["action"]
+    search_fields = ["username", "file_name", "reason"]
+
+
+@admin.register(RecordingDeletion, site=agency_admin_site)
+class RecordingDeletionAdmin(ReadOnlyLogAdmin):
+    list_display = ["deleted_at", "file_name", "linkedid", "retention_class", "delete_after"]

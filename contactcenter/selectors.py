@@ -134,3 +134,23 @@ def recording_policy_config_rows() -> dict[int, dict]:
         out[policy.queue_id] = {"mode": policy.mode, "digit": policy.opt_out_digit,
                                 "notice": prompt_sound(agency=connection.schema_name, prompt=policy.notice)}
     return out
+
+
+def recordings_list(*, limit: int = 200) -> list:
+    """Recordings newest first, with call, queue, who started it and the legal basis (for the recordings page)."""
+    from contactcenter.models import Recording
+
+    return list(Recording.objects.select_related("call", "queue", "started_by__person", "legal_basis")
+                .order_by("-started_at")[:limit])
+
+
+def recording_access_ticket(*, access_id: int, user, max_age_seconds: int = 7200):  # type: ignore[no-untyped-def]
+    """The logged access (play/download) ``user`` opened, while still fresh; None otherwise."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from contactcenter.models_voice import RecordingAccess
+
+    return (RecordingAccess.objects.select_related("recording")
+            .filter(pk=access_id, user=user, at__gte=timezone.now() - dt.timedelta(seconds=max_age_seconds)).first())

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from contactcenter import views as cc_views
+from contactcenter import views_recordings as cc_recordings
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
 
@@ -20,4 +21,7 @@ urlpatterns = [
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
+    path("opptak/", cc_recordings.recordings_page, name="recordings"),
+    path("opptak/<int:pk>/tilgang/", cc_recordings.recording_access, name="recording-access"),
+    path("opptak/lyd/<int:access_id>/", cc_recordings.recording_stream, name="recording-stream"),
 ]
