@@ -31,6 +31,6 @@ def recording_lines(slug: str, queue_id: int, policy: dict | None, *, spool_dir:
     ]
     if policy["mode"] == "always":
         folder = v(str(recording_folder(spool_dir, slug)), what="mappe")
-        target = f"{folder}/${{LINKEDID}}-q{int(queue_id)}-${{EPOCH}}.wav"
+        target = f"{folder}/${{CHANNEL(linkedid)}}-q{int(queue_id)}-${{EPOCH}}.wav"
         lines.append(f" same => n,ExecIf($[${{REC_OPTOUT}} = 0]?MixMonitor({target},b))")
     return lines

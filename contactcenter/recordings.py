@@ -27,6 +27,7 @@ from switchboard.services import config_object_save
 logger = logging.getLogger("contactcenter.recordings")
 POLICY_FILE = re.compile(r"^(?P<linkedid>[0-9]+\.[0-9]+)-q(?P<queue>[0-9]+)-(?P<epoch>[0-9]+)\.wav$")
 LISTEN_PERMISSION = "contactcenter.listen_recording"
+WAV_HEADER = 44
 
 
 def folder(agency: str) -> Path:
@@ -87,8 +88,8 @@ def recordings_sync(*, agency: str) -> int:
     known = set(Recording.objects.values_list("path", flat=True))
     for path in sorted(base.iterdir()):
         match = POLICY_FILE.match(path.name)
-        if not match or str(path) in known or path.is_symlink():
-            continue
+        if not match or str(path) in known or path.is_symlink() or path.stat().st_size <= WAV_HEADER:
+            continue  # not ours, known, or nothing recorded (yet): the caller was never answered
         started = dt.datetime.fromtimestamp(int(match["epoch"]), tz=dt.UTC)
         policy = RecordingPolicy.objects.filter(queue_id=int(match["queue"])).first()
         days = policy.retention_days if policy else 30
@@ -119,7 +120,21 @@ def retention_apply(*, agency: str, now: dt.datetime | None = None) -> int:
                 path.unlink(missing_ok=True)
         logger.info("Opptak slettet etter oppbevaringstiden (%s, %s): %s", agency, rec.retention_class, path.name)
         deleted += 1
-    return deleted
+    return deleted + _remove_empty(agency, now)
+
+
+def _remove_empty(agency: str, now: dt.datetime) -> int:
+    """Files MixMonitor opened for callers who were never answered (a bare WAV header), after a day."""
+    base, removed = folder(agency), 0
+    if not base.is_dir():
+        return 0
+    for path in base.iterdir():
+        if (POLICY_FILE.match(path.name) and not path.is_symlink() and path.stat().st_size <= WAV_HEADER
+                and path.stat().st_mtime < (now - dt.timedelta(days=1)).timestamp()):
+            path.unlink(missing_ok=True)
+            logger.info("Tom opptaksfil slettet (%s): %s", agency, path.name)
+            removed += 1
+    return removed
 
 
 def may_listen(user) -> bool:  # type: ignore[no-untyped-def]
