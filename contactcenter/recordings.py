@@ -16,6 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from asterisk_conf.recording_dialplan import recording_folder
 from contactcenter import live_services
@@ -63,11 +64,12 @@ def legal_basis_create(*, code: str, name: str, retention_days: int) -> LegalBas
 def recording_start_with_basis(*, agency: str, agent_id: int, channel: str, legal_basis_code: str) -> Recording:
     """An agent starts recording an abusive call: only with one of the agency's active legal bases; the recording
     gets the basis's own retention class and period."""
-    basis = LegalBasis.objects.filter(code=legal_basis_code, is_active=True).first()
+    with schema_context(agency):
+        basis = LegalBasis.objects.filter(code=legal_basis_code, is_active=True).first()
     if basis is None:
         raise EngineRefused(_("Velg et rettslig grunnlag for opptaket fra etatens liste."))
     path = live_services.recording_start(agency=agency, agent_id=agent_id, channel=channel)
-    with transaction.atomic():
+    with schema_context(agency), transaction.atomic():
         rec = Recording.objects.select_for_update().filter(path=path).order_by("-id").first()
         if rec is None:
             raise EngineRefused(_("Opptaket ble ikke registrert."))

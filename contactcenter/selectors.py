@@ -154,3 +154,10 @@ def recording_access_ticket(*, access_id: int, user, max_age_seconds: int = 7200
 
     return (RecordingAccess.objects.select_related("recording")
             .filter(pk=access_id, user=user, at__gte=timezone.now() - dt.timedelta(seconds=max_age_seconds)).first())
+
+
+def legal_bases_active() -> list:
+    """The agency's legal bases an agent may record an abusive call under (the console's choice)."""
+    from contactcenter.models_voice import LegalBasis
+
+    return list(LegalBasis.objects.filter(is_active=True).order_by("name"))
