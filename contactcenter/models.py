@@ -325,11 +325,24 @@ class Inquiry(models.Model):
     note = models.TextField(_("notat"), blank=True, default="")
     agent = models.ForeignKey(Agent, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+    channel = models.CharField(_("kanal"), max_length=10, default="voice",
+                               choices=[("voice", _("Telefon")), ("chat", _("Chat")), ("sms", _("SMS"))])
+    call = models.ForeignKey(Call, verbose_name=_("samtale"), null=True, blank=True, related_name="inquiries",
+                             on_delete=models.SET_NULL)
+    recording = models.ForeignKey(Recording, verbose_name=_("opptak"), null=True, blank=True,
+                                  related_name="inquiries", on_delete=models.SET_NULL)
+    # The callback request this inquiry came from. The callback model belongs to the callback feature (issue 10
+    # §3); until it is merged this is the request's id, to become a foreign key then.
+    callback_id = models.PositiveIntegerField(_("tilbakeringing"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("henvendelse")
         verbose_name_plural = _("henvendelser")
         ordering = ["-created_at"]
+        permissions = [("view_inquiry_report", _("Kan se rapporter over henvendelser"))]
+        indexes = [models.Index(fields=["created_at"])]
+        constraints = [models.CheckConstraint(condition=Q(channel__in=["voice", "chat", "sms"]),
+                                              name="inquiry_channel_valid")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.category or ''}"
