@@ -35,6 +35,7 @@ PROMPTS: dict[str, str] = {
     "queue-holdtime": "Forventet ventetid er omtrent", "queue-less-than": "mindre enn",
     "queue-minutes": "minutter", "queue-minute": "minutt", "queue-seconds": "sekunder",
     "queue-reporthold": "Ventetid:",
+    "queue-approximately": "omtrent", "queue-more-than": "mer enn",  # for the platform's own wait estimate
     "queue-thankyou": "Takk for at du venter. Vi svarer så snart vi kan.",
     "queue-periodic-announce": "Alle våre medarbeidere er opptatt. Vennligst vent, så blir du betjent.",
     "pbx-transfer": "Setter over.", "pbx-invalid": "Ugyldig nummer.",
