@@ -308,7 +308,8 @@ class Recording(models.Model):
         permissions = [("listen_recording", _("Kan spille av og laste ned opptak"))]
         constraints = [
             models.CheckConstraint(condition=~Q(retention_class="abuse") | Q(legal_basis__isnull=False),
-                                   name="recording_abuse_has_basis"),
+                                   name="recording_abuse_has_basis",
+                                   violation_error_message=_("Velg et rettslig grunnlag for opptaket fra etatens liste.")),
         ]
 
     def __str__(self) -> str:

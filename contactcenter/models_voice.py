@@ -50,7 +50,8 @@ class Prompt(models.Model):
             models.CheckConstraint(condition=Q(source__in=PromptSource.values), name="prompt_source_valid"),
             models.CheckConstraint(condition=Q(file_name__regex=r"^[a-z0-9][a-z0-9-]{0,60}\.wav$"),
                                    name="prompt_file_name_safe"),
-            models.CheckConstraint(condition=~Q(source="tts") | ~Q(text=""), name="prompt_tts_has_text"),
+            models.CheckConstraint(condition=~Q(source="tts") | ~Q(text=""), name="prompt_tts_has_text",
+                                   violation_error_message=_("Skriv teksten som skal sies.")),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +141,8 @@ class RecordingPolicy(models.Model):
             models.CheckConstraint(condition=Q(mode__in=RecordingMode.values), name="recordingpolicy_mode_valid"),
             models.CheckConstraint(condition=Q(opt_out_digit__regex=r"^[0-9]$"), name="recordingpolicy_digit_valid"),
             models.CheckConstraint(condition=Q(mode="never") | Q(notice__isnull=False),
-                                   name="recordingpolicy_notice_required"),
+                                   name="recordingpolicy_notice_required",
+                                   violation_error_message=_("Velg varselet innringeren hører før opptak.")),
             models.CheckConstraint(condition=Q(retention_days__gte=1) & Q(retention_days__lte=3650),
                                    name="recordingpolicy_retention_range"),
         ]
@@ -166,7 +168,9 @@ class RecordingAccess(models.Model):
         verbose_name = _("innsyn i opptak")
         verbose_name_plural = _("innsyn i opptak")
         ordering = ["-at"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="recordingaccess_reason_required")]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="recordingaccess_reason_required",
+                                              violation_error_message=_("Oppgi hvorfor du spiller av eller laster ned "
+                                                                        "opptaket."))]
 
 
 class RecordingDeletion(models.Model):

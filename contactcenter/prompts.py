@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from asterisk_conf import naming
 from asterisk_conf.sounds.audio import AudioError, convert_upload, duration_seconds
@@ -81,8 +82,8 @@ def _keep(staged: Path, target: Path, save: Callable[[], None]) -> None:
 def _upload_to(upload: UploadedFile, staged: Path, *, max_seconds: int) -> float:
     raw = staged.with_name("upload.bin")
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"upload": f"Filen er for stor ({upload.size // 1_000_000} MB); største tillatte er "
-                                         f"{MAX_UPLOAD_BYTES // 1_000_000} MB."})
+        raise ValidationError({"upload": _("Filen er for stor (%(mb)s MB); største tillatte er %(max)s MB.") % {
+            "mb": upload.size // 1_000_000, "max": MAX_UPLOAD_BYTES // 1_000_000}})
     with raw.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
@@ -98,9 +99,9 @@ def _upload_to(upload: UploadedFile, staged: Path, *, max_seconds: int) -> float
 def prompt_synthesize(*, agency: str, kind: str, name: str, text: str) -> Prompt:
     """An announcement spoken from ``text`` by the configured TTS."""
     if not text.strip():
-        raise ValidationError({"text": "Skriv teksten som skal sies."})
+        raise ValidationError({"text": _("Skriv teksten som skal sies.")})
     if len(text) > MAX_TEXT_CHARS:
-        raise ValidationError({"text": f"Teksten er for lang (største tillatte er {MAX_TEXT_CHARS} tegn)."})
+        raise ValidationError({"text": _("Teksten er for lang (største tillatte er %(n)s tegn).") % {"n": MAX_TEXT_CHARS}})
     folder = prompts_folder(agency)
     with _staged(folder) as staged:
         try:
@@ -136,7 +137,7 @@ def moh_file_add(*, agency: str, moh: MusicOnHold, title: str, licence: str, upl
                  licence_note: str = "") -> MohFile:
     """A music file for the agency's own class ``moh``, with its licence (free or TONO-liable)."""
     if moh.source != "agency":
-        raise ValidationError({"moh": "Bare ventemusikk med etatens egne filer kan få opplastede filer."})
+        raise ValidationError({"moh": _("Bare ventemusikk med etatens egne filer kan få opplastede filer.")})
     folder = moh_folder(agency, moh.pk)
     with _staged(folder) as staged:
         seconds = _upload_to(upload, staged, max_seconds=MAX_MOH_SECONDS)

@@ -11,6 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 ACCEPTED_SUFFIXES = (".wav", ".mp3", ".ogg", ".m4a")
 ACCEPTED_FORMATS = {"wav", "mp3", "ogg", "mov,mp4,m4a,3gp,3g2,mj2"}  # ffprobe's format_name for each
 
@@ -28,7 +30,7 @@ def probe_format(path: Path) -> str:
                            "default=nw=1:nk=1", "--", str(path)], capture_output=True, timeout=30)
     name = done.stdout.decode(errors="replace").strip()
     if done.returncode != 0 or not name:
-        raise AudioError("Filen er ikke lyd som kan leses (godtatt: wav, mp3, ogg, m4a).")
+        raise AudioError(_("Filen er ikke lyd som kan leses (godtatt: wav, mp3, ogg, m4a)."))
     return name
 
 
@@ -37,7 +39,7 @@ def duration_seconds(path: Path) -> float:
     try:
         return float(done.stdout.decode().strip())
     except ValueError as exc:
-        raise AudioError("Lengden på lydfilen kunne ikke leses.") from exc
+        raise AudioError(_("Lengden på lydfilen kunne ikke leses.")) from exc
 
 
 def to_asterisk_wav(source: Path, out: Path) -> None:
@@ -49,7 +51,7 @@ def to_asterisk_wav(source: Path, out: Path) -> None:
     done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "1", "-ar",
                            "8000", "-sample_fmt", "s16", "-f", "wav", str(out)], capture_output=True, timeout=120)
     if done.returncode != 0:
-        raise AudioError("Lydfilen kunne ikke gjøres om til et format Asterisk spiller.")
+        raise AudioError(_("Lydfilen kunne ikke gjøres om til et format Asterisk spiller."))
 
 
 def convert_upload(source: Path, out: Path, *, original_name: str, max_bytes: int, max_seconds: int) -> float:
@@ -58,21 +60,23 @@ def convert_upload(source: Path, out: Path, *, original_name: str, max_bytes: in
     Raises AudioError (Norwegian) when the file is too large, not audio, of a format we do not take, empty or
     too long. Nothing is written outside ``out``'s folder."""
     if not tools_available():
-        raise AudioError("Lydverktøyene (ffmpeg og sox) er ikke installert på serveren.")
+        raise AudioError(_("Lydverktøyene (ffmpeg og sox) er ikke installert på serveren."))
     size = source.stat().st_size
     if size > max_bytes:
-        raise AudioError(f"Filen er for stor ({size // 1_000_000} MB); største tillatte er {max_bytes // 1_000_000} MB.")
+        raise AudioError(_("Filen er for stor (%(mb)s MB); største tillatte er %(max)s MB.") % {
+            "mb": size // 1_000_000, "max": max_bytes // 1_000_000})
     if Path(original_name).suffix.lower() not in ACCEPTED_SUFFIXES:
-        raise AudioError("Bare wav, mp3, ogg og m4a kan lastes opp.")
+        raise AudioError(_("Bare wav, mp3, ogg og m4a kan lastes opp."))
     if probe_format(source) not in ACCEPTED_FORMATS:
-        raise AudioError("Filen er ikke lyd i et godtatt format (wav, mp3, ogg, m4a).")
+        raise AudioError(_("Filen er ikke lyd i et godtatt format (wav, mp3, ogg, m4a)."))
     with tempfile.TemporaryDirectory(prefix="audio-", dir=out.parent) as tmp:
         decoded = Path(tmp) / "decoded.wav"
         to_asterisk_wav(source, decoded)
         seconds = duration_seconds(decoded)
         if seconds < 0.2:
-            raise AudioError("Lydfilen er tom.")
+            raise AudioError(_("Lydfilen er tom."))
         if seconds > max_seconds:
-            raise AudioError(f"Lydfilen er for lang ({seconds:.0f} s); lengste tillatte er {max_seconds} s.")
+            raise AudioError(_("Lydfilen er for lang (%(s)s s); lengste tillatte er %(max)s s.") % {
+                "s": round(seconds), "max": max_seconds})
         decoded.replace(out)
     return seconds

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from django.utils.translation import gettext as _
+
 from asterisk_conf.sounds.audio import AudioError, to_asterisk_wav
 
 
@@ -34,16 +36,16 @@ class EspeakSynthesizer:
 
     def synthesize(self, text: str, out: Path) -> None:
         if not text.strip():
-            raise AudioError("Teksten er tom.")
+            raise AudioError(_("Teksten er tom."))
         if not self.available():
-            raise AudioError("Talesyntese er ikke installert (espeak-ng og sox).")
+            raise AudioError(_("Talesyntese er ikke installert (espeak-ng og sox)."))
         with tempfile.TemporaryDirectory(prefix="tts-") as tmp:
             raw = Path(tmp) / "tts.wav"
             # The text goes on stdin, never on the command line (no option injection from a leading '-').
             done = subprocess.run(["espeak-ng", "-v", self.voice, "-s", str(self.speed), "-w", str(raw), "--stdin"],
                                   input=text.encode(), capture_output=True, timeout=60)
             if done.returncode != 0 or not raw.exists():
-                raise AudioError("Talesyntesen feilet: " + done.stderr.decode(errors="replace")[:200])
+                raise AudioError(_("Talesyntesen feilet: %(e)s") % {"e": done.stderr.decode(errors="replace")[:200]})
             to_asterisk_wav(raw, out)
 
 

@@ -22,6 +22,7 @@ from tests.harness.audio_compare import best_match, envelope, samples, sequence_
 from tests.harness.baresip_harness import Baresip, find_baresip
 
 pytestmark = [
+    pytest.mark.django_db,
     pytest.mark.asterisk, pytest.mark.baresip, pytest.mark.tts,
     pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README)."),
     pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)."),

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from contactcenter.history import inquiry_register
 from contactcenter.models import Agent, Call, InquiryCategory, Queue, QueueVisit, Recording
 
+pytestmark = pytest.mark.django_db
 PASSWORD = "demo-passord-2026"
 HOST = {"HTTP_HOST": "fhi.localhost"}
 

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
@@ -26,6 +27,7 @@ from tests.harness.baresip_harness import Baresip, find_baresip
 from tests.harness.engine_harness import EngineThread
 
 pytestmark = [
+    pytest.mark.django_db,
     pytest.mark.asterisk, pytest.mark.baresip, pytest.mark.redis, pytest.mark.tts,
     pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (se README)."),
     pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)."),
@@ -70,6 +72,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
     from contactcenter.models_voice import LegalBasis, RecordingPolicy
 
     base = Path(tempfile.mkdtemp(prefix="cp-rec-"))
+    spool = override_settings(ASTERISK_SPOOL_DIR=base / "platform-spool")  # recordings and prompts of this module
+    spool.enable()
     with django_db_blocker.unblock():
         with schema_context("fhi"):
             notice = prompts.prompt_synthesize(agency="fhi", kind="recording_notice", name="Opptak",
@@ -95,6 +99,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
             with schema_context("fhi"):
                 RecordingPolicy.objects.all().delete()
                 LegalBasis.objects.filter(code="trusler").delete()
+                notice.delete()
+            spool.disable()
     if not os.environ.get("KEEP_TEST_ASTERISK"):
         shutil.rmtree(base, ignore_errors=True)
 

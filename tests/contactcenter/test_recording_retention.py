@@ -18,6 +18,12 @@ from contactcenter.models_voice import RecordingDeletion
 from controlplane import jobs
 
 
+@pytest.fixture(autouse=True)
+def own_spool(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test its own recording folders (no files left by other tests)."""
+    settings.ASTERISK_SPOOL_DIR = tmp_path / "spool"
+
+
 def _file(agency: str, name: str) -> Path:
     path = recordings.folder(agency) / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +57,7 @@ def test_periodic_job_registers_then_deletes_when_due_and_logs_it(caplog):
     assert any(old.name in r.getMessage() and "slettet" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["../../etc/passwd", "../nkh/recordings/x.wav", "/etc/passwd", "", "."])
 def test_no_request_path_leaves_the_agency_folder(name):
     _file("fhi", "ok.wav")
@@ -59,6 +66,7 @@ def test_no_request_path_leaves_the_agency_folder(name):
     assert recordings.recording_file(agency="fhi", name="ok.wav").name == "ok.wav"
 
 
+@pytest.mark.django_db
 def test_a_symlink_out_of_the_folder_is_refused(tmp_path):
     secret = tmp_path / "hemmelig.wav"
     secret.write_bytes(b"RIFF")

@@ -18,6 +18,7 @@ from tests.harness.server_harness import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 pytestmark = [
+    pytest.mark.django_db,
     pytest.mark.browser, pytest.mark.tts,
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="Chromium finnes ikke (apt install chromium)."),
     pytest.mark.skipif(not EspeakSynthesizer.available(), reason="espeak-ng og sox er ikke installert."),

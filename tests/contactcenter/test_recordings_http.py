@@ -15,12 +15,14 @@ from contactcenter import recordings
 from contactcenter.models import Recording
 from contactcenter.models_voice import RecordingAccess
 
+pytestmark = pytest.mark.django_db
 PASSWORD = "demo-passord-2026"
 HOST = {"HTTP_HOST": "fhi.localhost"}
 
 
 @pytest.fixture
-def recording():  # type: ignore[no-untyped-def]
+def recording(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.ASTERISK_SPOOL_DIR = tmp_path / "spool"
     path = recordings.folder("fhi") / "1700000001.5-q1-1700000001.wav"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"RIFF" + bytes(range(256)) * 40)
