@@ -1,4 +1,5 @@
-"""Dialplan lines for a queue that records (``contactcenter.models_voice.RecordingPolicy``), placed before
+"""Dialplan lines on entering a queue: the welcome announcement (``QueueWelcome``) and, for a queue that
+records (``contactcenter.models_voice.RecordingPolicy``), the notice and opt-out, placed before
 ``Queue()`` in the queue's destination (``generators/extensions._queue_dest``).
 
 The caller hears the notice; pressing the opt-out key during it (or in the two seconds after) means no
@@ -16,6 +17,13 @@ from asterisk_conf.safety import v
 
 def recording_folder(spool_dir: Path | str, slug: str) -> Path:
     return Path(spool_dir) / naming.checked_slug(slug) / "recordings"
+
+
+def queue_entry_lines(slug: str, queue_id: int, *, welcome: str | None, policy: dict | None,
+                      spool_dir: Path | str) -> list[str]:
+    """What a caller hears on reaching the queue, before ``Queue()``: the welcome, then the recording notice."""
+    lines = [f" same => n,Playback({v(welcome, what='lydfil')})"] if welcome else []
+    return lines + recording_lines(slug, queue_id, policy, spool_dir=spool_dir)
 
 
 def recording_lines(slug: str, queue_id: int, policy: dict | None, *, spool_dir: Path | str) -> list[str]:

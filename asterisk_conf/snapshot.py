@@ -36,6 +36,7 @@ class AgencySnapshot:
     queues: list[dict] = field(default_factory=list)
     mohs: list[dict] = field(default_factory=list)
     recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
+    welcome: dict[int, str] = field(default_factory=dict)  # queue id -> welcome announcement (sound path)
     spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
 
 
@@ -95,6 +96,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
         snap.mohs = cc.music_on_hold_config_rows()
         snap.recording = cc.recording_policy_config_rows()
+        snap.welcome = cc.queue_welcome_config_rows()
         snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
         for q in cc.queue_config_rows():
             snap.queues.append({

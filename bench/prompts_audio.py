@@ -54,7 +54,7 @@ def main() -> None:
         src = tmp / f"src{suffix}"
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
                         "sine=frequency=440:duration=60:sample_rate=44100", "-ac", "2", str(src)], check=True)
-        times = [_ms(lambda s=src, i=i: convert_upload(s, tmp / f"out{i}.wav", original_name=f"x{suffix}",
+        times = [_ms(lambda s=src, i=i, x=suffix: convert_upload(s, tmp / f"out{i}.wav", original_name=f"x{x}",
                                                         max_bytes=20_000_000, max_seconds=900))
                  for i in range(args.repeat)]
         figures[f"upload_60s_{suffix[1:]}_ms"] = statistics.median(times)

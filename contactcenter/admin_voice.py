@@ -162,6 +162,7 @@ class MohFileInline(admin.TabularInline):
 
 from contactcenter.models_voice import (  # noqa: E402
     LegalBasis,
+    QueueWelcome,
     RecordingAccess,
     RecordingDeletion,
     RecordingPolicy,
@@ -200,3 +201,8 @@ class RecordingAccessAdmin(ReadOnlyLogAdmin):
 @admin.register(RecordingDeletion, site=agency_admin_site)
 class RecordingDeletionAdmin(ReadOnlyLogAdmin):
     list_display = ["deleted_at", "file_name", "linkedid", "retention_class", "delete_after"]
+
+
+@admin.register(QueueWelcome, site=agency_admin_site)
+class QueueWelcomeAdmin(ConfigAdmin):
+    list_display = ["queue", "prompt"]

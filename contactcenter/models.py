@@ -352,6 +352,7 @@ from contactcenter.models_voice import (  # noqa: E402,F401  (lydmeldinger, musi
     LegalBasis,
     MohFile,
     Prompt,
+    QueueWelcome,
     RecordingAccess,
     RecordingDeletion,
     RecordingPolicy,

@@ -187,3 +187,19 @@ class RecordingDeletion(models.Model):
         verbose_name = _("slettet opptak")
         verbose_name_plural = _("slettede opptak")
         ordering = ["-deleted_at"]
+
+
+class QueueWelcome(models.Model):
+    """The announcement a caller hears first when the call reaches the queue (before any recording notice)."""
+
+    queue = models.OneToOneField("contactcenter.Queue", verbose_name=_("kø"), related_name="welcome",
+                                 on_delete=models.CASCADE)
+    prompt = models.ForeignKey(Prompt, verbose_name=_("velkomstmelding"), on_delete=models.PROTECT,
+                               limit_choices_to={"kind": "welcome"})
+
+    class Meta:
+        verbose_name = _("velkomst i kø")
+        verbose_name_plural = _("velkomst i køer")
+
+    def __str__(self) -> str:
+        return f"{self.queue}: {self.prompt}"

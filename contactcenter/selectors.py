@@ -136,6 +136,15 @@ def recording_policy_config_rows() -> dict[int, dict]:
     return out
 
 
+def queue_welcome_config_rows() -> dict[int, str]:
+    """Queue id -> the sound (absolute path without extension) of its welcome announcement."""
+    from contactcenter.models_voice import QueueWelcome
+    from contactcenter.prompts import prompt_sound
+
+    return {w.queue_id: prompt_sound(agency=connection.schema_name, prompt=w.prompt)
+            for w in QueueWelcome.objects.select_related("prompt").order_by("queue_id")}
+
+
 def recordings_list(*, limit: int = 200) -> list:
     """Recordings newest first, with call, queue, who started it and the legal basis (for the recordings page)."""
     from contactcenter.models import Recording

