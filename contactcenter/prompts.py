@@ -26,7 +26,7 @@ from asterisk_conf.sounds.audio import AudioError, convert_upload, duration_seco
 from asterisk_conf.sounds.tts import synthesize
 from contactcenter.models import MusicOnHold
 from contactcenter.models_voice import MohFile, Prompt, PromptSource
-from switchboard.services import config_object_save
+from switchboard.services import config_object_delete, config_object_save
 
 MAX_UPLOAD_BYTES = getattr(settings, "PROMPT_MAX_UPLOAD_BYTES", 20_000_000)
 MAX_PROMPT_SECONDS = getattr(settings, "PROMPT_MAX_SECONDS", 120)
@@ -129,7 +129,7 @@ def prompt_upload(*, agency: str, kind: str, name: str, upload: UploadedFile) ->
 @transaction.atomic
 def prompt_delete(*, agency: str, prompt: Prompt) -> None:
     path = prompt_path(agency=agency, prompt=prompt)
-    prompt.delete()
+    config_object_delete(obj=prompt)  # refused (ValidationError naming the user) while a queue plays it
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
@@ -151,5 +151,5 @@ def moh_file_add(*, agency: str, moh: MusicOnHold, title: str, licence: str, upl
 @transaction.atomic
 def moh_file_delete(*, agency: str, item: MohFile) -> None:
     path = moh_folder(agency, item.moh_id) / item.file_name
-    item.delete()
+    config_object_delete(obj=item)
     transaction.on_commit(lambda: path.unlink(missing_ok=True))

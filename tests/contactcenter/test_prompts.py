@@ -160,3 +160,19 @@ def test_admin_of_another_agency_cannot_hear_fhis_prompt(client):
     assert client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD},
                        HTTP_HOST="nkh.localhost").status_code == 302
     assert client.get(f"/admin/contactcenter/prompt/{prompt.pk}/lyd/", HTTP_HOST="nkh.localhost").status_code == 404
+
+
+def test_a_prompt_in_use_cannot_be_deleted_and_keeps_its_file():
+    from contactcenter.models import Queue
+    from contactcenter.models_voice import QueueWelcome
+    from switchboard.services import config_object_save
+
+    with schema_context("fhi"):
+        prompt = prompts.prompt_synthesize(agency="fhi", kind="welcome", name="I bruk", text="Velkommen.")
+        config_object_save(obj=QueueWelcome(queue=Queue.objects.get(pk=1), prompt=prompt))
+        with pytest.raises(ValidationError, match="i bruk"):
+            prompts.prompt_delete(agency="fhi", prompt=prompt)
+        assert prompts.prompt_path(agency="fhi", prompt=prompt).exists()
+        QueueWelcome.objects.all().delete()
+        prompts.prompt_delete(agency="fhi", prompt=prompt)
+        assert not Prompt.objects.filter(pk=prompt.pk).exists()
