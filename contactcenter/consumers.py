@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
-from contactcenter import live_services
+from contactcenter import live_services, recordings
 from contactcenter.console_messages import MessageInvalid, message_parse
 from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_role, queue_categories
@@ -194,8 +194,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.live(live_services.call_resume, channel=self._own_channel(data["channel"]))
 
     async def do_record(self, data: dict) -> str:
-        return await self.live(live_services.recording_start, agent_id=self.agent_id,
-                               channel=self._own_channel(data["channel"]))
+        rec = await self.live(recordings.recording_start_with_basis, agent_id=self.agent_id,
+                              channel=self._own_channel(data["channel"]), legal_basis_code=data["legal_basis"])
+        return rec.path
 
     async def do_supervise(self, data: dict) -> None:
         if not self.supervisor:

@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from contactcenter import views as cc_views
+from contactcenter import views_recordings as cc_recordings
+from contactcenter import views_reports as cc_reports
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
 from switchboard import views as sb_views
@@ -22,4 +24,8 @@ urlpatterns = [
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("sentralbord/", sb_views.attendant, name="attendant"),
     path("admin/", agency_admin_site.urls),
+    path("opptak/", cc_recordings.recordings_page, name="recordings"),
+    path("opptak/<int:pk>/tilgang/", cc_recordings.recording_access, name="recording-access"),
+    path("opptak/lyd/<int:access_id>/", cc_recordings.recording_stream, name="recording-stream"),
+    path("henvendelser/", cc_reports.inquiry_reports, name="inquiry-reports"),
 ]

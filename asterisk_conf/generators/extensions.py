@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from asterisk_conf import naming
 from asterisk_conf.generators.common import digits, goto, header, in_ranges, queue_moh
 from asterisk_conf.generators.registry import FileKind, RenderContext
+from asterisk_conf.recording_dialplan import queue_entry_lines
 from asterisk_conf.safety import RenderError, comment, v
 from asterisk_conf.snapshot import AgencySnapshot
 
@@ -158,6 +159,8 @@ def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
         f"exten => {naming.destination_exten('queue', q['id'])},1,Answer()",
         f" same => n,Set(CHANNEL(musicclass)={queue_moh(s, q)})",
         f" same => n,Set(__TENANT={s})",
+        *queue_entry_lines(s, q["id"], welcome=snap.welcome.get(q["id"]), policy=snap.recording.get(q["id"]),
+                           spool_dir=snap.spool_dir),
         f" same => n,Queue({naming.queue_name(s, q['id'])},t,,,{timeout.lstrip(',')})",
         f" same => n,{goto(s, q['overflow'])}",
         " same => n,Hangup()",
