@@ -48,6 +48,8 @@ def request_actor_name(request: HttpRequest) -> str:
     if override:
         return str(override)
     user = getattr(request, "user", None)
+    if getattr(user, "audit_actor", None):  # a stand-in (vendor under a grant) names who is behind it
+        return str(user.audit_actor)
     if user is not None and getattr(user, "is_authenticated", False):
         name = user.get_username() if hasattr(user, "get_username") else str(user)
         return f"bruker:{name}"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from access import views as access_views
 from contactcenter import views as cc_views
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
@@ -20,4 +21,5 @@ urlpatterns = [
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
+    path("vendor/login/", access_views.vendor_login, name="vendor-login"),
 ]
