@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access.models import GrantScope, VendorGrant
+from access.models import GrantScope, OidcConfig, OidcIdentity, OidcRoleMapping, VendorGrant
 from access.services import grant_create, grant_revoke
 from controlplane.admin_sites import agency_admin_site
 from tenants.admin_mixins import ServiceErrorsAdminMixin
@@ -70,3 +70,51 @@ class VendorGrantAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
         for grant in queryset:
             grant_revoke(grant=grant)
         self.message_user(request, _("Tilgangen er trukket tilbake."), messages.SUCCESS)
+
+
+class OidcConfigForm(forms.ModelForm):
+    client_secret = forms.CharField(label=_("klienthemmelighet"), required=False, strip=True,
+                                    widget=forms.PasswordInput(render_value=False),
+                                    help_text=_("Vises aldri igjen. La feltet stå tomt for å beholde den lagrede."))
+
+    class Meta:
+        model = OidcConfig
+        fields = ["is_active", "issuer", "client_id", "client_secret", "groups_claim"]
+
+    def clean_client_secret(self) -> str:
+        value = self.cleaned_data.get("client_secret", "")
+        if value:
+            return value
+        if self.instance.pk and self.instance.client_secret:
+            return self.instance.client_secret
+        raise forms.ValidationError(_("Skriv inn klienthemmeligheten."))
+
+    def clean_issuer(self) -> str:
+        return self.cleaned_data["issuer"].rstrip("/")
+
+
+class OidcRoleMappingInline(admin.TabularInline):
+    model = OidcRoleMapping
+    extra = 1
+
+
+@admin.register(OidcConfig, site=agency_admin_site)
+class OidcConfigAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
+    form = OidcConfigForm
+    inlines = [OidcRoleMappingInline]
+    list_display = ["issuer", "client_id", "is_active"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not OidcConfig.objects.exists()
+
+
+@admin.register(OidcIdentity, site=agency_admin_site)
+class OidcIdentityAdmin(admin.ModelAdmin):
+    list_display = ["user", "issuer", "subject", "last_login_at"]
+    readonly_fields = ["user", "issuer", "subject", "last_login_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -53,3 +53,65 @@ class VendorGrant(models.Model):
     @property
     def scopes(self) -> set[str]:
         return {s.value for s in GrantScope if getattr(self, s.value)}
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("agent")
+    SUPERVISOR = "supervisor", _("veileder")
+    ADMIN = "admin", _("administrator")
+
+
+class OidcConfig(models.Model):
+    """The agency's own identity provider (Entra ID or any OpenID Connect issuer): one per agency."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    issuer = models.URLField(_("utsteder (issuer)"), max_length=300, help_text=_(
+        "For Entra ID: https://login.microsoftonline.com/<tenant-ID>/v2.0"))
+    client_id = models.CharField(_("klient-ID"), max_length=200)
+    client_secret = models.CharField(_("klienthemmelighet"), max_length=500)
+    groups_claim = models.CharField(_("gruppe-claim"), max_length=100, default="groups")
+
+    class Meta:
+        verbose_name = _("pålogging med Entra ID (OIDC)")
+        verbose_name_plural = _("pålogging med Entra ID (OIDC)")
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="oidcconfig_singleton"),
+            models.CheckConstraint(condition=Q(issuer__startswith="https://") | Q(issuer__startswith="http://127.0.0.1")
+                                   | Q(issuer__startswith="http://localhost"), name="oidcconfig_https_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.issuer
+
+
+class OidcRoleMapping(models.Model):
+    config = models.ForeignKey(OidcConfig, related_name="role_mappings", on_delete=models.CASCADE)
+    group = models.CharField(_("gruppe (verdi i claim)"), max_length=200,
+                             help_text=_("Gruppens objekt-ID i Entra ID (eller navnet, om claimet sender navn)."))
+    role = models.CharField(_("rolle"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("rolle fra gruppe")
+        verbose_name_plural = _("roller fra grupper")
+        constraints = [models.UniqueConstraint(fields=["config", "group", "role"], name="oidcrolemapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.get_role_display()}"
+
+
+class OidcIdentity(models.Model):
+    """Which local user a person of the agency's identity provider is (issuer + subject)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="oidc_identity", on_delete=models.CASCADE)
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ekstern identitet")
+        verbose_name_plural = _("eksterne identiteter")
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidcidentity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"

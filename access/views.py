@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from authlib.integrations.base_client.errors import OAuthError
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from access.oidc import SignInRefused, oidc_client, oidc_config_get, oidc_finish
 from access.services import vendor_sign_in
+from audit.context import client_ip
+from audit.models import AuditAction
+from audit.services import audit_entry_append
 from tenants.selectors import vendor_check_password
 from tenants.services import vendor_totp_confirm, vendor_totp_new_secret, vendor_totp_uri
 
@@ -58,3 +65,57 @@ def vendor_totp(request: HttpRequest) -> HttpResponse:
         return render(request, "access/vendor_totp.html", {"error": _("Koden stemte ikke. Start på nytt.")}, status=400)
     request.session.pop(ENROL_SESSION_KEY, None)
     return render(request, "access/vendor_totp.html", {"done": True})
+
+
+# --- Single sign-on (OpenID Connect) ------------------------------------------------------------------------
+OIDC_TOKEN_SESSION_KEY = "oidc_id_token"
+
+
+def _refused(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
+    return render(request, "access/oidc_error.html", {"error": message}, status=status)
+
+
+@never_cache
+def oidc_login(request: HttpRequest) -> HttpResponse:
+    config = oidc_config_get()
+    if config is None:
+        return _refused(request, _("Etaten har ikke satt opp pålogging med Entra ID."), status=404)
+    try:
+        client = oidc_client(config=config)
+        return client.authorize_redirect(request, request.build_absolute_uri(reverse("oidc-callback")))
+    except (OSError, ValueError, RuntimeError, OAuthError):
+        return _refused(request, _("Påloggingstjenesten svarer ikke. Prøv igjen senere."), status=502)
+
+
+@never_cache
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    config = oidc_config_get()
+    if config is None:
+        return _refused(request, _("Etaten har ikke satt opp pålogging med Entra ID."), status=404)
+    try:
+        user, token = oidc_finish(request=request, config=config)
+    except SignInRefused as exc:
+        audit_entry_append(actor="sso:ukjent", ip=client_ip(request), action=AuditAction.LOGIN_FAILED,
+                           model="auth.user", detail={"path": request.path, "reason": exc.reason})
+        return _refused(request, str(exc))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[OIDC_TOKEN_SESSION_KEY] = token.get("id_token", "")
+    return HttpResponseRedirect("/admin/" if user.is_staff else "/console/")
+
+
+def oidc_logout(request: HttpRequest) -> HttpResponse:
+    """End the local session; with an ID token from SSO and a provider that offers it, also end the
+    session at the provider (RP-initiated logout) and come back to the login page."""
+    id_token = request.session.get(OIDC_TOKEN_SESSION_KEY) if request.method == "POST" else None
+    if request.method != "POST":
+        return render(request, "access/oidc_logout.html", {})
+    logout(request)
+    config = oidc_config_get()
+    back = request.build_absolute_uri("/login/")
+    if config is not None and id_token:
+        try:
+            url = oidc_client(config=config).create_logout_url(post_logout_redirect_uri=back, id_token_hint=id_token)
+            return HttpResponseRedirect(url["url"])
+        except (OSError, ValueError, RuntimeError, OAuthError):
+            pass
+    return HttpResponseRedirect(back)

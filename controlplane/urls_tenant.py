@@ -16,10 +16,13 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter"]), name="jsi18n"),
     path("health", health, name="health"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    # Ends the local session, and the provider's too for a single sign-on session (access.views.oidc_logout).
+    path("logout/", access_views.oidc_logout, name="logout"),
     path("console/", cc_views.console, name="console"),
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
     path("vendor/login/", access_views.vendor_login, name="vendor-login"),
+    path("login/oidc/", access_views.oidc_login, name="oidc-login"),
+    path("login/oidc/callback/", access_views.oidc_callback, name="oidc-callback"),
 ]
