@@ -73,6 +73,8 @@ class VendorGrantAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
 
 
 class OidcConfigForm(forms.ModelForm):
+    issuer = forms.URLField(label=_("utsteder (issuer)"), max_length=300, assume_scheme="https",
+                            help_text=_("For Entra ID: https://login.microsoftonline.com/<tenant-ID>/v2.0"))
     client_secret = forms.CharField(label=_("klienthemmelighet"), required=False, strip=True,
                                     widget=forms.PasswordInput(render_value=False),
                                     help_text=_("Vises aldri igjen. La feltet stå tomt for å beholde den lagrede."))
