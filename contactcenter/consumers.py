@@ -129,7 +129,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         action = content.get("action")
         request_id = content.get("id")
-        if getattr(self, "view_only", False):
+        if getattr(self, "view_only", False) and action not in ("snapshot", "subscribe"):
             await self.send_json({"type": "error", "id": request_id, "action": action,
                                   "error": _("Leverandørtilgang gir bare innsyn, ingen handlinger.")})
             return
