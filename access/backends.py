@@ -28,6 +28,10 @@ class GrantBackend:
         if user is None:
             return None
         user.vendor_grant = grant
+        # Whatever groups, permissions or superuser flag someone gave the stand-in, it has only the grant's
+        # rights: ModelBackend reads these caches instead of the database, and they are empty.
+        user.is_superuser = False
+        user._perm_cache = user._user_perm_cache = user._group_perm_cache = set()
         user.is_staff = True  # in memory only; what it may open is decided per request by access.middleware
         user.audit_actor = f"leverandor:{grant.vendor_name} (tilgang {grant.pk})"
         return user

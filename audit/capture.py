@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from audit.context import acting_as, client_ip, current_actor, request_actor_name
+from audit.context import acting_as, client_ip, current_actor, current_request, request_actor_name
 from audit.models import AuditAction
 from audit.services import audit_entry_append
 
@@ -131,7 +131,7 @@ def _wrap_commands() -> None:
 
     def execute(self: BaseCommand, *args: Any, **options: Any) -> Any:
         name = type(self).__module__.rsplit(".", 1)[-1]
-        if name in SERVER_COMMANDS:
+        if name in SERVER_COMMANDS or current_request() is not None:  # inside a request, the request's actor
             return original(self, *args, **options)
         with acting_as(f"{cli_actor_name()} ({name})"):
             return original(self, *args, **options)

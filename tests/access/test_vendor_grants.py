@@ -209,3 +209,23 @@ def test_agency_admin_grants_and_revokes_in_the_admin(client, vendor):
                 HTTP_HOST="fhi.localhost")
     with schema_context("fhi"):
         assert VendorGrant.objects.get(pk=grant.pk).revoked_at is not None
+
+
+def test_rights_given_to_the_stand_in_by_hand_do_not_widen_the_grant(client, vendor):
+    from django.contrib.auth.models import Group, Permission
+
+    grant = _grant(vendor, config_read=True)
+    with schema_context("fhi"):
+        stand_in = grant.local_user
+        stand_in.is_superuser = True
+        stand_in.save()
+        group = Group.objects.create(name="Alt")
+        group.permissions.set(Permission.objects.all())
+        stand_in.groups.add(group)
+    _vendor_login(client, vendor)
+    with schema_context("fhi"):
+        person = Person.objects.order_by("id").first()
+    url = f"/admin/switchboard/person/{person.pk}/change/"
+    assert client.get(url, HTTP_HOST="fhi.localhost").status_code == 200
+    assert client.post(url, {"first_name": "Hacket", "last_name": "X"}, HTTP_HOST="fhi.localhost").status_code == 403
+    assert client.get("/admin/switchboard/person/add/", HTTP_HOST="fhi.localhost").status_code == 403
