@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from authlib.integrations.base_client.errors import OAuthError
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -69,6 +72,15 @@ def vendor_totp(request: HttpRequest) -> HttpResponse:
 
 # --- Single sign-on (OpenID Connect) ------------------------------------------------------------------------
 OIDC_TOKEN_SESSION_KEY = "oidc_id_token"
+
+
+class LoginPage(LoginView):
+    """The agency's login page: local accounts, and the Entra ID button when the agency has set it up."""
+
+    template_name = "registration/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "sso_enabled": oidc_config_get() is not None}
 
 
 def _refused(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:

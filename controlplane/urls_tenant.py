@@ -1,6 +1,5 @@
 """URLs at an agency's domain: the agency's admin, the operator console and the wallboard."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
@@ -15,7 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter"]), name="jsi18n"),
     path("health", health, name="health"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", access_views.LoginPage.as_view(), name="login"),
     # Ends the local session, and the provider's too for a single sign-on session (access.views.oidc_logout).
     path("logout/", access_views.oidc_logout, name="logout"),
     path("console/", cc_views.console, name="console"),

@@ -92,6 +92,14 @@ def _user(slug, username):  # type: ignore[no-untyped-def]
         return get_user_model().objects.get(username=username)
 
 
+def test_login_page_offers_entra_id_only_where_set_up(client, sso):
+    with schema_context("nkh"):
+        OidcConfig.objects.all().delete()
+    assert "/login/oidc/" in client.get("/login/", HTTP_HOST="fhi.localhost").content.decode()
+    assert "/login/oidc/" not in client.get("/login/", HTTP_HOST="nkh.localhost").content.decode()
+    assert client.get("/login/oidc/", HTTP_HOST="nkh.localhost").status_code == 404
+
+
 def test_agent_signs_in_and_the_login_is_in_the_trail(client, sso):
     response = sign_in(client, sso["fhi"], "fhi", "kari.nordmann")
     assert response.status_code == 302 and response.url == "/console/"

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 class OidcProvider:
     def __init__(self, workdir: Path, *, users: list[dict], clients: list[dict]) -> None:
-        self.port = free_port()
+        self.port = 0  # chosen at start, once the providers started before hold theirs
         self.workdir = workdir
         self.seed = {"users": users, "clients": clients}
         self.proc: subprocess.Popen | None = None
@@ -42,6 +42,18 @@ class OidcProvider:
         return f"{self.base}/o"
 
     def start(self) -> OidcProvider:
+        """Start, on a fresh free port; a second try if the first process dies (e.g. the port was taken)."""
+        for attempt in (1, 2):
+            self.port = free_port()
+            try:
+                return self._start_once()
+            except AssertionError:
+                self._kill()
+                if attempt == 2:
+                    raise
+        return self
+
+    def _start_once(self) -> OidcProvider:
         self.workdir.mkdir(parents=True, exist_ok=True)
         seed = self.workdir / f"seed-{self.port}.json"
         seed.write_text(json.dumps(self.seed))
@@ -51,7 +63,7 @@ class OidcProvider:
             [sys.executable, "-m", "tests.harness.oidc_provider.serve", str(self.port),
              str(self.workdir / f"idp-{self.port}.sqlite3"), str(seed)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded 2-core machine: migrating and starting can take a while
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, (self.workdir / f"idp-{self.port}.log").read_text()[-3000:]
             try:
@@ -60,10 +72,14 @@ class OidcProvider:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise AssertionError("OIDC-leverandøren startet ikke")
+        raise AssertionError("OIDC-leverandøren startet ikke innen 120 s: "
+                             + (self.workdir / f"idp-{self.port}.log").read_text()[-2000:])
 
     def stop(self) -> None:
         self.agent.close()
+        self._kill()
+
+    def _kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -71,7 +87,8 @@ class OidcProvider:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        self.log.close()
+        if getattr(self, "log", None) is not None:
+            self.log.close()
 
     def _login_form(self, url: str, username: str, password: str) -> httpx.Response:
         page = self.agent.get(url)
