@@ -65,6 +65,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         agent = role["agent"]
         self.agent_id = agent.pk if agent else None
         self.supervisor = role["supervisor"]
+        self.view_only = getattr(user, "vendor_grant", None) is not None  # a vendor under a grant only watches
         self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
         self.own_prefixes = await self.in_agency(agent_channel_prefixes, agent=agent)
         # Everything that decides what this console may see; consoles with the same view share frames.
@@ -129,6 +130,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         action = content.get("action")
         request_id = content.get("id")
+        if getattr(self, "view_only", False) and action not in ("snapshot", "subscribe"):
+            await self.send_json({"type": "error", "id": request_id, "action": action,
+                                  "error": _("Leverandørtilgang gir bare innsyn, ingen handlinger.")})
+            return
         try:
             data = message_parse(action=action if isinstance(action, str) else "", content=content)
             result = await getattr(self, f"do_{action}")(data)

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from asterisk_conf import naming
 from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
 from contactcenter.models_voice import MohFile
+from contactcenter.roles import ADMIN_GROUP, SUPERVISOR_GROUP
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -65,7 +66,8 @@ def music_on_hold_config_rows() -> list[dict]:
 def console_role(*, user) -> dict:  # type: ignore[no-untyped-def]
     """What a console user may see: their agent (if any), supervisor or not, and the queue IDs."""
     agent = Agent.objects.select_related("person", "extension").filter(user=user).first()
-    supervisor = bool(agent and agent.is_supervisor) or user.is_staff
+    supervisor = (bool(agent and agent.is_supervisor) or user.is_staff
+                  or user.groups.filter(name__in=[SUPERVISOR_GROUP, ADMIN_GROUP]).exists())
     if supervisor:
         queue_ids = list(Queue.objects.order_by("id").values_list("id", flat=True))
     elif agent:

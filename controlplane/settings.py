@@ -58,6 +58,8 @@ TENANT_APPS = [
     "django.contrib.admin",
     "switchboard",
     "contactcenter",
+    "audit",
+    "access",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    "access.middleware.GrantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -144,6 +148,8 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "/login/"
+# Vendors under a grant sign in through access.backends.GrantBackend (rights only while a grant is active).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "access.backends.GrantBackend"]
 LOGIN_REDIRECT_URL = "/console/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
