@@ -307,6 +307,13 @@ class Inquiry(models.Model):
     note = models.TextField(_("notat"), blank=True, default="")
     agent = models.ForeignKey(Agent, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+    # Inquiries that came as a message (SMS/MMS) rather than a call: who sent it, the text and a picture.
+    channel = models.CharField(_("kanal"), max_length=5, default="phone",
+                               choices=[("phone", _("telefon")), ("sms", "SMS"), ("mms", "MMS")])
+    from_number = models.CharField(_("fra nummer"), max_length=20, blank=True, default="")
+    message = models.TextField(_("melding"), blank=True, default="")
+    picture = models.BinaryField(_("bilde"), null=True, blank=True)
+    picture_type = models.CharField(_("bildetype"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("henvendelse")

@@ -58,6 +58,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "switchboard",
     "contactcenter",
+    "outbound",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -189,3 +190,16 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# SMS (outbound app): the gateway messages go through and the base URL the gateway calls back (delivery reports,
+# inbound SMS). SMS_INBOUND_KEY must be in the inbound URL Kannel/the provider calls (?key=...).
+SMS_GATEWAY = {
+    "kind": os.environ.get("SMS_GATEWAY_KIND", "kannel"),
+    "url": os.environ.get("SMS_GATEWAY_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+    "user": os.environ.get("SMS_GATEWAY_USER", "platform"),
+    "password": os.environ.get("SMS_GATEWAY_PASSWORD", ""),
+    "token": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+}
+SMS_CALLBACK_BASE = os.environ.get("SMS_CALLBACK_BASE", "http://127.0.0.1:8000")
+SMS_INBOUND_KEY = os.environ.get("SMS_INBOUND_KEY", "")
+SMS_RECONCILE_SECONDS = float(os.environ.get("SMS_RECONCILE_SECONDS", "30"))
