@@ -113,6 +113,7 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "queues": console_queues(queue_ids=role["queue_ids"]),
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
+        "message_inquiries": message_inquiries(limit=10),
     }
 
 
@@ -144,8 +145,15 @@ def number_call_count(*, number: str) -> int:
 def message_inquiries(*, limit: int = 50) -> list[dict]:
     """The latest inquiries that came as SMS/MMS, for the console."""
     rows = Inquiry.objects.filter(channel__in=["sms", "mms"]).order_by("-created_at")[:limit]
-    return [{"id": i.pk, "channel": i.channel, "from_number": i.from_number, "message": i.message,
-             "has_picture": i.picture is not None, "created_at": i.created_at} for i in rows]
+    from switchboard.selectors import person_by_number
+
+    out = []
+    for i in rows:
+        person = person_by_number(number=i.from_number)
+        out.append({"id": i.pk, "channel": i.channel, "from_number": i.from_number, "message": i.message,
+                    "has_picture": i.picture is not None, "created_at": i.created_at,
+                    "person": str(person) if person else "", "earlier_calls": number_call_count(number=i.from_number)})
+    return out
 
 
 def inquiry_picture(*, inquiry_id: int) -> tuple[bytes, str] | None:

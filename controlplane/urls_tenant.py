@@ -8,6 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from contactcenter import views as cc_views
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
+from outbound import views as sms_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
@@ -20,4 +21,10 @@ urlpatterns = [
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
+    path("sms/", sms_views.send_page, name="sms-send"),
+    path("sms/preview", sms_views.preview, name="sms-preview"),
+    path("sms/send", sms_views.send, name="sms-send-create"),
+    path("sms/progress/<int:send_id>", sms_views.progress, name="sms-progress"),
+    path("sms/log/", sms_views.log, name="sms-log"),
+    path("console/inquiry/<int:inquiry_id>/picture", cc_views.inquiry_picture_view, name="inquiry-picture"),
 ]

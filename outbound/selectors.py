@@ -132,3 +132,18 @@ def message_log(*, query: str = "", limit: int = 200) -> list[SmsMessage]:
 
 def group_list() -> list[SmsGroup]:
     return list(SmsGroup.objects.annotate(n=Count("members")).order_by("name"))
+
+
+def group_exists(*, group_id: int) -> bool:
+    return SmsGroup.objects.filter(pk=group_id).exists()
+
+
+def send_page() -> dict:
+    from contactcenter.selectors import inquiry_category_list, queue_list
+
+    return {"groups": group_list(), "queues": list(queue_list().values("id", "name")),
+            "categories": inquiry_category_list(), "sends": list(SmsSend.objects.order_by("-created_at")[:10])}
+
+
+def send_exists(*, send_id: int) -> bool:
+    return SmsSend.objects.filter(pk=send_id).exists()

@@ -133,16 +133,17 @@ class Kannel:
 
 
 class PlatformHttp:
-    """The platform's Django ASGI app (no engine) on 127.0.0.1: what Kannel calls back (reports, inbound SMS)."""
+    """The platform's ASGI app (HTTP + WebSocket, no engine here) on 127.0.0.1: what Kannel calls back."""
 
     def __init__(self) -> None:
         import threading
 
         import uvicorn
-        from django.core.asgi import get_asgi_application
+
+        from controlplane.asgi import application
 
         self.port = free_port()
-        config = uvicorn.Config(get_asgi_application(), host="127.0.0.1", port=self.port, lifespan="off",
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, lifespan="off",
                                 log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"platform-http-{self.port}")
