@@ -45,6 +45,9 @@ class KannelConfig:
     log_level: int = 1
     max_messages: int = 10
     store_file: str = ""
+    # How many HTTP requests smsbox has open towards the platform at once (inbound SMS and delivery reports):
+    # each is a web request with a database connection, so keep it small.
+    max_pending_requests: int = 8
 
 
 def _token(value: str, what: str) -> str:
@@ -117,6 +120,7 @@ def _smsbox(cfg: KannelConfig) -> list[str]:
         ("bearerbox-host", "127.0.0.1"), ("bearerbox-port", _port(cfg.smsbox_port)),
         ("sendsms-port", _port(cfg.sendsms_port)), ("sendsms-interface", "127.0.0.1"),
         ("log-level", int(cfg.log_level)), ("mo-recode", True),
+        ("max-pending-requests", int(cfg.max_pending_requests)),
     ]
     if cfg.log_dir:
         box.append(("log-file", _path(f"{cfg.log_dir}/smsbox.log")))

@@ -5,8 +5,11 @@ Row states: pending -> claimed (``UPDATE .. WHERE state = 'pending' .. FOR UPDAT
 the HTTP call) -> sent (gateway accepted) -> delivered / undelivered (delivery report). A row left ``claimed`` by
 a killed sender is the one message in flight at the kill: nobody knows whether the gateway got it. It is decided
 by the delivery report: the platform asks Kannel for the SMSC-accepted report (dlr 8) carrying the row's own id;
-a report moves the row on (it was sent). A claimed row with no report after ``grace`` seconds is released to
-pending and sent again: the gateway never handed it to the operator, so resending cannot duplicate it.
+a report moves the row on (it was sent). A claimed row still without a report once the reports for every message
+handed over before it have arrived (and ``grace`` seconds more) is released to pending and sent again: the
+gateway never handed it to the operator, so resending cannot duplicate it. The rows in flight at a kill are at
+most one batch (40). If an operator accepts a message but its report is lost, that one message is sent twice
+(the log shows both); a gateway that never reports has its claimed rows released after ten times ``grace``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from outbound.gateway import GatewayError, Outgoing, SmsGateway
@@ -55,10 +59,24 @@ def claim(*, send_id: int, limit: int) -> list[Row]:
 
 
 def release_stale(*, send_id: int, grace_seconds: float) -> int:
-    """Claimed rows with no report after the grace period go back to pending (see the module docstring)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=grace_seconds)
-    return SmsMessage.objects.filter(send_id=send_id, state=MessageState.CLAIMED, claimed_at__lt=cutoff,
-                                     smsc_accepted_at__isnull=True).update(state=MessageState.PENDING, claimed_at=None)
+    """Claimed rows without a report go back to pending once the reports have caught up with them: every row
+    handed over before them has its report, the last of those came more than ``grace`` seconds ago (reports come
+    roughly in the order the messages went out, so a backlog is waited out rather than taken for lost messages).
+    After ten times ``grace`` they are released regardless (a gateway that never reports)."""
+    now = timezone.now()
+    cutoff = now - timezone.timedelta(seconds=grace_seconds)
+    rows = SmsMessage.objects.filter(send_id=send_id)
+    stale = rows.filter(state=MessageState.CLAIMED, claimed_at__lt=cutoff, smsc_accepted_at__isnull=True)
+    first = stale.aggregate(first=Min("pk"), claimed=Min("claimed_at"))
+    if first["first"] is None:
+        return 0
+    earlier = rows.filter(pk__lt=first["first"])
+    waiting = earlier.filter(state=MessageState.SENT, smsc_accepted_at__isnull=True).exists()
+    latest = earlier.aggregate(last=Max("smsc_accepted_at"))["last"]
+    overdue = first["claimed"] < now - timezone.timedelta(seconds=10 * grace_seconds)
+    if not overdue and (waiting or (latest is not None and latest > cutoff)):
+        return 0
+    return stale.update(state=MessageState.PENDING, claimed_at=None)
 
 
 def _deliver(gateway: SmsGateway, pacer: Pacer, sender: str, report_url: Callable[[int], str],

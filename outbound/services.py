@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,25 +140,24 @@ def sms_send_cancel(*, send_id: int) -> int:
 _FINAL = {1: MessageState.DELIVERED, 2: MessageState.UNDELIVERED, 16: MessageState.UNDELIVERED}
 
 
-@transaction.atomic
 def sms_report_record(*, message_id: int, kind: int, gateway_id: str = "") -> bool:
-    """Apply a delivery report to the logged message; False if the message or report type is unknown."""
-    msg = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
-    if msg is None or (kind != 8 and kind not in _FINAL):
+    """Apply a delivery report to the logged message (one UPDATE); False if the message or report type is unknown.
+    An SMSC-accepted report (8) never overrides a final one (1, 2, 16), whichever arrives first."""
+    if kind != 8 and kind not in _FINAL:
         return False
     now = timezone.now()
-    msg.sent_at = msg.sent_at or now
+    fields: dict = {"sent_at": Coalesce("sent_at", Value(now))}
     if kind == 8:
-        msg.smsc_accepted_at = msg.smsc_accepted_at or now
-        if msg.state in (MessageState.PENDING, MessageState.CLAIMED):
-            msg.state = MessageState.SENT
+        fields["smsc_accepted_at"] = Coalesce("smsc_accepted_at", Value(now))
+        fields["state"] = Case(When(state__in=[MessageState.PENDING, MessageState.CLAIMED], then=Value(MessageState.SENT)),
+                               default=F("state"))
     else:
-        msg.state = _FINAL[kind]
-        msg.delivered_at = now if kind == 1 else msg.delivered_at
-    if gateway_id and not msg.gateway_id:
-        msg.gateway_id = gateway_id[:100]
-    msg.save()
-    return True
+        fields["state"] = Value(_FINAL[kind])
+        if kind == 1:
+            fields["delivered_at"] = Value(now)
+    if gateway_id:
+        fields["gateway_id"] = Case(When(gateway_id="", then=Value(gateway_id[:100])), default=F("gateway_id"))
+    return SmsMessage.objects.filter(pk=message_id).update(**fields) == 1
 
 
 def sms_inbound_receive(*, from_number: str, text: str, picture: bytes | None = None, picture_type: str = "") -> dict:
