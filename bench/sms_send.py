@@ -31,7 +31,7 @@ import psutil
 from _setup import ROOT, django_with_fresh_database, machine
 
 sys.path.insert(0, str(ROOT))
-GRACE = 3.0
+GRACE = 20.0  # SMS_RECONCILE_SECONDS for the run (production default 30)
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -123,7 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--kill-at", type=float, default=0.4)
+    parser.add_argument("--grace", type=float, default=GRACE, help="SMS_RECONCILE_SECONDS (s)")
     args = parser.parse_args()
+    globals()["GRACE"] = args.grace
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ["SMS_RECONCILE_SECONDS"] = str(GRACE)
     where = django_with_fresh_database()
