@@ -16,9 +16,9 @@ def number_normalise(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(text, "NO")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"«{raw}» er ikke et telefonnummer") from exc
+        raise ValueError(f"«{raw.strip()}» er ikke et telefonnummer") from exc
     if not phonenumbers.is_possible_number(parsed):
-        raise ValueError(f"«{raw}» er ikke et gyldig telefonnummer")
+        raise ValueError(f"«{raw.strip()}» er ikke et gyldig telefonnummer")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
