@@ -150,3 +150,25 @@ def test_killed_send_resumes_without_duplicates(kannel, sms_settings) -> None:  
     time.sleep(1)
     counts = Counter(r[1] for r in kannel.received() if r[3] == "Massesending")
     assert len(counts) == 100 and set(counts.values()) == {1}
+
+
+def test_send_whose_worker_died_is_queued_again_by_the_resume_job(kannel, sms_settings) -> None:  # type: ignore[no-untyped-def]
+    """The periodic resume job's body: a running send whose heartbeat went stale (its worker was killed) is queued
+    again and finishes; a send that is still beating is left alone."""
+    from outbound.models import SendStatus, SmsSend
+    from outbound.tasks import sends_resume
+
+    with schema_context("fhi"):
+        send = _send(selectors.audience_typed(text="91234590, 91234591"), "Gjenopptatt")
+    with schema_context("fhi"):  # as if a worker took the job and died before sending anything
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
+        ProcrastinateJob.objects.filter(task_name="outbound.sms_send").delete()
+        SmsSend.objects.filter(pk=send.pk).update(status=SendStatus.RUNNING, heartbeat_at=timezone.now())
+        assert sends_resume("fhi") == []  # still beating
+        SmsSend.objects.filter(pk=send.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+        assert sends_resume("fhi") == [send.pk]
+    jobs.run_pending_jobs(queues=["sms"])
+    wait_until(lambda: _received_by(kannel, "+4791234591"), "den gjenopptatte utsendingen kom ikke fram")
+    with schema_context("fhi"):
+        assert SmsSend.objects.get(pk=send.pk).status == SendStatus.DONE
