@@ -8,6 +8,7 @@ a recipient appear once per send, whatever the audience held.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,14 @@ class SmsGroupMember(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def clean(self) -> None:
+        from outbound.numbers import number_normalise
+
+        try:
+            self.number = number_normalise(self.number)
+        except ValueError as exc:
+            raise ValidationError({"number": str(exc)}) from exc
+
 
 class SmsTemplate(models.Model):
     name = models.CharField(_("navn"), max_length=100, unique=True)
@@ -82,6 +91,14 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self) -> None:
+        from outbound.numbers import number_normalise
+
+        try:
+            self.number = number_normalise(self.number)
+        except ValueError as exc:
+            raise ValidationError({"number": str(exc)}) from exc
 
 
 class SendStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from contactcenter.selectors import caller_numbers, inquiry_numbers
-from outbound.models import MessageState, OptOut, SmsGroup, SmsMessage, SmsSend, SmsSettings
+from outbound.models import MessageState, OptOut, SmsGroup, SmsMessage, SmsSend, SmsSettings, SmsTemplate
 from outbound.numbers import number_normalise, number_or_none
 from outbound.text import SmsShape, sms_shape, template_fields, template_fill
 
@@ -142,6 +142,7 @@ def send_page() -> dict:
     from contactcenter.selectors import inquiry_category_list, queue_list
 
     return {"groups": group_list(), "queues": list(queue_list().values("id", "name")),
+            "templates": list(SmsTemplate.objects.order_by("name").values("id", "name", "body")),
             "categories": inquiry_category_list(), "sends": list(SmsSend.objects.order_by("-created_at")[:10])}
 
 

@@ -65,3 +65,28 @@ def test_other_agency_never_sees_a_send_the_log_or_a_picture() -> None:
     assert "Hemmelig bilde" not in nkh.get("/console/", HTTP_HOST="nkh.localhost").content.decode()
     # fhi's session cookie on nkh's domain is no login there
     assert fhi.get("/sms/log/", HTTP_HOST="nkh.localhost").status_code == 302
+
+
+def test_admin_rows_get_normalised_numbers_or_a_norwegian_error() -> None:
+    from django.core.exceptions import ValidationError
+
+    from outbound.models import OptOut, SmsGroup, SmsGroupMember
+
+    with schema_context("fhi"):
+        group = SmsGroup.objects.create(name="Vakt, Ålesund")
+        member = SmsGroupMember(group=group, number="912 34 567", name="Åse")
+        member.full_clean()
+        assert member.number == "+4791234567"
+        with pytest.raises(ValidationError, match="ikke et telefonnummer"):
+            SmsGroupMember(group=group, number="abc").full_clean()
+        with pytest.raises(ValidationError, match="ikke et"):
+            OptOut(number="12").full_clean()
+
+
+def test_send_page_offers_the_agencys_templates() -> None:
+    from outbound.models import SmsTemplate
+
+    with schema_context("fhi"):
+        SmsTemplate.objects.create(name="Prøvesvar", body="Hei {navn}, prøvesvaret ditt er klart.")
+    page = _client("jonas", "fhi").get("/sms/", HTTP_HOST="fhi.localhost").content.decode()
+    assert 'data-body="Hei {navn}, prøvesvaret ditt er klart."' in page and "Prøvesvar" in page

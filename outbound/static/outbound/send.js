@@ -12,6 +12,14 @@
     sendBtn.disabled = true;
   }
   kind.addEventListener("change", showKind);
+  const template = document.getElementById("template");
+  if (template) {
+    template.addEventListener("change", () => {
+      const opt = template.selectedOptions[0];
+      if (opt && opt.dataset.body !== undefined) document.getElementById("body").value = opt.dataset.body;
+      sendBtn.disabled = true;
+    });
+  }
   form.addEventListener("input", () => { sendBtn.disabled = true; });
 
   async function post(url) {
