@@ -90,3 +90,15 @@ def test_send_page_offers_the_agencys_templates() -> None:
         SmsTemplate.objects.create(name="Prøvesvar", body="Hei {navn}, prøvesvaret ditt er klart.")
     page = _client("jonas", "fhi").get("/sms/", HTTP_HOST="fhi.localhost").content.decode()
     assert 'data-body="Hei {navn}, prøvesvaret ditt er klart."' in page and "Prøvesvar" in page
+
+
+def test_cancelled_send_sends_nothing_more() -> None:
+    from outbound import selectors, services
+    from outbound.models import MessageState, SmsMessage
+
+    with schema_context("fhi"):
+        send = services.sms_send_create(user_id=None, audience=selectors.audience_typed(text="91234601, 91234602"),
+                                        body="Avlyst")
+        assert services.sms_send_cancel(send_id=send.pk) == 2
+        assert services.sms_send_run(send_id=send.pk) == 0
+        assert set(SmsMessage.objects.filter(send=send).values_list("state", "error")) == {(MessageState.FAILED, "avbrutt")}
