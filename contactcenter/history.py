@@ -287,3 +287,18 @@ def inquiry_register(*, agent: Agent, queue: Queue, visit: QueueVisit | None, ca
     inquiry.full_clean()
     inquiry.save()
     return inquiry
+
+
+@transaction.atomic
+def message_inquiry_register(*, channel: str, from_number: str, message: str, picture: bytes | None = None,
+                             picture_type: str = "", queue_id: int | None = None) -> Inquiry:
+    """An inquiry that came as an SMS or MMS (no agent yet; the console shows it with the picture)."""
+    if channel not in ("sms", "mms"):
+        raise ValidationError(_("Ukjent kanal for henvendelsen."))
+    if picture is not None and not picture_type.startswith("image/"):
+        raise ValidationError(_("Vedlegget er ikke et bilde."))
+    inquiry = Inquiry(channel=channel, from_number=from_number[:20], message=message[:4000], picture=picture,
+                      picture_type=picture_type[:40], queue_id=queue_id)
+    inquiry.full_clean(exclude=["picture", "queue", "agent"])
+    inquiry.save()
+    return inquiry

@@ -327,7 +327,7 @@ class Inquiry(models.Model):
     agent = models.ForeignKey(Agent, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
     channel = models.CharField(_("kanal"), max_length=10, default="voice",
-                               choices=[("voice", _("Telefon")), ("chat", _("Chat")), ("sms", _("SMS"))])
+                               choices=[("voice", _("Telefon")), ("chat", _("Chat")), ("sms", _("SMS")), ("mms", _("MMS"))])
     call = models.ForeignKey(Call, verbose_name=_("samtale"), null=True, blank=True, related_name="inquiries",
                              on_delete=models.SET_NULL)
     recording = models.ForeignKey(Recording, verbose_name=_("opptak"), null=True, blank=True,
@@ -335,6 +335,11 @@ class Inquiry(models.Model):
     # The callback request this inquiry came from. The callback model belongs to the callback feature (issue 10
     # §3); until it is merged this is the request's id, to become a foreign key then.
     callback_id = models.PositiveIntegerField(_("tilbakeringing"), null=True, blank=True)
+    # Inquiries that came as a message (SMS/MMS) rather than a call: who sent it, the text and a picture.
+    from_number = models.CharField(_("fra nummer"), max_length=20, blank=True, default="")
+    message = models.TextField(_("melding"), blank=True, default="")
+    picture = models.BinaryField(_("bilde"), null=True, blank=True)
+    picture_type = models.CharField(_("bildetype"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("henvendelse")
@@ -342,7 +347,7 @@ class Inquiry(models.Model):
         ordering = ["-created_at"]
         permissions = [("view_inquiry_report", _("Kan se rapporter over henvendelser"))]
         indexes = [models.Index(fields=["created_at"])]
-        constraints = [models.CheckConstraint(condition=Q(channel__in=["voice", "chat", "sms"]),
+        constraints = [models.CheckConstraint(condition=Q(channel__in=["voice", "chat", "sms", "mms"]),
                                               name="inquiry_channel_valid")]
 
     def __str__(self) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.db.models import QuerySet
 
 from asterisk_conf import naming
-from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
+from contactcenter.models import Agent, Call, Inquiry, InquiryCategory, MusicOnHold, PauseReason, Queue, QueueVisit
 from contactcenter.models_voice import MohFile
 from contactcenter.roles import ADMIN_GROUP, SUPERVISOR_GROUP
 
@@ -78,8 +80,6 @@ def console_role(*, user) -> dict:  # type: ignore[no-untyped-def]
 
 
 def queue_categories(*, queue_ids: list[int]) -> dict[int, list[dict]]:
-    from contactcenter.models import InquiryCategory
-
     out: dict[int, list[dict]] = {q: [] for q in queue_ids}
     for cat in InquiryCategory.objects.filter(queue_id__in=queue_ids, is_active=True).order_by("name"):
         out[cat.queue_id].append({"id": cat.pk, "name": cat.name})
@@ -123,6 +123,7 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "queues": console_queues(queue_ids=role["queue_ids"]),
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
+        "message_inquiries": message_inquiries(limit=10),
     }
 
 
@@ -172,3 +173,50 @@ def legal_bases_active() -> list:
     from contactcenter.models_voice import LegalBasis
 
     return list(LegalBasis.objects.filter(is_active=True).order_by("name"))
+def caller_numbers(*, since: dt.datetime, until: dt.datetime, queue_id: int | None = None,
+                   dialed: str = "") -> list[str]:
+    """The distinct caller numbers of inbound calls in a period: to one queue, or to one dialled number."""
+    if queue_id is not None:
+        rows = QueueVisit.objects.filter(queue_id=queue_id, entered_at__gte=since, entered_at__lt=until)
+        return sorted({n for n in rows.values_list("caller_number", flat=True) if n})
+    calls = Call.objects.filter(direction="inbound", started_at__gte=since, started_at__lt=until)
+    if dialed:
+        calls = calls.filter(dialed=dialed)
+    return sorted({n for n in calls.values_list("caller_number", flat=True) if n})
+
+
+def inquiry_numbers(*, category_id: int) -> list[str]:
+    """The numbers behind every inquiry of a category (the caller of the call, or the sender of the message)."""
+    rows = Inquiry.objects.filter(category_id=category_id).values_list("from_number", "visit__caller_number")
+    return sorted({a or b for a, b in rows if a or b})
+
+
+def number_call_count(*, number: str) -> int:
+    """How many calls the agency has had from this number (an SMS sender matched against the history)."""
+    digits = number.lstrip("+")
+    variants = {number, digits, digits[2:] if digits.startswith("47") else digits, "+" + digits}
+    return Call.objects.filter(caller_number__in=variants).count()
+
+
+def message_inquiries(*, limit: int = 50) -> list[dict]:
+    """The latest inquiries that came as SMS/MMS, for the console."""
+    rows = Inquiry.objects.filter(channel__in=["sms", "mms"]).order_by("-created_at")[:limit]
+    from switchboard.selectors import person_by_number
+
+    out = []
+    for i in rows:
+        person = person_by_number(number=i.from_number)
+        out.append({"id": i.pk, "channel": i.channel, "from_number": i.from_number, "message": i.message,
+                    "has_picture": i.picture is not None, "created_at": i.created_at,
+                    "person": str(person) if person else "", "earlier_calls": number_call_count(number=i.from_number)})
+    return out
+
+
+def inquiry_picture(*, inquiry_id: int) -> tuple[bytes, str] | None:
+    row = Inquiry.objects.filter(pk=inquiry_id, picture__isnull=False).values_list("picture", "picture_type").first()
+    return (bytes(row[0]), row[1]) if row else None
+
+
+def inquiry_category_list() -> list[dict]:
+    return list(InquiryCategory.objects.filter(is_active=True).order_by("queue__name", "name")
+                .values("id", "name", "queue__name"))

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from contactcenter.selectors import console_page, console_queues, console_role, legal_bases_active
+from contactcenter.selectors import console_page, console_queues, console_role, inquiry_picture, legal_bases_active
 from contactcenter.wallboard import wallboard_figures
 
 
@@ -33,3 +33,16 @@ def wallboard_data(request: HttpRequest) -> JsonResponse:
     if not role["supervisor"]:
         return JsonResponse({"error": _("Tavla er bare for veiledere.")}, status=403)
     return JsonResponse(wallboard_figures(queue_ids=role["queue_ids"]))
+
+
+@login_required
+def inquiry_picture_view(request: HttpRequest, inquiry_id: int) -> HttpResponse:
+    """The picture of an MMS inquiry (the agency's own: the schema is the request's agency)."""
+    found = inquiry_picture(inquiry_id=inquiry_id)
+    if found is None:
+        return HttpResponse(_("Fant ikke bildet."), status=404)
+    data, content_type = found
+    response = HttpResponse(data, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

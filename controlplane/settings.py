@@ -60,6 +60,7 @@ TENANT_APPS = [
     "contactcenter",
     "audit",
     "access",
+    "outbound",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -204,3 +205,15 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sentralbord@telefoniplattform.invalid")
+# SMS (outbound app): the gateway messages go through and the base URL the gateway calls back (delivery reports,
+# inbound SMS). SMS_INBOUND_KEY must be in the inbound URL Kannel/the provider calls (?key=...).
+SMS_GATEWAY = {
+    "kind": os.environ.get("SMS_GATEWAY_KIND", "kannel"),
+    "url": os.environ.get("SMS_GATEWAY_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+    "user": os.environ.get("SMS_GATEWAY_USER", "platform"),
+    "password": os.environ.get("SMS_GATEWAY_PASSWORD", ""),
+    "token": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+}
+SMS_CALLBACK_BASE = os.environ.get("SMS_CALLBACK_BASE", "http://127.0.0.1:8000")
+SMS_INBOUND_KEY = os.environ.get("SMS_INBOUND_KEY", "")
+SMS_RECONCILE_SECONDS = float(os.environ.get("SMS_RECONCILE_SECONDS", "30"))

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from access.views import vendor_totp
 from controlplane.views import engine_health, health, platform_home
+from outbound import gateway_views as sms_gateway
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
 admin.site.site_title = "Telefoniplattform"
@@ -16,4 +17,7 @@ urlpatterns = [
     path("health/engine", engine_health, name="engine-health"),
     path("admin/", admin.site.urls),
     path("vendor/totp/", vendor_totp, name="vendor-totp"),
+    path("sms/report/", sms_gateway.sms_report, name="sms-report"),
+    path("sms/inbound/kannel", sms_gateway.sms_inbound_kannel, name="sms-inbound-kannel"),
+    path("sms/inbound/mms", sms_gateway.mms_inbound, name="mms-inbound"),
 ]

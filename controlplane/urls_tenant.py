@@ -10,6 +10,7 @@ from contactcenter import views_recordings as cc_recordings
 from contactcenter import views_reports as cc_reports
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
+from outbound import views as sms_views
 from switchboard import views as sb_views
 
 urlpatterns = [
@@ -32,4 +33,10 @@ urlpatterns = [
     path("vendor/login/", access_views.vendor_login, name="vendor-login"),
     path("login/oidc/", access_views.oidc_login, name="oidc-login"),
     path("login/oidc/callback/", access_views.oidc_callback, name="oidc-callback"),
+    path("sms/", sms_views.send_page, name="sms-send"),
+    path("sms/preview", sms_views.preview, name="sms-preview"),
+    path("sms/send", sms_views.send, name="sms-send-create"),
+    path("sms/progress/<int:send_id>", sms_views.progress, name="sms-progress"),
+    path("sms/log/", sms_views.log, name="sms-log"),
+    path("console/inquiry/<int:inquiry_id>/picture", cc_views.inquiry_picture_view, name="inquiry-picture"),
 ]

@@ -1,0 +1,177 @@
+"""Writes of the SMS app: groups, opt-outs, sends (created atomically with one row per recipient and the job that
+sends them), the sender run, delivery reports and inbound messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter.selectors import number_call_count
+from contactcenter.services import message_inquiry_register
+from outbound.gateway import SmsGateway, gateway_from_settings
+from outbound.models import MessageState, OptOut, SendStatus, SmsGroup, SmsGroupMember, SmsMessage, SmsSend
+from outbound.numbers import number_normalise, number_or_none
+from outbound.selectors import Audience, sms_settings
+from outbound.sender import run_rows
+from outbound.text import sms_shape, template_fill
+
+REPORT_SALT = "outbound.sms-report"
+MAX_BODY = 1600
+
+
+@transaction.atomic
+def sms_group_create(*, name: str, numbers: list[tuple[str, str]]) -> SmsGroup:
+    """A saved group from (number, name) pairs; a bad number is a ValidationError naming it, nothing is saved."""
+    group = SmsGroup(name=name.strip())
+    group.full_clean()
+    group.save()
+    members, seen = [], set()
+    for raw, person in numbers:
+        try:
+            number = number_normalise(raw)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        if number not in seen:
+            seen.add(number)
+            members.append(SmsGroupMember(group=group, number=number, name=person.strip()[:100]))
+    SmsGroupMember.objects.bulk_create(members)
+    return group
+
+
+@transaction.atomic
+def optout_add(*, number: str, source: str = "sms") -> OptOut:
+    optout, _created = OptOut.objects.get_or_create(number=number_normalise(number), defaults={"source": source})
+    return optout
+
+
+def _messages(body: str, audience: Audience) -> list[tuple[str, str, str, int]]:
+    if not body.strip():
+        raise ValidationError(_("Skriv en melding."))
+    out = []
+    for row in audience.recipients:
+        try:
+            text = template_fill(body, row)
+        except KeyError as exc:
+            raise ValidationError(_("Variabelen {%(name)s} mangler for %(number)s.")
+                                  % {"name": exc.args[0], "number": row["nummer"]}) from exc
+        except ValueError as exc:
+            raise ValidationError(_("Malen har en krøllparentes som ikke er lukket.")) from exc
+        if len(text) > MAX_BODY:
+            raise ValidationError(_("Meldingen er for lang (høyst %(n)s tegn).") % {"n": MAX_BODY})
+        shape = sms_shape(text)
+        out.append((row["nummer"], text, shape.encoding, shape.segments))
+    return out
+
+
+@transaction.atomic
+def sms_send_create(*, user_id: int | None, audience: Audience, body: str,
+                    scheduled_at: dt.datetime | None = None) -> SmsSend:
+    """Create the send with one logged row per recipient and queue the job that sends it (at ``scheduled_at``)."""
+    from outbound.tasks import sms_send_job
+
+    if audience.count == 0:
+        raise ValidationError(_("Ingen mottakere å sende til."))
+    if scheduled_at is not None and scheduled_at < timezone.now() - dt.timedelta(minutes=1):
+        raise ValidationError(_("Tidspunktet for sending har allerede vært."))
+    rows = _messages(body, audience)
+    send = SmsSend.objects.create(created_by_id=user_id, audience=audience.label[:300], body=body,
+                                  scheduled_at=scheduled_at, total=len(rows))
+    SmsMessage.objects.bulk_create(
+        [SmsMessage(send=send, number=n, body=t, encoding=e, segments=s, sent_by_id=user_id) for n, t, e, s in rows],
+        batch_size=2000)
+    job = sms_send_job.configure(schedule_at=scheduled_at) if scheduled_at else sms_send_job
+    job.defer(slug=connection.schema_name, send_id=send.pk)
+    return send
+
+
+def report_url(*, slug: str, message_id: int) -> str:
+    token = signing.Signer(salt=REPORT_SALT).sign(f"{slug}.{message_id}")
+    return f"{settings.SMS_CALLBACK_BASE.rstrip('/')}/sms/report/?r={quote(token, safe='')}"
+
+
+def report_target(*, token: str) -> tuple[str, int] | None:
+    """The (agency, message) a signed report token names, or None if it was not made by us."""
+    try:
+        slug, _sep, msg = signing.Signer(salt=REPORT_SALT).unsign(token).rpartition(".")
+        return slug, int(msg)
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def sms_send_run(*, send_id: int, gateway: SmsGateway | None = None, grace_seconds: float | None = None) -> int:
+    """Send what is left of a send (the job's body; safe to run again after a kill)."""
+    send = SmsSend.objects.get(pk=send_id)
+    if send.status in (SendStatus.CANCELLED, SendStatus.DONE):
+        return 0
+    SmsSend.objects.filter(pk=send_id).update(status=SendStatus.RUNNING, heartbeat_at=timezone.now())
+    config, slug, own = sms_settings(), connection.schema_name, gateway is None
+    gateway = gateway or gateway_from_settings()
+    try:
+        handed = run_rows(
+            send_id=send_id, gateway=gateway, sender=config.sender, rate=config.max_per_second,
+            report_url=lambda mid: report_url(slug=slug, message_id=mid),
+            heartbeat=lambda: SmsSend.objects.filter(pk=send_id).update(heartbeat_at=timezone.now()),
+            grace_seconds=settings.SMS_RECONCILE_SECONDS if grace_seconds is None else grace_seconds)
+    finally:
+        if own:
+            gateway.close()
+    SmsSend.objects.filter(pk=send_id, status=SendStatus.RUNNING).update(status=SendStatus.DONE)
+    return handed
+
+
+@transaction.atomic
+def sms_send_cancel(*, send_id: int) -> int:
+    """Stop a send: rows not yet claimed are marked failed ('avbrutt'); returns how many."""
+    SmsSend.objects.filter(pk=send_id).update(status=SendStatus.CANCELLED)
+    return SmsMessage.objects.filter(send_id=send_id, state=MessageState.PENDING).update(
+        state=MessageState.FAILED, error=_("avbrutt"))
+
+
+# Kannel dlr types: 8 = accepted by the SMSC, 1 = delivered to the phone, 2 / 16 = not delivered / rejected.
+_FINAL = {1: MessageState.DELIVERED, 2: MessageState.UNDELIVERED, 16: MessageState.UNDELIVERED}
+
+
+def sms_report_record(*, message_id: int, kind: int, gateway_id: str = "") -> bool:
+    """Apply a delivery report to the logged message (one UPDATE); False if the message or report type is unknown.
+    An SMSC-accepted report (8) never overrides a final one (1, 2, 16), whichever arrives first."""
+    if kind != 8 and kind not in _FINAL:
+        return False
+    now = timezone.now()
+    fields: dict = {"sent_at": Coalesce("sent_at", Value(now))}
+    if kind == 8:
+        fields["smsc_accepted_at"] = Coalesce("smsc_accepted_at", Value(now))
+        fields["state"] = Case(When(state__in=[MessageState.PENDING, MessageState.CLAIMED], then=Value(MessageState.SENT)),
+                               default=F("state"))
+    else:
+        fields["state"] = Value(_FINAL[kind])
+        if kind == 1:
+            fields["delivered_at"] = Value(now)
+    if gateway_id:
+        fields["gateway_id"] = Case(When(gateway_id="", then=Value(gateway_id[:100])), default=F("gateway_id"))
+    return SmsMessage.objects.filter(pk=message_id).update(**fields) == 1
+
+
+def sms_inbound_receive(*, from_number: str, text: str, picture: bytes | None = None, picture_type: str = "") -> dict:
+    """An SMS/MMS to the agency: an opt-out keyword adds the sender to the opt-out list; anything else becomes an
+    inquiry (with the picture), matched against the directory and call history."""
+    from switchboard.selectors import person_by_number
+
+    number = number_or_none(from_number) or from_number.strip()[:20]
+    keywords = {k.strip().upper() for k in sms_settings().optout_keywords.split(",") if k.strip()}
+    if picture is None and text.strip().upper() in keywords:
+        optout_add(number=number)
+        return {"optout": True}
+    inquiry = message_inquiry_register(channel="mms" if picture is not None else "sms", from_number=number,
+                                       message=text, picture=picture, picture_type=picture_type)
+    person = person_by_number(number=number)
+    return {"optout": False, "inquiry_id": inquiry.pk, "person": str(person) if person else "",
+            "earlier_calls": number_call_count(number=number)}

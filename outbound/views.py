@@ -1,0 +1,76 @@
+"""SMS pages on the agency's domain (supervisors and admins): send with preview and progress, the log. Thin."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contactcenter.selectors import console_role
+from outbound import selectors, services
+from outbound.forms import SendForm
+
+
+def _may_send(request: HttpRequest) -> None:
+    if not (request.user.is_staff or console_role(user=request.user)["supervisor"]):
+        raise PermissionDenied(_("SMS-utsending er for veiledere og administratorer."))
+
+
+def _errors(exc: ValidationError) -> JsonResponse:
+    return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+
+
+def _form(request: HttpRequest) -> SendForm:
+    form = SendForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise ValidationError(_("Skjemaet har feil: %(f)s") % {"f": ", ".join(form.errors)})
+    return form
+
+
+@login_required
+def send_page(request: HttpRequest) -> HttpResponse:
+    _may_send(request)
+    return render(request, "outbound/send.html", {**selectors.send_page(), "supervisor": True})
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> JsonResponse:
+    _may_send(request)
+    try:
+        form = _form(request)
+        return JsonResponse(selectors.message_preview(body=form.cleaned_data["body"] or "", audience=form.audience()))
+    except ValidationError as exc:
+        return _errors(exc)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest) -> JsonResponse:
+    _may_send(request)
+    try:
+        form = _form(request)
+        created = services.sms_send_create(user_id=request.user.pk, audience=form.audience(),
+                                           body=form.cleaned_data["body"] or "", scheduled_at=form.scheduled())
+    except ValidationError as exc:
+        return _errors(exc)
+    return JsonResponse(selectors.send_progress(send_id=created.pk))
+
+
+@login_required
+def progress(request: HttpRequest, send_id: int) -> JsonResponse:
+    _may_send(request)
+    if not selectors.send_exists(send_id=send_id):
+        return JsonResponse({"error": _("Ukjent utsending.")}, status=404)
+    return JsonResponse(selectors.send_progress(send_id=send_id))
+
+
+@login_required
+def log(request: HttpRequest) -> HttpResponse:
+    _may_send(request)
+    return render(request, "outbound/log.html",
+                  {"messages_log": selectors.message_log(query=request.GET.get("q", "")[:40]), "supervisor": True,
+                   "q": request.GET.get("q", "")})
