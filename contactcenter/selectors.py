@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from asterisk_conf import naming
-from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
+from contactcenter.models import Agent, Call, HistoryGap, Inquiry, MusicOnHold, PauseReason, Queue, QueueVisit, Recording
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -114,3 +117,45 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
     }
+
+
+# --- Read side for the API (history, inquiries, recordings) -------------------------------------------------------
+
+def call_list() -> QuerySet[Call]:
+    return Call.objects.order_by("-started_at", "-id")
+
+
+def queue_visit_list() -> QuerySet[QueueVisit]:
+    return QueueVisit.objects.select_related("call").order_by("-entered_at", "-id")
+
+
+def inquiry_list() -> QuerySet[Inquiry]:
+    return Inquiry.objects.select_related("category").order_by("-created_at", "-id")
+
+
+def recording_list() -> QuerySet[Recording]:
+    return Recording.objects.select_related("call").order_by("-started_at", "-id")
+
+
+def history_gap_list() -> QuerySet[HistoryGap]:
+    return HistoryGap.objects.order_by("-started_at")
+
+
+def recording_folders() -> list[Path]:
+    """The current agency's own recordings folders (where the engine's MixMonitor writes: the spool folder of
+    the configured nodes and of the managed local Asterisk)."""
+    slug = naming.checked_slug(connection.schema_name)
+    roots = {Path(settings.ASTERISK_SPOOL_DIR), Path(settings.PLATFORM_DATA_DIR) / "asterisk" / "spool"}
+    return [(root / slug / "recordings").resolve() for root in sorted(roots)]
+
+
+def recording_file(*, recording: Recording) -> Path | None:
+    """The recording's file if it exists inside this agency's own recordings folder, else None (a path
+    elsewhere, a link out of the folder or ``..`` are never served)."""
+    try:
+        path = Path(recording.path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not path.is_file() or not any(path.is_relative_to(folder) for folder in recording_folders()):
+        return None
+    return path

@@ -20,4 +20,5 @@ urlpatterns = [
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
+    path("api/", include("api.urls")),
 ]
