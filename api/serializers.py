@@ -5,6 +5,7 @@ announced for rendering."""
 from __future__ import annotations
 
 from django.db import connection, transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from asterisk_conf.naming import endpoint_name
@@ -52,7 +53,22 @@ PersonSerializer = _config(sb.Person)
 ExtensionSerializer = _config(sb.Extension)
 VoicemailSerializer = _config(sb.Voicemail)
 ScheduleSerializer = _config(sb.Schedule)
-ScheduleRuleSerializer = _config(sb.ScheduleRule)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "08:00"})
+class ClockField(serializers.TimeField):
+    """A time of day without zone ("08:00"): OpenAPI's format "time" would demand an offset."""
+
+
+class ScheduleRuleSerializer(ConfigSerializer):
+    opens = ClockField()
+    closes = ClockField()
+
+    class Meta:
+        model = sb.ScheduleRule
+        fields = "__all__"
+
+
 ClosedDaySerializer = _config(sb.ClosedDay)
 IvrMenuSerializer = _config(sb.IvrMenu)
 IvrOptionSerializer = _config(sb.IvrOption)
