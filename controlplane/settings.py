@@ -208,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_problem_responses"],
 }
 
+# --- Operations -----------------------------------------------------------------------------------------------
+# Bearer token for /metrics and /health/engine (Prometheus, monitoring); empty: only platform staff signed in.
+OPS_TOKEN = os.environ.get("OPS_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

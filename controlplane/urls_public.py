@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from controlplane.views import engine_health, health, platform_home
+from controlplane.views import engine_health, health, health_live, health_ready, metrics, platform_home
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
 admin.site.site_title = "Telefoniplattform"
@@ -14,4 +14,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/engine", engine_health, name="engine-health"),
     path("admin/", admin.site.urls),
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
+    path("metrics", metrics, name="metrics"),
 ]

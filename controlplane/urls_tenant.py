@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from contactcenter import views as cc_views
 from controlplane.admin_sites import agency_admin_site
-from controlplane.views import health
+from controlplane.views import health, health_live, health_ready
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
@@ -21,4 +21,6 @@ urlpatterns = [
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/", agency_admin_site.urls),
     path("api/", include("api.urls")),
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
 ]
