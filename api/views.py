@@ -102,9 +102,18 @@ class PhoneViewSet(ConfigViewSet):
 
 
 _live_ok = inline_serializer("LiveResult", {"ok": serializers.BooleanField()})
-_pause_in = inline_serializer("PauseRequest", {"reason": serializers.CharField(max_length=32)})
-_login_in = inline_serializer("LoginRequest", {"queues": serializers.ListField(
-    child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False, allow_null=True)})
+
+
+class PauseRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=32, help_text="Pauseårsakens kode.")
+
+
+class LoginRequest(serializers.Serializer):
+    queues = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False,
+                                   allow_null=True, help_text="Bare disse køene (ellers alle agenten betjener).")
+
+
+_pause_in, _login_in = PauseRequest, LoginRequest
 
 
 @extend_schema(tags=["agenter"])

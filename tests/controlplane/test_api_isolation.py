@@ -143,3 +143,12 @@ def test_secret_is_stored_hashed(client):
         token, secret = api_token_create(name="hash", scopes=["read"])
         stored = type(token).objects.filter(pk=token.pk).values_list("secret_hash", "prefix").get()
     assert secret not in stored[0] and len(stored[0]) == 64 and secret.startswith(stored[1])
+
+
+def test_schema_and_docs_are_served_without_a_cdn(client):
+    schema = client.get("/api/schema/?format=json", HTTP_HOST="fhi.localhost")
+    assert schema.status_code == 200 and "/api/v1/people/" in schema.json()["paths"]
+    page = client.get("/api/docs/", HTTP_HOST="fhi.localhost").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page and "cdn." not in page
+    asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js", HTTP_HOST="fhi.localhost")
+    assert asset.status_code == 200
