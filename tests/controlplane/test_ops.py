@@ -105,3 +105,12 @@ def test_metrics_without_engine_say_so(client, settings):
     finally:
         channel_layers.backends.clear()
     assert re.search(r"^telefoni_engine_up 0\.0$", text, re.M) and "telefoni_calls_in_progress" not in text
+
+
+def test_short_ops_token_is_refused_at_start(settings):
+    from controlplane.checks import ops_token_check
+
+    settings.OPS_TOKEN = "kort"
+    assert [e.id for e in ops_token_check(None)] == ["controlplane.E002"]
+    settings.OPS_TOKEN = "x" * 40
+    assert ops_token_check(None) == []
