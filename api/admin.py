@@ -25,7 +25,7 @@ class ApiTokenForm(forms.ModelForm):
 @admin.register(ApiToken, site=agency_admin_site)
 class ApiTokenAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     form = ApiTokenForm
-    list_display = ["name", "prefix", "scopes", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "scope_labels", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     actions = ["revoke"]
 
@@ -41,9 +41,13 @@ class ApiTokenAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         token, secret = services.api_token_create(name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
                                                   created_by=request.user, expires_at=form.cleaned_data["expires_at"])
-        obj.pk = token.pk
+        obj.pk, obj.prefix = token.pk, token.prefix
         self.message_user(request, _("Nøkkelen er laget. Kopier den nå – den vises ikke igjen: %(secret)s")
                           % {"secret": secret}, messages.WARNING)
+
+    @admin.display(description=_("tilganger"))
+    def scope_labels(self, obj: ApiToken) -> str:
+        return ", ".join(str(Scope(s).label) for s in obj.scopes)
 
     @admin.action(description=_("Trekk tilbake valgte nøkler"))
     def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
