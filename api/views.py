@@ -208,3 +208,16 @@ class LiveView(AgencyApiMixin, APIView):
     @extend_schema(responses={200: OpenApiResponse(description="Øyeblikksbilde: samtaler, køer, agenter, status.")})
     def get(self, request):  # type: ignore[no-untyped-def]
         return Response(live_services.live_snapshot(agency=connection.schema_name))
+
+
+@extend_schema(exclude=True)
+class UnknownPathView(AgencyApiMixin, APIView):
+    """Anything else under /api/v1/: a problem (404), not Django's HTML page."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def _missing(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise exceptions.NotFound(_("Ukjent adresse i API-et. Se /api/docs/."))
+
+    get = post = put = patch = delete = _missing

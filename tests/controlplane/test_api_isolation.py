@@ -152,3 +152,8 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page and "cdn." not in page
     asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js", HTTP_HOST="fhi.localhost")
     assert asset.status_code == 200
+
+
+def test_unknown_api_path_is_a_problem_not_a_page(client):
+    body = _problem(client.get("/api/v1/finnes-ikke/?lang=en", HTTP_HOST="fhi.localhost"), 404)
+    assert body["detail"] == "Unknown address in the API. See /api/docs/."
