@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from asterisk_conf import naming
-from contactcenter.models import Agent, Call, Inquiry, InquiryCategory, MusicOnHold, PauseReason, Queue, QueueVisit
+from contactcenter.models import (
+    Agent,
+    Call,
+    HistoryGap,
+    Inquiry,
+    InquiryCategory,
+    MusicOnHold,
+    PauseReason,
+    Queue,
+    QueueVisit,
+    Recording,
+)
 from contactcenter.models_voice import MohFile
 from contactcenter.roles import ADMIN_GROUP, SUPERVISOR_GROUP
 
@@ -220,3 +233,43 @@ def inquiry_picture(*, inquiry_id: int) -> tuple[bytes, str] | None:
 def inquiry_category_list() -> list[dict]:
     return list(InquiryCategory.objects.filter(is_active=True).order_by("queue__name", "name")
                 .values("id", "name", "queue__name"))
+# --- Read side for the API (history, inquiries, recordings) -------------------------------------------------------
+
+def call_list() -> QuerySet[Call]:
+    return Call.objects.order_by("-started_at", "-id")
+
+
+def queue_visit_list() -> QuerySet[QueueVisit]:
+    return QueueVisit.objects.select_related("call").order_by("-entered_at", "-id")
+
+
+def inquiry_list() -> QuerySet[Inquiry]:
+    return Inquiry.objects.select_related("category").order_by("-created_at", "-id")
+
+
+def recording_list() -> QuerySet[Recording]:
+    return Recording.objects.select_related("call").order_by("-started_at", "-id")
+
+
+def history_gap_list() -> QuerySet[HistoryGap]:
+    return HistoryGap.objects.order_by("-started_at")
+
+
+def recording_folders() -> list[Path]:
+    """The current agency's own recordings folders (where the engine's MixMonitor writes: the spool folder of
+    the configured nodes and of the managed local Asterisk)."""
+    slug = naming.checked_slug(connection.schema_name)
+    roots = {Path(settings.ASTERISK_SPOOL_DIR), Path(settings.PLATFORM_DATA_DIR) / "asterisk" / "spool"}
+    return [(root / slug / "recordings").resolve() for root in sorted(roots)]
+
+
+def recording_file(*, recording: Recording) -> Path | None:
+    """The recording's file if it exists inside this agency's own recordings folder, else None (a path
+    elsewhere, a link out of the folder or ``..`` are never served)."""
+    try:
+        path = Path(recording.path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not path.is_file() or not any(path.is_relative_to(folder) for folder in recording_folders()):
+        return None
+    return path

@@ -20,3 +20,13 @@ def production_secret_key_check(app_configs, **kwargs) -> list[Error]:  # type: 
                  "DJANGO_DEBUG=1 for utvikling på egen maskin (det gjør ./dev run).",
             id="controlplane.E001")]
     return []
+
+
+def ops_token_check(app_configs, **kwargs) -> list[Error]:  # type: ignore[no-untyped-def]
+    """OPS_TOKEN opens /metrics and /health/engine: when set, it must be long enough not to be guessed."""
+    token = getattr(settings, "OPS_TOKEN", "") or ""
+    if token and len(token) < 32:
+        return [Error("OPS_TOKEN er for kort (minst 32 tegn).",
+                      hint="Lag en med: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                      id="controlplane.E002")]
+    return []

@@ -49,6 +49,9 @@ SHARED_APPS = [
     "procrastinate.contrib.django",
     "asterisk_conf",
     "engine",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -61,6 +64,7 @@ TENANT_APPS = [
     "audit",
     "access",
     "outbound",
+    "api",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -184,6 +188,36 @@ ASTERISK_DEFAULT_MOH_DIR = os.environ.get("ASTERISK_DEFAULT_MOH_DIR", "moh")
 ASTERISK_SPOOL_DIR = Path(os.environ.get("ASTERISK_SPOOL_DIR", PLATFORM_DATA_DIR / "asterisk" / "spool"))
 # The only folder an Asterisk node's secret reference ``file:NAME`` may point into.
 ASTERISK_SECRETS_DIR = Path(os.environ.get("ASTERISK_SECRETS_DIR", PLATFORM_DATA_DIR / "secrets"))
+
+# --- REST API (api/, docs/api.md) ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.AgencyTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.PeriodFilter"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Telefoniplattform – etatens API",
+    "DESCRIPTION": "Etatens konfigurasjon, historikk, henvendelser, opptak og sanntid. Se docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_problem_responses"],
+}
+
+# --- Operations -----------------------------------------------------------------------------------------------
+# Bearer token for /metrics and /health/engine (Prometheus, monitoring); empty: only platform staff signed in.
+OPS_TOKEN = os.environ.get("OPS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from access.views import vendor_totp
-from controlplane.views import engine_health, health, platform_home
+from controlplane.views import engine_health, health, health_live, health_ready, metrics, platform_home
 from outbound import gateway_views as sms_gateway
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
@@ -20,4 +20,7 @@ urlpatterns = [
     path("sms/report/", sms_gateway.sms_report, name="sms-report"),
     path("sms/inbound/kannel", sms_gateway.sms_inbound_kannel, name="sms-inbound-kannel"),
     path("sms/inbound/mms", sms_gateway.mms_inbound, name="mms-inbound"),
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -9,7 +9,7 @@ from contactcenter import views as cc_views
 from contactcenter import views_recordings as cc_recordings
 from contactcenter import views_reports as cc_reports
 from controlplane.admin_sites import agency_admin_site
-from controlplane.views import health
+from controlplane.views import health, health_live, health_ready
 from outbound import views as sms_views
 from switchboard import views as sb_views
 
@@ -39,4 +39,7 @@ urlpatterns = [
     path("sms/progress/<int:send_id>", sms_views.progress, name="sms-progress"),
     path("sms/log/", sms_views.log, name="sms-log"),
     path("console/inquiry/<int:inquiry_id>/picture", cc_views.inquiry_picture_view, name="inquiry-picture"),
+    path("api/", include("api.urls")),
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
 ]

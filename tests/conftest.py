@@ -14,8 +14,14 @@ os.environ.setdefault("ASTERISK_CONFIG_DIR", str(_tmp / "etc"))
 os.environ.setdefault("ASTERISK_SPOOL_DIR", str(_tmp / "spool"))
 # Child processes (manage.py run_platform ...) run in development mode, as under ./dev run.
 os.environ.setdefault("DJANGO_DEBUG", "1")
+# Operators' token for /metrics and /health/engine (tests.helpers.OPS_HEADERS), here and in child processes.
+os.environ.setdefault("OPS_TOKEN", "test-ops-token-5f2c9a7e41d8b6033e")
 
 import pytest  # noqa: E402
+from django.conf import settings as _django_settings  # noqa: E402
+
+# Settings may have been read before this file: give this process the same ops token as its children.
+_django_settings.OPS_TOKEN = os.environ["OPS_TOKEN"]
 
 # Real components in CI: with REQUIRE_REAL_COMPONENTS=1 every skip fails; per-component summary at the end.
 pytest_plugins = ["tests.ci_switch"]

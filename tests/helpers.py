@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
@@ -9,6 +10,9 @@ from unittest import mock
 from django.db import connection
 
 from tenants.signals import agency_config_changed
+
+# Operators' access to /metrics and /health/engine (the token tests/conftest.py puts in OPS_TOKEN).
+OPS_HEADERS = {"Authorization": f"Bearer {os.environ.get('OPS_TOKEN', '')}"}
 
 
 @contextmanager

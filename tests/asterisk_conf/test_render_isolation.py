@@ -18,6 +18,7 @@ from asterisk_conf.render import RenderFailed, render_to_dir
 from asterisk_conf.runtime import find_asterisk
 from contactcenter.models import Queue
 from switchboard.models import Did
+from tests.helpers import OPS_HEADERS
 
 OUTSIDE = "+4799999999"  # no agency has this number
 
@@ -124,7 +125,8 @@ def _health_json() -> tuple[int, dict]:
         engine = Engine(nodes=[], record_history=False)
         await engine.start()
         try:
-            response = await engine_health(RequestFactory().get("/health/engine", HTTP_HOST="localhost"))
+            response = await engine_health(RequestFactory().get("/health/engine", HTTP_HOST="localhost",
+                                                                        headers=OPS_HEADERS))
         finally:
             await engine.stop()
         return response.status_code, json.loads(response.content)

@@ -26,6 +26,7 @@ import pytest
 from asterisk_conf.runtime import find_asterisk
 from controlplane.asgi import application  # sets Django's logging up now, not under caplog
 from tests.harness.platform_harness import ROOT, PlatformProcess, database_url_of
+from tests.helpers import OPS_HEADERS
 
 
 def _redis_url() -> str | None:
@@ -121,7 +122,7 @@ def test_engine_calls_leave_no_redis_subscriptions_behind(redis_platform):
     platform, prefix = redis_platform
     platform.get("/health/engine")
     before = _subscriptions(prefix)
-    with httpx.Client(base_url=platform.url(""), headers={"Host": f"localhost:{platform.port}"}, timeout=10) as c:
+    with httpx.Client(base_url=platform.url(""), headers={"Host": f"localhost:{platform.port}", **OPS_HEADERS}, timeout=10) as c:
         statuses = {c.get("/health/engine").status_code for _ in range(1000)}
     after = _subscriptions(prefix)
     assert statuses == {200}
@@ -240,7 +241,8 @@ async def test_failing_engine_health_logs_one_warning_per_change_not_per_probe(e
     engine = Engine(nodes=[], record_history=False)
     await engine.start()
     caplog.set_level(logging.INFO)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://localhost") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://localhost",
+                                 headers=OPS_HEADERS) as client:
         try:
             # No Asterisk node: degraded, 503 on every probe, one WARNING for the change.
             for _ in range(5):
@@ -274,7 +276,7 @@ async def test_engine_health_with_redis_unreachable_is_unavailable_not_an_error(
     caplog.set_level(logging.INFO)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
-                                     base_url="http://localhost") as client:
+                                     base_url="http://localhost", headers=OPS_HEADERS) as client:
             responses = [await client.get("/health/engine") for _ in range(3)]
     finally:
         channel_layers.backends.clear()

@@ -18,6 +18,7 @@ import pytest
 
 from asterisk_conf.runtime import find_asterisk
 from tests.harness.asterisk_harness import free_port
+from tests.helpers import OPS_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +70,8 @@ def test_run_platform_serves_and_runs_the_engine_in_process(tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/engine", timeout=5) as resp:
+                with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/health/engine",
+                                                                 headers=OPS_HEADERS), timeout=5) as resp:
                     body = resp.read().decode()
                     if '"engine": "ok"' in body:
                         break

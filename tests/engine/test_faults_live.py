@@ -25,6 +25,7 @@ from tests.engine.test_engine_live import _agent_id, _redis_url, _ua, redis_laye
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import find_baresip
 from tests.harness.engine_harness import EngineThread
+from tests.helpers import OPS_HEADERS
 
 pytestmark = [
     pytest.mark.asterisk,
@@ -224,7 +225,7 @@ def _engine_health() -> dict:
 
     from controlplane.views import engine_health
 
-    return json.loads(async_to_sync(engine_health)(RequestFactory().get("/health/engine")).content)
+    return json.loads(async_to_sync(engine_health)(RequestFactory().get("/health/engine", headers=OPS_HEADERS)).content)
 
 
 def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ import httpx
 import psutil
 
 from tests.harness.asterisk_harness import free_port
+from tests.helpers import OPS_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set by conftest for the test process's own config; a platform under test keeps everything in its data folder.
@@ -75,7 +76,8 @@ class PlatformProcess:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def get(self, path: str, host: str = "localhost", timeout: float = 10) -> httpx.Response:
-        return httpx.get(self.url(path), headers={"Host": f"{host}:{self.port}"}, timeout=timeout)
+        headers = {"Host": f"{host}:{self.port}", **OPS_HEADERS}  # the ops token opens /health/engine
+        return httpx.get(self.url(path), headers=headers, timeout=timeout)
 
     def wait_engine_ok(self, timeout: float = 240) -> dict:
         """Wait until /health/engine says ok (the platform set up, started, and its engine reached Asterisk)."""
