@@ -58,6 +58,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "switchboard",
     "contactcenter",
+    "agencydata",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("console/", cc_views.console, name="console"),
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
+    path("admin/etatens-data/", include("agencydata.urls")),
     path("admin/", agency_admin_site.urls),
 ]
