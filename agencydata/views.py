@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
+from agencydata import selectors, services
 from agencydata.export import agency_export
+from agencydata.models import OnboardingStatus
+from agencydata.onboarding.sheets import KINDS
 from controlplane.admin_sites import agency_admin_site
 
 
@@ -30,3 +35,55 @@ def export_download(request: HttpRequest) -> FileResponse:
 
 
 export_download_view = agency_admin_site.admin_view(export_download)
+
+
+# --- Onboarding from spreadsheets ------------------------------------------------------------------------------
+
+def _admin_context(request: HttpRequest, title: str) -> dict:  # type: ignore[type-arg]
+    return {**agency_admin_site.each_context(request), "title": title}
+
+
+def onboarding_page(request: HttpRequest) -> HttpResponse:
+    """Upload the spreadsheets; the dry run starts at once as a job."""
+    _require_agency_admin(request)
+    error = ""
+    if request.method == "POST":
+        files = [(f.name, f.read()) for f in request.FILES.getlist("files")]
+        try:
+            onboarding = services.onboarding_upload(files=files, username=request.user.get_username())
+            if not onboarding.problems:
+                services.onboarding_start(onboarding=onboarding, commit=False)
+            return redirect("agencydata-onboarding-detail", pk=onboarding.pk)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    ctx = _admin_context(request, gettext("Innlesing fra regneark"))
+    ctx.update(error=error, recent=selectors.onboarding_list()[:20], kinds=KINDS)
+    return render(request, "agencydata/onboarding.html", ctx)
+
+
+def onboarding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_agency_admin(request)
+    onboarding = get_object_or_404(selectors.onboarding_list(), pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.onboarding_start(onboarding=onboarding, commit=True)
+            return redirect("agencydata-onboarding-detail", pk=pk)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    ctx = _admin_context(request, gettext("Innlesing fra regneark"))
+    ctx.update(onboarding=onboarding, error=error, busy=onboarding.status in BUSY)
+    return render(request, "agencydata/onboarding_detail.html", ctx)
+
+
+def onboarding_status(request: HttpRequest, pk: int) -> JsonResponse:
+    _require_agency_admin(request)
+    onboarding = get_object_or_404(selectors.onboarding_list(), pk=pk)
+    return JsonResponse({"status": onboarding.status, "done": onboarding.done_rows, "total": onboarding.total_rows,
+                         "busy": onboarding.status in BUSY})
+
+
+BUSY = (OnboardingStatus.CHECKING, OnboardingStatus.IMPORTING)
+onboarding_page_view = agency_admin_site.admin_view(onboarding_page)
+onboarding_detail_view = agency_admin_site.admin_view(onboarding_detail)
+onboarding_status_view = agency_admin_site.admin_view(onboarding_status)
