@@ -26,22 +26,38 @@ BLOCK = 1 << 20
 
 
 class HashingWriter:
-    """A text/binary sink over one zip entry that counts and hashes what passes through."""
+    """A text/binary sink over one zip entry that counts and hashes what passes through. Small writes (a JSON
+    serialiser writes token by token) are gathered into blocks first; ``flush()`` before the entry closes."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
         self.size = 0
+        self.pending: list[bytes] = []
+        self.pending_size = 0
 
     def write(self, data: str | bytes) -> int:
-        b = data.encode("utf-8") if isinstance(data, str) else data
-        self.sha.update(b)
-        self.size += len(b)
-        self.raw.write(b)
+        b = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        self.pending.append(b)
+        self.pending_size += len(b)
+        if self.pending_size >= BLOCK:
+            self.flush()
         return len(data)
 
     def flush(self) -> None:
-        pass
+        if not self.pending:
+            return
+        block = b"".join(self.pending)
+        self.pending, self.pending_size = [], 0
+        self.sha.update(block)
+        self.size += len(block)
+        self.raw.write(block)
+
+    def __enter__(self) -> HashingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
 
 
 def open_entry(zf: zipfile.ZipFile, name: str) -> IO[bytes]:

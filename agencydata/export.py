@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core import serializers
+from django.core.serializers import jsonl
 from django.db import connection, models
 from django_tenants.utils import schema_context
 
@@ -85,8 +85,7 @@ def _manifest(agency: Agency, result: ExportResult) -> dict[str, object]:
 
 
 def _write_text(zf: zipfile.ZipFile, name: str, text: str, result: ExportResult) -> None:
-    with archive.open_entry(zf, name) as raw:
-        sink = archive.HashingWriter(raw)
+    with archive.open_entry(zf, name) as raw, archive.HashingWriter(raw) as sink:
         sink.write(text)
     result.files[name] = {"sha256": sink.sha.hexdigest(), "bytes": sink.size}
 
@@ -96,16 +95,14 @@ def _write_table(zf: zipfile.ZipFile, model: type[models.Model], result: ExportR
     name = f"{archive.TABLE_DIR}{label(model)}"
     qs = model._default_manager.order_by("pk")
     keep = [f.name for f in columns(model) if not f.primary_key] + [f.name for f in model._meta.many_to_many]
-    with archive.open_entry(zf, f"{name}.jsonl") as raw:
-        sink = archive.HashingWriter(raw)
+    with archive.open_entry(zf, f"{name}.jsonl") as raw, archive.HashingWriter(raw) as sink:
         rows = 0
         for chunk in _chunks(qs.iterator(chunk_size=CHUNK)):
-            serializers.serialize("jsonl", chunk, stream=sink, fields=keep, use_natural_foreign_keys=True)
+            _Jsonl().serialize(chunk, stream=sink, fields=keep, use_natural_foreign_keys=True)
             rows += len(chunk)
     result.files[f"{name}.jsonl"] = {"sha256": sink.sha.hexdigest(), "bytes": sink.size}
     cols = columns(model)
-    with archive.open_entry(zf, f"{name}.csv") as raw:
-        sink = archive.HashingWriter(raw)
+    with archive.open_entry(zf, f"{name}.csv") as raw, archive.HashingWriter(raw) as sink:
         text = io.TextIOWrapper(_Unclosable(sink), encoding="utf-8-sig", newline="", write_through=True)
         writer = csv.writer(text, delimiter=";")
         writer.writerow([f.attname for f in cols])
@@ -137,6 +134,15 @@ def _csv_value(value: object) -> object:
     return value
 
 
+class _Jsonl(jsonl.Serializer):
+    """Django's JSON Lines serialiser, each line encoded in one go (``json.dumps`` uses the C encoder; the
+    streaming ``json.dump`` Django calls is pure Python and about five times slower). Same output."""
+
+    def end_object(self, obj: models.Model) -> None:
+        self.stream.write(json.dumps(self.get_dump_object(obj), **self.json_kwargs) + "\n")
+        self._current = None
+
+
 class _Unclosable(io.RawIOBase):
     """Lets a TextIOWrapper write through a HashingWriter without closing the zip entry under it."""
 
@@ -161,8 +167,7 @@ def _spool_files(slug: str) -> Iterator[tuple[str, Path]]:
 
 
 def _write_file(zf: zipfile.ZipFile, arcname: str, path: Path) -> dict[str, object]:
-    with archive.open_entry(zf, arcname) as raw, path.open("rb") as src:
-        sink = archive.HashingWriter(raw)
+    with archive.open_entry(zf, arcname) as raw, path.open("rb") as src, archive.HashingWriter(raw) as sink:
         while block := src.read(archive.BLOCK):
             sink.write(block)
     return {"sha256": sink.sha.hexdigest(), "bytes": sink.size}
