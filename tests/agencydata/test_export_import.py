@@ -18,6 +18,8 @@ from django_tenants.utils import schema_context
 from agencydata.tables import tenant_models
 from tests.agencydata.helpers import add_history, archive_rows
 
+pytestmark = pytest.mark.django_db
+
 NEW_ORG = "910000004"
 
 

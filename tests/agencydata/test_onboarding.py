@@ -14,6 +14,8 @@ from contactcenter.models import Agent, Queue
 from switchboard.models import Did, Person, Phone
 from tenants import services as tn
 
+pytestmark = pytest.mark.django_db
+
 PEOPLE = """fornavn;etternavn;stilling;avdeling;e-post;mobil;internnummer
 Åse;Ødegård;Rådgiver;Veiledning, «klage»;ase@example.no;+47 912 34 567;3001
 Bjørn;Dæhlie;Seniorrådgiver;Veiledning;bjorn@example.no;;3002
