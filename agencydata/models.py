@@ -3,6 +3,7 @@ legal holds and erasure receipts (GDPR)."""
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,7 @@ class RetentionPolicy(models.Model):
 
     kind = models.CharField(_("type data"), max_length=32, unique=True)
     days = models.PositiveIntegerField(_("oppbevares (dager)"), null=True, blank=True,
+                                       validators=[MinValueValidator(1, _("Minst én dag."))],
                                        help_text=_("Tomt: oppbevares til det slettes for hånd."))
     legal_hold = models.BooleanField(_("rettslig pålegg om oppbevaring"), default=False,
                                      help_text=_("Ingenting av denne typen slettes, verken etter tid eller på forespørsel."))
@@ -61,7 +63,8 @@ class RetentionPolicy(models.Model):
         verbose_name_plural = _("oppbevaringstider")
         ordering = ["kind"]
         constraints = [models.CheckConstraint(condition=Q(days__isnull=True) | Q(days__gte=1),
-                                              name="retentionpolicy_days_positive")]
+                                              name="retentionpolicy_days_positive",
+                                              violation_error_message=_("Minst én dag."))]
 
     def __str__(self) -> str:
         return self.kind

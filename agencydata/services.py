@@ -10,7 +10,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencydata.models import OnboardingImport, OnboardingStatus
+from agencydata.models import LegalHold, OnboardingImport, OnboardingStatus, RetentionPolicy
 from agencydata.onboarding.run import onboarding_rows_run
 from agencydata.onboarding.sheets import Sheets, read_files
 
@@ -96,3 +96,17 @@ class _ProgressWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.conn.close()
+
+
+# --- GDPR settings -----------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def gdpr_setting_save(*, obj: RetentionPolicy | LegalHold) -> RetentionPolicy | LegalHold:
+    """Validate and save a retention setting or a legal hold (the admin's one path for these writes)."""
+    from agencydata.gdpr.registry import kinds
+
+    if isinstance(obj, RetentionPolicy) and obj.kind not in {k.kind for k in kinds()}:
+        raise ValidationError({"kind": _("Ukjent type data.")})
+    obj.full_clean()
+    obj.save()
+    return obj

@@ -9,4 +9,5 @@ urlpatterns = [
     path("innlesing/", views.onboarding_page_view, name="agencydata-onboarding"),
     path("innlesing/<int:pk>/", views.onboarding_detail_view, name="agencydata-onboarding-detail"),
     path("innlesing/<int:pk>/status", views.onboarding_status_view, name="agencydata-onboarding-status"),
+    path("personvern/", views.privacy_page_view, name="agencydata-privacy"),
 ]

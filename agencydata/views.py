@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from agencydata import selectors, services
 from agencydata.export import agency_export
+from agencydata.gdpr.subjects import subject_access_export, subject_erase, subject_for
 from agencydata.models import OnboardingStatus
 from agencydata.onboarding.sheets import KINDS
 from controlplane.admin_sites import agency_admin_site
@@ -87,3 +88,34 @@ BUSY = (OnboardingStatus.CHECKING, OnboardingStatus.IMPORTING)
 onboarding_page_view = agency_admin_site.admin_view(onboarding_page)
 onboarding_detail_view = agency_admin_site.admin_view(onboarding_detail)
 onboarding_status_view = agency_admin_site.admin_view(onboarding_status)
+
+
+# --- Subject access and erasure --------------------------------------------------------------------------------
+
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    """One phone number or one person: download everything held (subject access) or erase it (with receipt)."""
+    _require_agency_admin(request)
+    number = (request.POST.get("number") or "").strip()
+    person = (request.POST.get("person") or "").strip()
+    error, receipt = "", None
+    if request.method == "POST":
+        try:
+            subject = subject_for(number=number, person_id=int(person) if person.isdigit() else None)
+            if request.POST.get("action") == "access":
+                tmp = tempfile.TemporaryFile()
+                subject_access_export(subject=subject, out=tmp)
+                tmp.seek(0)
+                return FileResponse(tmp, as_attachment=True, filename=f"innsyn-{dt.date.today():%Y-%m-%d}.zip",
+                                    content_type="application/zip")
+            if request.POST.get("action") == "erase" and request.POST.get("confirm") == "ja":
+                receipt = subject_erase(subject=subject, requested_by=request.user.get_username())
+            elif request.POST.get("action") == "erase":
+                error = gettext("Kryss av for at du vil slette før du sletter.")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    ctx = _admin_context(request, gettext("Innsyn og sletting"))
+    ctx.update(error=error, receipt=receipt, number=number, person=person)
+    return render(request, "agencydata/privacy.html", ctx)
+
+
+privacy_page_view = agency_admin_site.admin_view(privacy_page)

@@ -130,3 +130,41 @@ def test_bad_subject_is_a_clear_error() -> None:
         call_command("erase_subject", slug="fhi", number="hei")
     with pytest.raises(CommandError, match="enten et telefonnummer eller en person"):
         call_command("subject_access", slug="fhi", out="/tmp/x.zip")
+
+
+def test_admin_page_gives_access_and_erases_with_receipt(client, history: Path) -> None:  # type: ignore[no-untyped-def]
+    assert client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "demo-passord-2026"},
+                       HTTP_HOST="fhi.localhost").status_code == 302
+    assert "Innsyn og sletting" in client.get("/admin/", HTTP_HOST="fhi.localhost").content.decode()
+    response = client.post("/admin/etatens-data/personvern/", {"number": "91234567", "action": "access"},
+                           HTTP_HOST="fhi.localhost")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        assert json.loads(zf.read("innsyn.json"))["antall"]["calls"] == 2
+    page = client.post("/admin/etatens-data/personvern/", {"number": "91234567", "action": "erase"},
+                       HTTP_HOST="fhi.localhost").content.decode()
+    assert "Kryss av for at du vil slette" in page
+    page = client.post("/admin/etatens-data/personvern/", {"number": "91234567", "action": "erase", "confirm": "ja"},
+                       HTTP_HOST="fhi.localhost").content.decode()
+    assert 'id="receipt"' in page and "Revisjonsloggen beholdes" in page
+    assert "Kvitteringer for sletting" in client.get("/admin/", HTTP_HOST="fhi.localhost").content.decode()
+    with schema_context("fhi"):
+        assert not Call.objects.filter(caller_number=CALLER).exists()
+    page = client.post("/admin/etatens-data/personvern/", {"number": "hei", "action": "access"},
+                       HTTP_HOST="fhi.localhost").content.decode()
+    assert "er ikke et telefonnummer" in page
+
+
+def test_retention_settings_in_the_admin(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "demo-passord-2026"},
+                HTTP_HOST="fhi.localhost")
+    form = client.get("/admin/agencydata/retentionpolicy/add/", HTTP_HOST="fhi.localhost").content.decode()
+    assert "opptak (standard: 90 dager)" in form
+    response = client.post("/admin/agencydata/retentionpolicy/add/", {"kind": "recordings", "days": "0"},
+                           HTTP_HOST="fhi.localhost")
+    assert response.status_code == 200 and "Minst én dag." in response.content.decode()  # refused
+    client.post("/admin/agencydata/retentionpolicy/add/", {"kind": "recordings", "days": "30"},
+                HTTP_HOST="fhi.localhost")
+    with schema_context("fhi"):
+        assert RetentionPolicy.objects.get(kind="recordings").days == 30
+    with schema_context("nkh"):
+        assert not RetentionPolicy.objects.exists()
