@@ -115,7 +115,7 @@ class ErasureReceipt(models.Model):
     created_at = models.DateTimeField(_("utført"), auto_now_add=True)
     requested_by = models.CharField(_("utført av"), max_length=150, blank=True, default="")
     subject = models.CharField(_("gjelder"), max_length=200,
-                               help_text=_("Telefonnummeret eller personen (ID og navn ved slettetidspunktet)."))
+                               help_text=_("Telefonnummeret eller personens ID."))
     deleted = models.JSONField(_("slettet"), default=dict)
     kept = models.JSONField(_("beholdt"), default=dict, help_text=_("Per type: antall og begrunnelse."))
 
