@@ -96,7 +96,7 @@ def agency_import(*, path: Path, slug: str, name: str | None = None, org_number:
                         if label(model) in manifest["tables"]:
                             result.tables[label(model)] = _load_table(zf, model, prefix)
                     _reset_sequences()
-                result.files = _unpack_files(zf, staging)
+                result.files = _unpack_files(zf, staging, listed=set(manifest.get("files", {})))
                 transaction.on_commit(lambda: _move_into_place(staging, target))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -176,10 +176,11 @@ def _reset_sequences() -> None:
                 cur.execute(sql)
 
 
-def _unpack_files(zf: zipfile.ZipFile, staging: Path) -> int:
+def _unpack_files(zf: zipfile.ZipFile, staging: Path, *, listed: set[str]) -> int:
+    """The agency's files: only those the manifest lists (and whose checksums were checked)."""
     count = 0
     for info in zf.infolist():
-        if not info.filename.startswith(archive.FILE_DIR) or info.is_dir():
+        if not info.filename.startswith(archive.FILE_DIR) or info.is_dir() or info.filename not in listed:
             continue
         rel = Path(info.filename[len(archive.FILE_DIR):])
         if rel.is_absolute() or ".." in rel.parts:

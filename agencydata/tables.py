@@ -32,13 +32,6 @@ def tenant_models() -> list[type[models.Model]]:
     return serializers.sort_dependencies(list(by_app.items()), allow_cycles=True)
 
 
-def model_for(table_label: str) -> type[models.Model]:
-    model = apps.get_model(table_label)
-    if model not in tenant_models():
-        raise LookupError(table_label)
-    return model
-
-
 def columns(model: type[models.Model]) -> list[models.Field]:
     """The stored columns of a table (many-to-many links are their own tables in the CSV: see m2m_tables)."""
     hidden = SECRET_FIELDS.get(label(model), set())
