@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencydata import services
 from agencydata.gdpr.registry import kinds
+from agencydata.gdpr.subjects import subject_for
 from agencydata.models import ErasureReceipt, LegalHold, RetentionPolicy, RetentionRun
 from controlplane.admin_sites import agency_admin_site
 from tenants.admin_mixins import ServiceErrorsAdminMixin
@@ -67,3 +70,35 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 @admin.register(ErasureReceipt, site=agency_admin_site)
 class ErasureReceiptAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "requested_by", "deleted", "kept"]
+
+
+# --- Subject access and erasure as actions on the people list ----------------------------------------------------
+
+@admin.action(description=_("Innsyn: last ned alt om valgt person"))
+def person_subject_access(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    from agencydata.views import subject_access_response
+
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Velg én person om gangen."), level="error")
+        return None
+    return subject_access_response(subject_for(person_id=queryset.get().pk))
+
+
+@admin.action(description=_("Slett alt om valgt person (personvern) …"))
+def person_erase(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Velg én person om gangen."), level="error")
+        return None
+    return redirect(f"{reverse('agencydata-privacy')}?person={queryset.get().pk}")
+
+
+def _add_person_actions() -> None:
+    """Added from here: switchboard knows nothing of agencydata (which sits above it)."""
+    from switchboard.models import Person
+
+    person_admin = agency_admin_site._registry.get(Person)
+    if person_admin is not None:
+        person_admin.actions = [*(person_admin.actions or []), person_subject_access, person_erase]
+
+
+_add_person_actions()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from agencydata import selectors, services
 from agencydata.export import agency_export
-from agencydata.gdpr.subjects import subject_access_export, subject_erase, subject_for
+from agencydata.gdpr.subjects import Subject, subject_access_export, subject_erase, subject_for
 from agencydata.models import OnboardingStatus
 from agencydata.onboarding.sheets import KINDS
 from controlplane.admin_sites import agency_admin_site
@@ -102,11 +102,7 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
         try:
             subject = subject_for(number=number, person_id=int(person) if person.isdigit() else None)
             if request.POST.get("action") == "access":
-                tmp = tempfile.TemporaryFile()
-                subject_access_export(subject=subject, out=tmp)
-                tmp.seek(0)
-                return FileResponse(tmp, as_attachment=True, filename=f"innsyn-{dt.date.today():%Y-%m-%d}.zip",
-                                    content_type="application/zip")
+                return subject_access_response(subject)
             if request.POST.get("action") == "erase" and request.POST.get("confirm") == "ja":
                 receipt = subject_erase(subject=subject, requested_by=request.user.get_username())
             elif request.POST.get("action") == "erase":
@@ -114,8 +110,16 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     ctx = _admin_context(request, gettext("Innsyn og sletting"))
-    ctx.update(error=error, receipt=receipt, number=number, person=person)
+    ctx.update(error=error, receipt=receipt, number=number, person=person or request.GET.get("person", ""))
     return render(request, "agencydata/privacy.html", ctx)
+
+
+def subject_access_response(subject: Subject) -> FileResponse:
+    tmp = tempfile.TemporaryFile()
+    subject_access_export(subject=subject, out=tmp)
+    tmp.seek(0)
+    return FileResponse(tmp, as_attachment=True, filename=f"innsyn-{dt.date.today():%Y-%m-%d}.zip",
+                        content_type="application/zip")
 
 
 privacy_page_view = agency_admin_site.admin_view(privacy_page)

@@ -168,3 +168,20 @@ def test_retention_settings_in_the_admin(client) -> None:  # type: ignore[no-unt
         assert RetentionPolicy.objects.get(kind="recordings").days == 30
     with schema_context("nkh"):
         assert not RetentionPolicy.objects.exists()
+
+
+def test_person_list_has_subject_access_and_erasure_actions(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "demo-passord-2026"},
+                HTTP_HOST="fhi.localhost")
+    with schema_context("fhi"):
+        person = Person.objects.get(last_name="Bakke")
+    url = "/admin/switchboard/person/"
+    response = client.post(url, {"action": "person_subject_access", "_selected_action": [person.pk]},
+                           HTTP_HOST="fhi.localhost")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        directory = zf.read("directory.jsonl").decode()
+    assert "Bakke" in directory and "Nordmann" not in directory
+    response = client.post(url, {"action": "person_erase", "_selected_action": [person.pk]}, HTTP_HOST="fhi.localhost")
+    assert response.status_code == 302 and response.url.endswith(f"personvern/?person={person.pk}")
+    page = client.get(response.url, HTTP_HOST="fhi.localhost").content.decode()
+    assert f'value="{person.pk}"' in page
