@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from controlplane import jobs
 from switchboard.models import Person
 from tenants import services as tn
 from tests.agencydata.test_onboarding import AGENTS, PEOPLE, QUEUES
