@@ -185,3 +185,23 @@ def test_person_list_has_subject_access_and_erasure_actions(client) -> None:  # 
     assert response.status_code == 302 and response.url.endswith(f"personvern/?person={person.pk}")
     page = client.get(response.url, HTTP_HOST="fhi.localhost").content.decode()
     assert f'value="{person.pk}"' in page
+
+
+def test_another_agencys_admin_neither_sees_nor_erases_our_caller(client, history: Path) -> None:  # type: ignore[no-untyped-def]
+    client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "demo-passord-2026"},
+                HTTP_HOST="nkh.localhost")
+    response = client.post("/admin/etatens-data/personvern/", {"number": CALLER, "action": "access"},
+                           HTTP_HOST="nkh.localhost")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        assert set(json.loads(zf.read("innsyn.json"))["antall"].values()) == {0}
+        assert not [n for n in zf.namelist() if n.startswith("filer/")]
+    page = client.post("/admin/etatens-data/personvern/", {"number": CALLER, "action": "erase", "confirm": "ja"},
+                       HTTP_HOST="nkh.localhost").content.decode()
+    assert 'id="receipt"' in page
+    with schema_context("fhi"):
+        assert Call.objects.filter(caller_number=CALLER).count() == 2 and history.exists()
+    # fhi's session does not exist at nkh, and nkh's does not at fhi
+    assert client.post("/admin/etatens-data/personvern/", {"number": CALLER, "action": "erase", "confirm": "ja"},
+                       HTTP_HOST="fhi.localhost").status_code == 302
+    with schema_context("fhi"):
+        assert Call.objects.filter(caller_number=CALLER).count() == 2
