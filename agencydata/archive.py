@@ -8,6 +8,7 @@ Layout (described for people in the archive's own LESMEG.md):
                                     content types and permissions)
     tabeller/<app>.<model>.csv      the same rows for spreadsheets (UTF-8 with BOM, semicolon-separated)
     filer/<path>                    the agency's files from its spool folder (recordings, prompts, music)
+    talepost/<mailbox>/...          voicemail messages from Asterisk's voicemail folder for the agency's context
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MANIFEST = "manifest.json"
 README = "LESMEG.md"
 TABLE_DIR = "tabeller/"
 FILE_DIR = "filer/"
+VOICEMAIL_DIR = "talepost/"
 BLOCK = 1 << 20
 
 

@@ -157,13 +157,20 @@ class _Unclosable(io.RawIOBase):
         return len(b)
 
 
+def agency_voicemail_dir(slug: str) -> Path:
+    """Asterisk keeps voicemail messages in ``<spool>/voicemail/<context>/<mailbox>/``; the context is the agency's."""
+    from asterisk_conf.naming import voicemail_context
+
+    return Path(settings.ASTERISK_SPOOL_DIR) / "voicemail" / voicemail_context(slug)
+
+
 def _spool_files(slug: str) -> Iterator[tuple[str, Path]]:
-    base = agency_spool_dir(slug)
-    if not base.is_dir():
-        return
-    for path in sorted(base.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield f"{archive.FILE_DIR}{path.relative_to(base).as_posix()}", path
+    for base, prefix in ((agency_spool_dir(slug), archive.FILE_DIR), (agency_voicemail_dir(slug), archive.VOICEMAIL_DIR)):
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                yield f"{prefix}{path.relative_to(base).as_posix()}", path
 
 
 def _write_file(zf: zipfile.ZipFile, arcname: str, path: Path) -> dict[str, object]:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from agencydata import archive
-from agencydata.export import agency_spool_dir, schema_version
+from agencydata.export import agency_spool_dir, agency_voicemail_dir, schema_version
 from agencydata.tables import label, tenant_models
 from tenants import services as tenant_services
 
@@ -82,8 +82,9 @@ def agency_import(*, path: Path, slug: str, name: str | None = None, org_number:
         manifest = archive_check(zf)
         source = manifest["agency"]
         target = agency_spool_dir(slug)
-        if target.exists() and any(target.iterdir()):
-            raise ValidationError(_("Mappen %(dir)s finnes allerede og er ikke tom.") % {"dir": target})
+        for folder in (target, agency_voicemail_dir(slug)):
+            if folder.exists() and any(folder.iterdir()):
+                raise ValidationError(_("Mappen %(dir)s finnes allerede og er ikke tom.") % {"dir": folder})
         staging = target.with_name(f".import-{slug}")
         shutil.rmtree(staging, ignore_errors=True)
         result = ImportResult(slug=slug)
@@ -96,10 +97,15 @@ def agency_import(*, path: Path, slug: str, name: str | None = None, org_number:
                         if label(model) in manifest["tables"]:
                             result.tables[label(model)] = _load_table(zf, model, prefix)
                     _reset_sequences()
-                result.files = _unpack_files(zf, staging, listed=set(manifest.get("files", {})))
+                listed = set(manifest.get("files", {}))
+                result.files = _unpack_files(zf, staging, listed=listed, prefix=archive.FILE_DIR)
+                vm_staging, vm_target = staging.with_name(f".import-{slug}-talepost"), agency_voicemail_dir(slug)
+                result.files += _unpack_files(zf, vm_staging, listed=listed, prefix=archive.VOICEMAIL_DIR)
                 transaction.on_commit(lambda: _move_into_place(staging, target))
+                transaction.on_commit(lambda: _move_into_place(vm_staging, vm_target))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging.with_name(f".import-{slug}-talepost"), ignore_errors=True)
             raise
     return result
 
@@ -176,13 +182,13 @@ def _reset_sequences() -> None:
                 cur.execute(sql)
 
 
-def _unpack_files(zf: zipfile.ZipFile, staging: Path, *, listed: set[str]) -> int:
-    """The agency's files: only those the manifest lists (and whose checksums were checked)."""
+def _unpack_files(zf: zipfile.ZipFile, staging: Path, *, listed: set[str], prefix: str) -> int:
+    """The agency's files under ``prefix``: only those the manifest lists (and whose checksums were checked)."""
     count = 0
     for info in zf.infolist():
-        if not info.filename.startswith(archive.FILE_DIR) or info.is_dir() or info.filename not in listed:
+        if not info.filename.startswith(prefix) or info.is_dir() or info.filename not in listed:
             continue
-        rel = Path(info.filename[len(archive.FILE_DIR):])
+        rel = Path(info.filename[len(prefix):])
         if rel.is_absolute() or ".." in rel.parts:
             raise ValidationError(_("Arkivet har et ugyldig filnavn: %(name)s") % {"name": info.filename})
         dest = staging / rel

@@ -36,6 +36,9 @@ def add_history(slug: str, *, caller: str = "+4791234567", calls: int = 3) -> Pa
         wav = folder / "17000000.1-1.wav"
         wav.write_bytes(b"RIFF" + bytes(range(256)) * 40)
         history.recording_added(linkedid="17000000.1", path=str(wav), at=T0, agent_id=agent.pk)
+        inbox = Path(settings.ASTERISK_SPOOL_DIR) / "voicemail" / f"t-{slug}" / "1001" / "INBOX"
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / "msg0000.wav").write_bytes(b"RIFF talepost")
     return wav
 
 

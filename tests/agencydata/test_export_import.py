@@ -45,7 +45,7 @@ def test_export_holds_every_table_file_and_checksum(fhi_export: Path) -> None:
         assert manifest["tables"]["contactcenter.call"] == 3
         assert manifest["tables"]["switchboard.person"] == 8
         assert manifest["schema_version"]["contactcenter"].startswith("00")
-        assert "filer/recordings/17000000.1-1.wav" in names
+        assert "filer/recordings/17000000.1-1.wav" in names and "talepost/1001/INBOX/msg0000.wav" in names
         readme = zf.read("LESMEG.md").decode()
         assert "### samtaler" in readme and "`caller_number` | fra nummer" in readme
         assert "Satt når plattformen lukket samtalen" in readme  # help_text ends up in the README
@@ -76,12 +76,14 @@ def test_round_trip_gives_the_same_content(fhi_export: Path, tmp_path: Path,
     assert "Etaten fhikopi er opprettet" in out.getvalue()
     copied = Path(settings.ASTERISK_SPOOL_DIR) / "fhikopi" / "recordings" / "17000000.1-1.wav"
     assert copied.read_bytes() == (Path(settings.ASTERISK_SPOOL_DIR) / "fhi" / "recordings" / copied.name).read_bytes()
+    voicemail = Path(settings.ASTERISK_SPOOL_DIR) / "voicemail" / "t-fhikopi" / "1001" / "INBOX" / "msg0000.wav"
+    assert voicemail.read_bytes() == b"RIFF talepost"
     again = tmp_path / "fhikopi.zip"
     call_command("export_agency", slug="fhikopi", out=str(again), stdout=io.StringIO())
     assert _canonical(archive_rows(again), "fhikopi") == _canonical(archive_rows(fhi_export), "fhi")
     with zipfile.ZipFile(fhi_export) as a, zipfile.ZipFile(again) as b:
         for name in a.namelist():
-            if name.startswith("filer/"):
+            if name.startswith(("filer/", "talepost/")):
                 assert a.read(name) == b.read(name)
     with schema_context("fhikopi"):  # sequences moved past the imported rows: a new row gets a new ID
         from switchboard.services import person_create
