@@ -24,14 +24,32 @@ def test_mask_keeps_ids_dates_and_ports_and_hides_numbers() -> None:
         assert mask_text(kept) == kept
 
 
-def test_records_at_info_are_masked_warnings_are_not(caplog) -> None:  # type: ignore[no-untyped-def]
-    log = logging.getLogger("uvicorn.access")
-    with caplog.at_level(logging.INFO):
-        log.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/admin/switchboard/person/?q=Ingrid+Bakke", "1.1",
-                 200)
-        logging.getLogger("procrastinate.worker").info("Starting job sms.send(to=%r)", "+4791234567")
-        logging.getLogger("x").warning("feil for %s", "+4791234567")
-    messages = [r.getMessage() for r in caplog.records]
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_records_at_info_are_masked_warnings_are_not() -> None:
+    keep = _Keep()
+    loggers = [logging.getLogger(n) for n in ("uvicorn.access", "procrastinate.worker", "x")]
+    levels = [log.level for log in loggers]
+    for log in loggers:  # on each logger itself: uvicorn's own config may stop propagation to the root
+        log.addHandler(keep)
+        log.setLevel(logging.INFO)
+    try:
+        loggers[0].info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/admin/switchboard/person/?q=Ingrid+Bakke",
+                        "1.1", 200)
+        loggers[1].info("Starting job sms.send(to=%r)", "+4791234567")
+        loggers[2].warning("feil for %s", "+4791234567")
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.removeHandler(keep)
+            log.setLevel(level)
+    messages = [r.getMessage() for r in keep.records]
     assert "/admin/switchboard/person/?[…]" in messages[0] and "Bakke" not in messages[0]
     assert messages[1] == "Starting job sms.send(to='[nummer]')"
     assert messages[2] == "feil for +4791234567"
