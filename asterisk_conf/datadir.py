@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,8 +112,25 @@ def _link(target: Path, source: Path) -> None:
     os.replace(tmp, target)
 
 
-def compose(target: Path, sources: Sequence[Path], prompts: Iterable[str] = REQUIRED_PROMPTS) -> DataFolder:
-    """Make ``target`` a data folder of links (see module doc) and report what it lacks."""
+def _compose_sounds(target: Path, sounds: Path, languages: Mapping[str, Path]) -> None:
+    """``target/sounds`` as a folder of links: each language of ``sounds``, plus the platform's own languages
+    (``no``: the Norwegian prompt set) that the install does not have. The install's folders are never written."""
+    if target.is_symlink():
+        target.unlink()
+    target.mkdir(exist_ok=True)
+    links = {child.name: child.resolve() for child in sorted(sounds.iterdir()) if not child.name.startswith(".")}
+    links.update({lang: Path(folder).resolve() for lang, folder in languages.items()})
+    for name, source in links.items():
+        _link(target / name, source)
+    for stale in target.iterdir():
+        if stale.is_symlink() and stale.name not in links:
+            stale.unlink()
+
+
+def compose(target: Path, sources: Sequence[Path], prompts: Iterable[str] = REQUIRED_PROMPTS, *,
+            languages: Mapping[str, Path] | None = None) -> DataFolder:
+    """Make ``target`` a data folder of links (see module doc) and report what it lacks. With ``languages``
+    (e.g. ``{"no": folder}``) ``sounds`` is a folder of links that adds them (see ``_compose_sounds``)."""
     prompts = list(prompts)
     target.mkdir(parents=True, exist_ok=True)
     sounds, moh = choose(sources, prompts)
@@ -126,10 +143,13 @@ def compose(target: Path, sources: Sequence[Path], prompts: Iterable[str] = REQU
         links["sounds"] = sounds
     if moh:
         links["moh"] = moh
+    if sounds and languages:
+        del links["sounds"]
+        _compose_sounds(target / "sounds", sounds, languages)
     for name, source in links.items():
         _link(target / name, source.resolve())
     for stale in target.iterdir():
-        if stale.is_symlink() and stale.name not in links:
+        if stale.is_symlink() and stale.name not in links and not (languages and stale.name == "sounds"):
             stale.unlink()
     return DataFolder(path=target, sounds=sounds, moh=moh, missing_prompts=tuple(missing_prompts(sounds, prompts)),
                       moh_files=_moh_count(moh) if moh else 0)

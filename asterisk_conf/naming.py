@@ -134,3 +134,40 @@ def agency_of(name: str) -> str | None:
         if match:
             return match.group("slug")
     return None
+
+
+# --- the attendant console (ARI bridges and channels the engine creates) ---------------------------------------------
+
+STASIS_APP = "controlplane"  # the engine's ARI application (engine.core.ARI_APP)
+SWITCHBOARD_APP_ARG = "switchboard"  # the Stasis argument of a call to an agency's switchboard number
+_CALL_ID = r"[0-9]{1,12}-[0-9]{1,9}"
+SWITCHBOARD_ID_RE = re.compile(
+    rf"sb-(?P<slug>{SLUG_PATTERN})-(?:(?P<queue>queue)|(?P<role>hold|call|op|xf)-(?P<call>{_CALL_ID})(?:-(?P<n>[0-9]{{1,6}}))?)")
+
+
+def switchboard_call_id(uniqueid: str) -> str:
+    """The ID of a switchboard call, from its caller channel's Asterisk uniqueid (``1733456789.12`` -> ``1733456789-12``)."""
+    call_id = (uniqueid or "").replace(".", "-")
+    if not re.fullmatch(_CALL_ID, call_id):
+        raise NamingError(f"ugyldig samtale-ID: {uniqueid!r}")
+    return call_id
+
+
+def switchboard_id(slug: str, role: str, call_id: str = "", n: int = 0) -> str:
+    """ARI bridge and channel IDs of the attendant console: ``sb-fhi-queue`` (the agency's waiting calls),
+    ``sb-fhi-hold-<call>`` (one held call), ``sb-fhi-call-<call>`` (the call with the operator or the person it was
+    put through to), ``sb-fhi-op-<call>-<n>`` (the operator's phone leg), ``sb-fhi-xf-<call>-<n>`` (a transfer leg)."""
+    slug = checked_slug(slug)
+    if role == "queue":
+        return f"sb-{slug}-queue"
+    if role not in ("hold", "call", "op", "xf") or not re.fullmatch(_CALL_ID, call_id or ""):
+        raise NamingError(f"ugyldig sentralbord-ID: {role!r} {call_id!r}")
+    return f"sb-{slug}-{role}-{call_id}" + (f"-{int(n)}" if role in ("op", "xf") else "")
+
+
+def parse_switchboard_id(value: str) -> tuple[str, str, str] | None:
+    """(slug, role, call ID) of an ID ``switchboard_id`` built, else None (role ``queue`` has no call ID)."""
+    m = SWITCHBOARD_ID_RE.fullmatch(value or "")
+    if not m:
+        return None
+    return (m.group("slug"), "queue", "") if m.group("queue") else (m.group("slug"), m.group("role"), m.group("call"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from asterisk_conf.datadir import SYSTEM_DATADIRS, DataFolder, compose, data_sources
 from asterisk_conf.safety import RenderError, v
+from asterisk_conf.sounds.norwegian import try_ensure_norwegian_prompts
 from asterisk_conf.writer import write_atomic
 
 MODULES = """
@@ -73,6 +74,11 @@ class RuntimeProfile:
         return self.base_dir / "data"
 
     @property
+    def norwegian_sounds_dir(self) -> Path:
+        """The Norwegian prompt set, generated (``asterisk_conf.sounds.norwegian``) and linked in as ``sounds/no``."""
+        return self.base_dir / "sounds-no"
+
+    @property
     def spool_dir(self) -> Path:
         return self.base_dir / "spool"
 
@@ -129,7 +135,7 @@ def _asterisk_conf(p: RuntimeProfile) -> str:
         f"astspooldir => {dirs['spool']}\n"
         f"astrundir => {dirs['run']}\n"
         f"astlogdir => {dirs['log']}\n"
-        "\n[options]\ndefaultlanguage = en\nhideconnect = yes\ntransmit_silence = yes\n"
+        "\n[options]\ndefaultlanguage = no\nhideconnect = yes\ntransmit_silence = yes\n"
     )
 
 
@@ -200,7 +206,10 @@ def render_runtime(profile: RuntimeProfile) -> dict[Path, str]:
 def compose_data(profile: RuntimeProfile) -> DataFolder:
     """The managed Asterisk's data folder: links to the install's data and the best sounds/moh found."""
     system = tuple(Path(d) for d in profile.system_datadirs) if profile.system_datadirs is not None else SYSTEM_DATADIRS
-    return compose(profile.data_dir, data_sources(profile.datadir, system_dirs=system))
+    languages = {}
+    if try_ensure_norwegian_prompts(profile.norwegian_sounds_dir):
+        languages["no"] = profile.norwegian_sounds_dir
+    return compose(profile.data_dir, data_sources(profile.datadir, system_dirs=system), languages=languages)
 
 
 def write_runtime(profile: RuntimeProfile) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django_tenants.utils import schema_context
 
 from contactcenter import selectors as cc
@@ -34,6 +35,10 @@ class AgencySnapshot:
     ivrs: list[dict] = field(default_factory=list)
     queues: list[dict] = field(default_factory=list)
     mohs: list[dict] = field(default_factory=list)
+    attendants: list[dict] = field(default_factory=list)  # switchboard numbers (the attendant console)
+    recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
+    welcome: dict[int, str] = field(default_factory=dict)  # queue id -> welcome announcement (sound path)
+    spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -90,7 +95,11 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
             snap.ivrs.append({"id": menu.pk, "name": menu.name, "prompt": menu.prompt,
                               "timeout": menu.timeout_seconds,
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
+        snap.attendants = sb.attendant_config_rows()
         snap.mohs = cc.music_on_hold_config_rows()
+        snap.recording = cc.recording_policy_config_rows()
+        snap.welcome = cc.queue_welcome_config_rows()
+        snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
         for q in cc.queue_config_rows():
             snap.queues.append({
                 "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],

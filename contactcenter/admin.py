@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from contactcenter.admin_voice import MohFileInline
 from contactcenter.models import (
     Agent,
     AgentSkill,
@@ -22,7 +24,14 @@ from switchboard.admin_forms import DestinationFormMixin
 
 @admin.register(MusicOnHold, site=agency_admin_site)
 class MusicOnHoldAdmin(ConfigAdmin):
-    list_display = ["name", "source"]
+    list_display = ["name", "source", "licences"]
+    inlines = [MohFileInline]
+
+    @admin.display(description=_("lisenser"))
+    def licences(self, obj: MusicOnHold) -> str:
+        """Whether the class has TONO-liable music (the agency then owes TONO fees for playing it)."""
+        kinds = {f.get_licence_display() for f in obj.files.all()}
+        return ", ".join(sorted(str(k) for k in kinds)) or "–"
 
 
 class QueueSkillInline(admin.TabularInline):

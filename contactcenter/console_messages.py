@@ -75,6 +75,10 @@ class ChannelMessage(forms.Form):
     channel = TextField(label=gettext_lazy("Kanal"), max_length=128)
 
 
+class RecordMessage(ChannelMessage):
+    legal_basis = TextField(label=gettext_lazy("Rettslig grunnlag"), max_length=32)
+
+
 class TransferMessage(ChannelMessage):
     number = TextField(label=gettext_lazy("Nummer"), max_length=32)
     attended = FlagField(label=gettext_lazy("Med forespørsel"), required=False)
@@ -102,7 +106,7 @@ class InquiryMessage(forms.Form):
 SHAPES: dict[str, type[forms.Form]] = {
     "snapshot": NoFields, "subscribe": SubscribeMessage, "login": NoFields, "logout": NoFields,
     "pause": PauseMessage, "unpause": NoFields, "hangup": ChannelMessage, "hold": ChannelMessage,
-    "resume": ChannelMessage, "record": ChannelMessage, "transfer": TransferMessage, "supervise": SuperviseMessage,
+    "resume": ChannelMessage, "record": RecordMessage, "transfer": TransferMessage, "supervise": SuperviseMessage,
     "directory": DirectoryMessage, "who": WhoMessage, "categories": NoFields, "inquiry": InquiryMessage,
 }
 

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
-from contactcenter import live_services
+from contactcenter import live_services, recordings
 from contactcenter.console_messages import MessageInvalid, message_parse
 from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
-from switchboard.selectors import person_card_by_number, person_directory
+from switchboard.directories import reverse_lookup
+from switchboard.selectors import person_directory
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         agent = role["agent"]
         self.agent_id = agent.pk if agent else None
         self.supervisor = role["supervisor"]
+        self.view_only = getattr(user, "vendor_grant", None) is not None  # a vendor under a grant only watches
         self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
         self.own_prefixes = await self.in_agency(agent_channel_prefixes, agent=agent)
         # Everything that decides what this console may see; consoles with the same view share frames.
@@ -128,6 +130,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         action = content.get("action")
         request_id = content.get("id")
+        if getattr(self, "view_only", False) and action not in ("snapshot", "subscribe"):
+            await self.send_json({"type": "error", "id": request_id, "action": action,
+                                  "error": _("Leverandørtilgang gir bare innsyn, ingen handlinger.")})
+            return
         try:
             data = message_parse(action=action if isinstance(action, str) else "", content=content)
             result = await getattr(self, f"do_{action}")(data)
@@ -193,8 +199,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.live(live_services.call_resume, channel=self._own_channel(data["channel"]))
 
     async def do_record(self, data: dict) -> str:
-        return await self.live(live_services.recording_start, agent_id=self.agent_id,
-                               channel=self._own_channel(data["channel"]))
+        rec = await self.live(recordings.recording_start_with_basis, agent_id=self.agent_id,
+                              channel=self._own_channel(data["channel"]), legal_basis_code=data["legal_basis"])
+        return rec.path
 
     async def do_supervise(self, data: dict) -> None:
         if not self.supervisor:
@@ -206,7 +213,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return await self.in_agency(person_directory, query=data["q"], limit=20)
 
     async def do_who(self, data: dict) -> dict | None:
-        return await self.in_agency(person_card_by_number, number=data["number"])
+        """Who is calling: the agency's own people, then its external directories (switchboard.directories)."""
+        return (await self.in_agency(reverse_lookup, number=data["number"]))["match"]
 
     async def do_categories(self, data: dict) -> dict:
         ids = sorted(naming.parse_queue_name(q)[1] for q in self.queue_names)  # type: ignore[index]

@@ -113,6 +113,7 @@ def _load_agency(spec: DemoAgency) -> Agency:
         queues = _load_queues(spec, moh=moh, skills=skills, voicemail_ext=extensions[0])
         _load_agents(people, extensions, skills=skills, queues=queues)
         _load_dids(spec, base=base, schedule=schedule, queues=[q for q, _needed in queues], extensions=extensions)
+        _load_attendant(base=base, extensions=extensions)
     return agency
 
 
@@ -176,3 +177,11 @@ def _load_dids(spec: DemoAgency, *, base: int, schedule: Schedule, queues: list,
     for i, ext in enumerate(extensions):
         sb.did_create(number=f"+{base + 10 + i}", dest_kind="extension", dest_ref=ext.pk,
                       label=f"Direktenummer {ext.number}")
+
+
+def _load_attendant(*, base: int, extensions: list) -> None:
+    """The switchboard number (…90) and its two operators (the first two people, on their own phones)."""
+    sb.attendant_create(number=f"+{base + 90}", return_seconds=20)
+    for ext in extensions[:2]:
+        user = get_user_model().objects.get(username=_username(ext.person.first_name))
+        sb.operator_create(user=user, extension=ext)

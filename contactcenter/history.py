@@ -280,7 +280,10 @@ def inquiry_register(*, agent: Agent, queue: Queue, visit: QueueVisit | None, ca
         raise ValidationError({"category": _("Velg en kategori for henvendelsen.")})
     if visit is not None and visit.queue_id != queue.pk:
         raise ValidationError(_("Samtalen hører ikke til denne køen."))
-    inquiry = Inquiry(visit=visit, queue=queue, category=category, note=note.strip()[:4000], agent=agent)
+    call = visit.call if visit is not None else None
+    recording = call.recordings.order_by("-started_at").first() if call is not None else None
+    inquiry = Inquiry(visit=visit, queue=queue, category=category, note=note.strip()[:4000], agent=agent, call=call,
+                      recording=recording)
     inquiry.full_clean()
     inquiry.save()
     return inquiry

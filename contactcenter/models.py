@@ -283,15 +283,34 @@ class HistoryGap(models.Model):
         return f"{self.node} {self.started_at:%Y-%m-%d %H:%M:%S}–{self.ended_at:%H:%M:%S}"
 
 
+class RetentionClass(models.TextChoices):
+    POLICY = "policy", _("Køens opptaksregel")
+    ABUSE = "abuse", _("Startet av agent (rettslig grunnlag)")
+    CONSOLE = "console", _("Startet fra konsollen")
+
+
 class Recording(models.Model):
     call = models.ForeignKey(Call, related_name="recordings", null=True, on_delete=models.SET_NULL)
     path = models.CharField(_("fil"), max_length=300)
     started_at = models.DateTimeField(_("startet"))
     started_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), null=True, blank=True, on_delete=models.SET_NULL)
+    retention_class = models.CharField(_("oppbevaringsklasse"), max_length=10, choices=RetentionClass.choices,
+                                       default=RetentionClass.CONSOLE)
+    legal_basis = models.ForeignKey("contactcenter.LegalBasis", verbose_name=_("rettslig grunnlag"), null=True,
+                                    blank=True, on_delete=models.PROTECT)
+    delete_after = models.DateTimeField(_("slettes etter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opptak")
         verbose_name_plural = _("opptak")
+        ordering = ["-started_at"]
+        permissions = [("listen_recording", _("Kan spille av og laste ned opptak"))]
+        constraints = [
+            models.CheckConstraint(condition=~Q(retention_class="abuse") | Q(legal_basis__isnull=False),
+                                   name="recording_abuse_has_basis",
+                                   violation_error_message=_("Velg et rettslig grunnlag for opptaket fra etatens liste.")),
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -307,11 +326,34 @@ class Inquiry(models.Model):
     note = models.TextField(_("notat"), blank=True, default="")
     agent = models.ForeignKey(Agent, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+    channel = models.CharField(_("kanal"), max_length=10, default="voice",
+                               choices=[("voice", _("Telefon")), ("chat", _("Chat")), ("sms", _("SMS"))])
+    call = models.ForeignKey(Call, verbose_name=_("samtale"), null=True, blank=True, related_name="inquiries",
+                             on_delete=models.SET_NULL)
+    recording = models.ForeignKey(Recording, verbose_name=_("opptak"), null=True, blank=True,
+                                  related_name="inquiries", on_delete=models.SET_NULL)
+    # The callback request this inquiry came from. The callback model belongs to the callback feature (issue 10
+    # §3); until it is merged this is the request's id, to become a foreign key then.
+    callback_id = models.PositiveIntegerField(_("tilbakeringing"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("henvendelse")
         verbose_name_plural = _("henvendelser")
         ordering = ["-created_at"]
+        permissions = [("view_inquiry_report", _("Kan se rapporter over henvendelser"))]
+        indexes = [models.Index(fields=["created_at"])]
+        constraints = [models.CheckConstraint(condition=Q(channel__in=["voice", "chat", "sms"]),
+                                              name="inquiry_channel_valid")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.category or ''}"
+
+from contactcenter.models_voice import (  # noqa: E402,F401  (lydmeldinger, musikkfiler, opptak under GDPR)
+    LegalBasis,
+    MohFile,
+    Prompt,
+    QueueWelcome,
+    RecordingAccess,
+    RecordingDeletion,
+    RecordingPolicy,
+)

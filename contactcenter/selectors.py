@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 
 from asterisk_conf import naming
 from contactcenter.models import Agent, MusicOnHold, PauseReason, Queue
+from contactcenter.models_voice import MohFile
+from contactcenter.roles import ADMIN_GROUP, SUPERVISOR_GROUP
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -51,13 +53,21 @@ def queue_config_rows() -> list[dict]:
 
 
 def music_on_hold_config_rows() -> list[dict]:
-    return list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))
+    """Classes with their uploaded files (the file list makes musiconhold.conf change, so Asterisk reloads it)."""
+    rows = list(MusicOnHold.objects.order_by("id").values("id", "name", "source"))
+    files: dict[int, list[dict]] = {}
+    for f in MohFile.objects.order_by("moh_id", "file_name").values("moh_id", "file_name", "title", "licence"):
+        files.setdefault(f["moh_id"], []).append(f)
+    for row in rows:
+        row["files"] = files.get(row["id"], [])
+    return rows
 
 
 def console_role(*, user) -> dict:  # type: ignore[no-untyped-def]
     """What a console user may see: their agent (if any), supervisor or not, and the queue IDs."""
     agent = Agent.objects.select_related("person", "extension").filter(user=user).first()
-    supervisor = bool(agent and agent.is_supervisor) or user.is_staff
+    supervisor = (bool(agent and agent.is_supervisor) or user.is_staff
+                  or user.groups.filter(name__in=[SUPERVISOR_GROUP, ADMIN_GROUP]).exists())
     if supervisor:
         queue_ids = list(Queue.objects.order_by("id").values_list("id", flat=True))
     elif agent:
@@ -114,3 +124,51 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
     }
+
+
+def recording_policy_config_rows() -> dict[int, dict]:
+    """Queue id -> how it records (only queues that record): mode, the notice's sound and the opt-out key."""
+    from contactcenter.models_voice import RecordingPolicy
+    from contactcenter.prompts import prompt_sound
+
+    out: dict[int, dict] = {}
+    for policy in RecordingPolicy.objects.select_related("notice").exclude(mode="never").order_by("queue_id"):
+        out[policy.queue_id] = {"mode": policy.mode, "digit": policy.opt_out_digit,
+                                "notice": prompt_sound(agency=connection.schema_name, prompt=policy.notice)}
+    return out
+
+
+def queue_welcome_config_rows() -> dict[int, str]:
+    """Queue id -> the sound (absolute path without extension) of its welcome announcement."""
+    from contactcenter.models_voice import QueueWelcome
+    from contactcenter.prompts import prompt_sound
+
+    return {w.queue_id: prompt_sound(agency=connection.schema_name, prompt=w.prompt)
+            for w in QueueWelcome.objects.select_related("prompt").order_by("queue_id")}
+
+
+def recordings_list(*, limit: int = 200) -> list:
+    """Recordings newest first, with call, queue, who started it and the legal basis (for the recordings page)."""
+    from contactcenter.models import Recording
+
+    return list(Recording.objects.select_related("call", "queue", "started_by__person", "legal_basis")
+                .order_by("-started_at")[:limit])
+
+
+def recording_access_ticket(*, access_id: int, user, max_age_seconds: int = 7200):  # type: ignore[no-untyped-def]
+    """The logged access (play/download) ``user`` opened, while still fresh; None otherwise."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from contactcenter.models_voice import RecordingAccess
+
+    return (RecordingAccess.objects.select_related("recording")
+            .filter(pk=access_id, user=user, at__gte=timezone.now() - dt.timedelta(seconds=max_age_seconds)).first())
+
+
+def legal_bases_active() -> list:
+    """The agency's legal bases an agent may record an abusive call under (the console's choice)."""
+    from contactcenter.models_voice import LegalBasis
+
+    return list(LegalBasis.objects.filter(is_active=True).order_by("name"))

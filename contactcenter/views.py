@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from contactcenter.selectors import console_page, console_queues, console_role
+from contactcenter.selectors import console_page, console_queues, console_role, legal_bases_active
 from contactcenter.wallboard import wallboard_figures
 
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "contactcenter/console.html", console_page(user=request.user))
+    return render(request, "contactcenter/console.html",
+                  {**console_page(user=request.user), "legal_bases": legal_bases_active()})
 
 
 @login_required

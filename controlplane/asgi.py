@@ -13,8 +13,9 @@ from django.urls import path  # noqa: E402
 from contactcenter.consumers import LiveConsumer  # noqa: E402
 from controlplane.ws import AgencySessionMiddleware  # noqa: E402
 from engine.asgi_lifespan import with_lifespan  # noqa: E402
+from switchboard.consumers import AttendantConsumer  # noqa: E402
 
-websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi()), path("ws/attendant/", AttendantConsumer.as_asgi())]
 
 # Answers uvicorn's lifespan scope too (Channels' router has no application for it); the engine then
 # runs elsewhere: in its own process with REDIS_URL (run_engine), or see application_with_engine.

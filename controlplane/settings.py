@@ -59,6 +59,8 @@ TENANT_APPS = [
     "switchboard",
     "contactcenter",
     "agencydata",
+    "audit",
+    "access",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    "access.middleware.GrantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -145,6 +149,8 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "/login/"
+# Vendors under a grant sign in through access.backends.GrantBackend (rights only while a grant is active).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "access.backends.GrantBackend"]
 LOGIN_REDIRECT_URL = "/console/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -190,3 +196,12 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# E-mail (messages from the attendant console; voicemail to e-mail): SMTP from the environment.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sentralbord@telefoniplattform.invalid")

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from access.views import vendor_totp
 from controlplane.views import engine_health, health, platform_home
 
 admin.site.site_header = "Telefoniplattform – Norsk helsenett"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/engine", engine_health, name="engine-health"),
     path("admin/", admin.site.urls),
+    path("vendor/totp/", vendor_totp, name="vendor-totp"),
 ]

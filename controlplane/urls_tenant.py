@@ -1,24 +1,36 @@
 """URLs at an agency's domain: the agency's admin, the operator console and the wallboard."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from access import views as access_views
 from contactcenter import views as cc_views
+from contactcenter import views_recordings as cc_recordings
+from contactcenter import views_reports as cc_reports
 from controlplane.admin_sites import agency_admin_site
 from controlplane.views import health
+from switchboard import views as sb_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter"]), name="jsi18n"),
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["contactcenter", "switchboard"]), name="jsi18n"),
     path("health", health, name="health"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    path("login/", access_views.LoginPage.as_view(), name="login"),
+    # Ends the local session, and the provider's too for a single sign-on session (access.views.oidc_logout).
+    path("logout/", access_views.oidc_logout, name="logout"),
     path("console/", cc_views.console, name="console"),
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
     path("admin/etatens-data/", include("agencydata.urls")),
+    path("sentralbord/", sb_views.attendant, name="attendant"),
     path("admin/", agency_admin_site.urls),
+    path("opptak/", cc_recordings.recordings_page, name="recordings"),
+    path("opptak/<int:pk>/tilgang/", cc_recordings.recording_access, name="recording-access"),
+    path("opptak/lyd/<int:access_id>/", cc_recordings.recording_stream, name="recording-stream"),
+    path("henvendelser/", cc_reports.inquiry_reports, name="inquiry-reports"),
+    path("vendor/login/", access_views.vendor_login, name="vendor-login"),
+    path("login/oidc/", access_views.oidc_login, name="oidc-login"),
+    path("login/oidc/callback/", access_views.oidc_callback, name="oidc-callback"),
 ]

@@ -88,4 +88,7 @@ class AgencySessionMiddleware:
         scope["language"] = language if language in {code for code, _name in settings.LANGUAGES} else None
         scope["user"] = AnonymousUser() if agency is None else await database_sync_to_async(session_user)(
             agency=agency, session_key=_cookie(scope, settings.SESSION_COOKIE_NAME))
+        grant = getattr(scope["user"], "vendor_grant", None)
+        if grant is not None and "live_view" not in grant.scopes:
+            scope["user"] = AnonymousUser()  # a vendor sees live data only under a grant with live view
         return await self.app(scope, receive, send)

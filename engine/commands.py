@@ -12,6 +12,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.ami import AmiLink
 from engine.guard import UnsafeValue
@@ -35,6 +36,7 @@ class CommandContext:
     node: str = ""
     user: str | None = None
     role: str | None = None
+    stasis: Any = None  # the node's ARI side (engine.stasis.StasisNode), for the features that work on ARI
 
 
 _TYPE_NAMES = {str: "tekst", int: "et heltall", bool: "sann eller usann"}
@@ -86,9 +88,10 @@ async def dispatch(op: str, args: object, ctx: CommandContext, *, registry: Regi
 
 
 async def run(op: str, *, agency: str, args: dict, link: AmiLink | None, state: LiveState,
-              recordings_dir: Path, node: str = "", registry: Registry | None = None) -> object:
+              recordings_dir: Path, node: str = "", registry: Registry | None = None, stasis: Any = None) -> object:
     """Run the agency's command ``op`` on one node (the engine's entry point, also used by the replay tests)."""
     if link is None:
         raise CommandRefused("ingen AMI-forbindelse")
-    ctx = CommandContext(agency=agency, link=link, state=state, recordings_dir=Path(recordings_dir), node=node)
+    ctx = CommandContext(agency=agency, link=link, state=state, recordings_dir=Path(recordings_dir), node=node,
+                         stasis=stasis)
     return await dispatch(op, args, ctx, registry=registry or default_registry())

@@ -27,6 +27,7 @@ from engine.db import close_db, load_wrapups
 from engine.history_writer import HistoryWriter
 from engine.publisher import Publisher, live_group
 from engine.registry import Registry, default_registry
+from engine.stasis import StasisNode
 from engine.state import LiveState
 from engine.status import StatusFeed, link_status
 
@@ -35,7 +36,7 @@ __all__ = ["COMMAND_CHANNEL", "Engine", "NodeConfig", "NodeRuntime", "command_ch
 logger = logging.getLogger(__name__)
 
 COMMAND_CHANNEL = "engine.commands"
-ARI_APP = "controlplane"
+ARI_APP = naming.STASIS_APP
 
 
 def command_channel(layer: object) -> str:
@@ -69,6 +70,7 @@ class NodeRuntime:
     state: LiveState
     ami: AmiLink | None = None
     ari: AriLink | None = None
+    stasis: StasisNode | None = None  # the ARI side: Stasis handlers and services of the features
     resynced_at: float = 0.0
     lost_at: float = 0.0  # when the AMI link was last lost (0: not since the last resync)
     asterisk_started_at: float = 0.0
@@ -129,9 +131,11 @@ class Engine:
                          secret=cfg.ami_secret, on_event=lambda ev, rt=rt: self.on_ami_event(rt, ev),
                          on_connected=lambda link, rt=rt: self._resync(rt),
                          on_disconnected=lambda link, rt=rt: self._ami_lost(rt))
+        rt.stasis = StasisNode(cfg.name, self.registry, publish=self._publish_changes)
         rt.ari = AriLink(name=cfg.name, host=cfg.host, port=cfg.ari_port, username=cfg.ari_username,
-                         password=cfg.ari_secret, app=ARI_APP, on_event=lambda ev: None,
-                         on_connected=self._ari_connected)
+                         password=cfg.ari_secret, app=ARI_APP, on_event=rt.stasis.offer,
+                         on_connected=lambda link, rt=rt: self._ari_connected(rt, link))
+        rt.stasis.start()
         rt.ami.start()
         rt.ari.start()
         if cfg.queue_log is not None and self.record_history:
@@ -144,6 +148,8 @@ class Engine:
                 await rt.ami.stop()
             if rt.ari:
                 await rt.ari.stop()
+            if rt.stasis:
+                await rt.stasis.stop()
         try:
             await self.flush_history()
         except TimeoutError:
@@ -190,15 +196,22 @@ class Engine:
     def _ami_lost(self, rt: NodeRuntime) -> None:
         rt.lost_at = time.time()
 
-    async def _ari_connected(self, link: AriLink) -> None:
+    async def _ari_connected(self, rt: NodeRuntime, link: AriLink) -> None:
         await link.channels()  # proves the REST side answers too
+        if rt.stasis is not None:
+            await rt.stasis.connected(link)
+
+    def _publish_changes(self, slug: str, changes: list[dict]) -> None:
+        self.publisher.put(slug, {"type": "live.update", "agency": slug, "changes": changes, "ts": time.time()})
 
     def snapshot(self, slug: str) -> dict:
-        out: dict = {key: {} for key in self.registry.snapshot_parts}
+        out: dict = {key: {} for key in (*self.registry.snapshot_parts, *self.registry.stasis_parts)}
         for rt in self.runtimes.values():
             snap = rt.state.snapshot(slug)
+            if rt.stasis is not None:
+                snap.update(rt.stasis.snapshot(slug))
             for key in out:
-                out[key].update(snap[key])
+                out[key].update(snap.get(key, {}))
         out["status"] = self.link_status()
         out["connected"] = out["status"]["state"] == "connected"
         return out
@@ -237,7 +250,8 @@ class Engine:
             return self.snapshot(agency)
         rt = self._node_for(agency)
         return await commands.run(op, agency=agency, args=args, link=rt.ami, state=rt.state,
-                                  recordings_dir=rt.config.recordings_dir, node=rt.config.name, registry=self.registry)
+                                  recordings_dir=rt.config.recordings_dir, node=rt.config.name, registry=self.registry,
+                                  stasis=rt.stasis)
 
     def _node_for(self, agency: str) -> NodeRuntime:
         if not self.runtimes:

@@ -22,6 +22,11 @@ EventHandler = Callable[["LiveState", "AgencyLive", dict[str, str]], list[dict]]
 SnapshotPart = Callable[["AgencyLive"], dict]
 TickHandler = Callable[["LiveState", float], list[tuple[str, dict]]]
 CommandHandler = Callable[[Any, "CommandContext"], Awaitable[object]]
+# ARI (Stasis): a handler gets the node's ARI side (``engine.stasis.StasisNode``) and one ARI event, and returns the
+# changes to publish as (agency slug, change); a pick-up handler runs at every ARI (re)connect.
+StasisHandler = Callable[[Any, dict], Awaitable[list[tuple[str, dict]]]]
+PickUpHandler = Callable[[Any], Awaitable[list[tuple[str, dict]]]]
+ServiceFactory = Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class Registry:
     resync_sources: dict[str, str] = field(default_factory=dict)  # live-state event -> the resync event it pairs with
     tick_handlers: list[TickHandler] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
+    # ARI: Stasis event handlers, what to do when the ARI link (re)connects, per-node services (like wazo-calld's
+    # plugins: services, Stasis handlers, bus consumers), registered by the feature's plugin.py.
+    stasis_handlers: dict[str, list[StasisHandler]] = field(default_factory=dict)
+    pick_up_handlers: list[PickUpHandler] = field(default_factory=list)
+    services: dict[str, ServiceFactory] = field(default_factory=dict)
+    stasis_parts: dict[str, Callable[[Any, str], dict]] = field(default_factory=dict)
 
     def on_event(self, name: str, handler: EventHandler, *, aliases: dict[str, str] | None = None) -> None:
         if name in self.events:
@@ -66,6 +77,24 @@ class Registry:
 
     def on_tick(self, handler: TickHandler) -> None:
         self.tick_handlers.append(handler)
+
+    def on_stasis(self, event_type: str, handler: StasisHandler) -> None:
+        """An ARI event (StasisStart, StasisEnd, ChannelDestroyed, ...) of the engine's Stasis application."""
+        self.stasis_handlers.setdefault(event_type, []).append(handler)
+
+    def on_ari_connected(self, handler: PickUpHandler) -> None:
+        """Run after every ARI (re)connect: pick up the bridges and channels Asterisk kept while we were away."""
+        self.pick_up_handlers.append(handler)
+
+    def stasis_part(self, key: str, snapshot: Callable[[Any, str], dict]) -> None:
+        """A part of an agency's snapshot built from a node's ARI side (``snapshot(stasis_node, slug)``)."""
+        self.stasis_parts[key] = snapshot
+
+    def service(self, name: str, factory: ServiceFactory) -> None:
+        """A per-node service object the feature's handlers and commands share (``StasisNode.services[name]``)."""
+        if name in self.services:
+            raise ValueError(f"tjenesten {name} er alt registrert")
+        self.services[name] = factory
 
 
 _default: Registry | None = None

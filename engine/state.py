@@ -56,6 +56,7 @@ class AgencyLive:
     queues: dict[str, dict[str, Caller]] = field(default_factory=dict)
     agents: dict[int, AgentState] = field(default_factory=dict)
     channels: dict[str, ChannelState] = field(default_factory=dict)
+    parts: dict[str, dict] = field(default_factory=dict)  # a feature's own part of the state, by feature key
 
 
 def event_time(event: dict[str, str]) -> float:

@@ -12,12 +12,18 @@ from switchboard import services
 from switchboard.admin_forms import DestinationFormMixin
 from switchboard.destinations import delete_blockers
 from switchboard.models import (
+    AttendantMessage,
+    AttendantSettings,
     ClosedDay,
     Did,
+    DirectorySource,
     Extension,
     IvrMenu,
     IvrOption,
+    MobilePresenceSource,
+    Operator,
     Person,
+    PersonStatus,
     Phone,
     Schedule,
     ScheduleRule,
@@ -165,3 +171,52 @@ class DidForm(DestinationFormMixin):
 class DidAdmin(ConfigAdmin):
     form = DidForm
     list_display = ["number", "label", "dest_kind", "schedule"]
+
+
+# --- the attendant console (sentralbord), directories and presence ---------------------------------------------------
+
+@admin.register(AttendantSettings, site=agency_admin_site)
+class AttendantSettingsAdmin(ConfigAdmin):
+    list_display = ("name", "number", "return_seconds")
+
+
+@admin.register(Operator, site=agency_admin_site)
+class OperatorAdmin(ConfigAdmin):
+    list_display = ("user", "extension")
+    autocomplete_fields = ("extension",)
+
+
+@admin.register(DirectorySource, site=agency_admin_site)
+class DirectorySourceAdmin(ConfigAdmin):
+    """External directories. The secret is a reference (env:/file:), never the password itself."""
+
+    list_display = ("name", "kind", "url", "timeout_ms", "cache_seconds", "is_active")
+
+
+@admin.register(MobilePresenceSource, site=agency_admin_site)
+class MobilePresenceSourceAdmin(ConfigAdmin):
+    list_display = ("url", "timeout_ms", "is_active")
+
+
+@admin.register(PersonStatus, site=agency_admin_site)
+class PersonStatusAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
+    """A person's own status: saved through the service, which pushes the new presence to the consoles."""
+
+    list_display = ("person", "status", "note", "until")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        services.person_status_set(person=obj.person, status=obj.status, note=obj.note, until=obj.until)
+
+
+@admin.register(AttendantMessage, site=agency_admin_site)
+class AttendantMessageAdmin(admin.ModelAdmin):
+    """Messages taken at the switchboard: a record, read only."""
+
+    list_display = ("created_at", "person", "caller_number", "caller_name", "taken_by", "sent_at")
+    readonly_fields = ("person", "caller_number", "caller_name", "text", "taken_by", "created_at", "sent_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

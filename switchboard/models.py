@@ -19,6 +19,7 @@ from tenants.validators import (
     validate_norwegian_e164,
     validate_plain_text,
     validate_safe_text,
+    validate_secret_ref,
 )
 
 safe = [validate_safe_text]  # values Asterisk reads (e-mail in voicemail.conf)
@@ -258,3 +259,171 @@ def _require_allocated(e164: str, field: str) -> None:
         raise ValidationError({field: _("Nummeret %(n)s tilhører en annen etat.") % {"n": e164}})
     raise ValidationError({field: _("Nummeret %(n)s er ikke tildelt etaten. Be plattformen om å tildele det.")
                            % {"n": e164}})
+
+
+# --- the attendant console (sentralbord), directories and presence ---------------------------------------------------
+
+class AttendantSettings(models.Model):
+    """A switchboard number of the agency: calls to it wait for the operators in the attendant console."""
+
+    number = models.CharField(_("sentralbordnummer"), max_length=16, unique=True, validators=[validate_norwegian_e164])
+    name = models.CharField(_("navn"), max_length=100, default="Sentralbord", validators=plain)
+    return_seconds = models.PositiveSmallIntegerField(
+        _("tid før tilbakefall (s)"), default=30, validators=[MinValueValidator(5), MaxValueValidator(300)],
+        help_text=_("En overføring som ikke besvares innen denne tiden, kommer tilbake til operatørene, merket."))
+
+    class Meta:
+        verbose_name = _("sentralbord")
+        verbose_name_plural = _("sentralbord")
+        ordering = ["number"]
+        constraints = [models.CheckConstraint(condition=Q(return_seconds__gte=5) & Q(return_seconds__lte=300),
+                                              name="attendant_return_seconds_range")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.number:
+            _require_allocated(self.number, "number")
+            if Did.objects.filter(number=self.number).exists():
+                raise ValidationError({"number": _("Nummeret %(n)s er allerede et innringingsnummer.")
+                                       % {"n": self.number}})
+
+
+class Operator(models.Model):
+    """A user who works the attendant console, and the extension whose phone rings when they answer a call."""
+
+    user = models.OneToOneField("auth.User", verbose_name=_("brukerkonto"), related_name="switchboard_operator",
+                                on_delete=models.CASCADE)
+    extension = models.ForeignKey(Extension, verbose_name=_("internnummer"), related_name="operators",
+                                  on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("operatør")
+        verbose_name_plural = _("operatører")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.extension.number})"
+
+
+class AttendantMessage(models.Model):
+    """A message the operator took for a person, sent by e-mail."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="messages", on_delete=models.CASCADE)
+    caller_number = models.CharField(_("innringer"), max_length=40, blank=True, default="")
+    caller_name = models.CharField(_("navn på innringer"), max_length=150, blank=True, default="", validators=plain)
+    text = models.TextField(_("beskjed"), max_length=2000, validators=plain)
+    taken_by = models.CharField(_("tatt av"), max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("tatt"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("beskjed")
+        verbose_name_plural = _("beskjeder")
+        ordering = ["-created_at"]
+
+
+class DirectoryKind(models.TextChoices):
+    LDAP = "ldap", _("LDAP")
+    HTTP = "http", _("HTTP (JSON)")
+
+
+class DirectorySource(models.Model):
+    """An external phone directory searched beside the agency's own people (LDAP or an HTTP/JSON service)."""
+
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
+    kind = models.CharField(_("type"), max_length=8, choices=DirectoryKind.choices)
+    url = models.CharField(_("adresse"), max_length=300, validators=safe,
+                           help_text=_("ldap://vert:port eller https://vert/sti (HTTP: søket legges til som ?q=)."))
+    base_dn = models.CharField(_("søkebase (LDAP)"), max_length=300, blank=True, default="", validators=plain)
+    bind_dn = models.CharField(_("innloggings-DN (LDAP)"), max_length=300, blank=True, default="", validators=plain)
+    secret_ref = models.CharField(
+        _("hemmelighet"), max_length=255, blank=True, default="", validators=[validate_secret_ref],
+        help_text=_("env:VARIABEL eller file:filnavn (i hemmelighetsmappen). Selve passordet lagres aldri i databasen."))
+    timeout_ms = models.PositiveIntegerField(_("tidsgrense (ms)"), default=800,
+                                             validators=[MinValueValidator(50), MaxValueValidator(5000)])
+    cache_seconds = models.PositiveIntegerField(_("hurtigbuffer (s)"), default=300,
+                                                validators=[MinValueValidator(0), MaxValueValidator(86400)])
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("katalog")
+        verbose_name_plural = _("kataloger")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["ldap", "http"]), name="directorysource_kind"),
+            models.CheckConstraint(condition=Q(timeout_ms__gte=50) & Q(timeout_ms__lte=5000),
+                                   name="directorysource_timeout_range"),
+            models.CheckConstraint(condition=Q(secret_ref="") | Q(secret_ref__startswith="env:")
+                                   | Q(secret_ref__startswith="file:"), name="directorysource_secret_ref_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        scheme = self.url.split("://", 1)[0].lower() if "://" in self.url else ""
+        allowed = ("ldap", "ldaps") if self.kind == "ldap" else ("http", "https")
+        if scheme not in allowed:
+            raise ValidationError({"url": _("Adressen må begynne med %(s)s://.") % {"s": allowed[0]}})
+
+
+class PresenceStatus(models.TextChoices):
+    AVAILABLE = "available", _("Tilgjengelig")
+    BUSY = "busy", _("Opptatt")
+    AWAY = "away", _("Borte")
+    DND = "dnd", _("Ikke forstyrr")
+    OFFLINE = "offline", _("Frakoblet")
+
+
+class PersonStatus(models.Model):
+    """The status a person sets (and until when)."""
+
+    person = models.OneToOneField(Person, related_name="status", on_delete=models.CASCADE)
+    status = models.CharField(_("status"), max_length=10, choices=PresenceStatus.choices, default="available")
+    note = models.CharField(_("merknad"), max_length=150, blank=True, default="", validators=plain)
+    until = models.DateTimeField(_("til"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("egen status")
+        verbose_name_plural = _("egne statuser")
+        constraints = [models.CheckConstraint(condition=Q(status__in=["available", "busy", "away", "dnd", "offline"]),
+                                              name="personstatus_status")]
+
+
+class CalendarPresence(models.Model):
+    """What a person's calendar says now (in a meeting, out of office until ...). Filled by a calendar source (the
+    Microsoft 365 sync); the presence merge reads it through ``switchboard.presence``."""
+
+    person = models.OneToOneField(Person, related_name="calendar_presence", on_delete=models.CASCADE)
+    state = models.CharField(_("kalender"), max_length=16, choices=[
+        ("free", _("Ledig")), ("busy", _("I møte")), ("tentative", _("Foreløpig")), ("oof", _("Fraværende")),
+        ("elsewhere", _("Jobber annet sted"))], default="free")
+    until = models.DateTimeField(_("til"), null=True, blank=True)
+    location = models.CharField(_("sted"), max_length=150, blank=True, default="", validators=plain)
+    source = models.CharField(_("kilde"), max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kalenderstatus")
+        verbose_name_plural = _("kalenderstatuser")
+        constraints = [models.CheckConstraint(
+            condition=Q(state__in=["free", "busy", "tentative", "oof", "elsewhere"]), name="calendarpresence_state")]
+
+
+class MobilePresenceSource(models.Model):
+    """The mobile operator's presence API for the agency's mobile numbers (see docs/tilstedevaerelse.md)."""
+
+    url = models.CharField(_("adresse"), max_length=300, validators=safe)
+    secret_ref = models.CharField(_("hemmelighet"), max_length=255, validators=[validate_secret_ref],
+                                  help_text=_("env:VARIABEL eller file:filnavn (API-nøkkel). Lagres aldri i databasen."))
+    timeout_ms = models.PositiveIntegerField(_("tidsgrense (ms)"), default=800,
+                                             validators=[MinValueValidator(50), MaxValueValidator(5000)])
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("mobil tilstedeværelse")
+        verbose_name_plural = _("mobil tilstedeværelse")

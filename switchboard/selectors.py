@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from switchboard.models import Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
+from switchboard.models import AttendantSettings, Did, Extension, IvrMenu, Person, Phone, Schedule, Voicemail
 
 
 def person_search(*, query: str, limit: int = 25) -> QuerySet[Person]:
@@ -84,6 +84,10 @@ def did_config_rows() -> list[dict]:
         "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id"))
 
 
+def attendant_config_rows() -> list[dict]:
+    return list(AttendantSettings.objects.order_by("number").values("id", "number", "name"))
+
+
 def person_by_number(*, number: str) -> Person | None:
     """Who is calling: an extension number, a mobile number or a direct number of the agency."""
     number = (number or "").strip()
@@ -103,7 +107,77 @@ def person_by_number(*, number: str) -> Person | None:
 def public_numbers_in_use() -> list[tuple[str, str]]:
     """Public numbers the agency uses in its config, as (E.164, Norwegian description)."""
     out = [(d.number, str(_("innringingsnummeret %(n)s") % {"n": d.number})) for d in Did.objects.order_by("number")]
+    out += [(a.number, str(_("sentralbordnummeret %(n)s") % {"n": a.number}))
+            for a in AttendantSettings.objects.order_by("number")]
     for ext in Extension.objects.exclude(outbound_number="").order_by("number"):
         out.append((ext.outbound_number, str(_("utgående nummer %(n)s for internnummer %(ext)s")
                                              % {"n": ext.outbound_number, "ext": ext.number})))
     return out
+
+
+def presence_for(*, person_ids: list[int], phone_states: dict[int, str] | None = None,
+                 use_mobile: bool = True) -> dict[int, dict]:
+    """The merged presence of each person (``switchboard.presence.merge``), from the phone states the engine knows
+    by phone ID (``{3: "INUSE"}``), the person's own status, the calendar sources and the mobile API."""
+    import datetime as dt
+    import logging
+
+    import httpx
+
+    from switchboard.models import PersonStatus
+    from switchboard.presence import calendar_sources, merge
+    from switchboard.presence_sources import mobile_adapter
+
+    now = dt.datetime.now(dt.UTC)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=person_ids).prefetch_related("extensions__phones")}
+    own = {s.person_id: (s.status, s.note, s.until) for s in PersonStatus.objects.filter(person_id__in=people)}
+    calendars: dict = {}
+    for source in calendar_sources():
+        calendars.update(source.current(list(people)))
+    mobiles: dict = {}
+    adapter = mobile_adapter() if use_mobile else None
+    if adapter is not None:
+        try:
+            mobiles = adapter.states([p.mobile for p in people.values() if p.mobile])
+        except (httpx.HTTPError, ValueError) as exc:
+            logging.getLogger(__name__).info("mobil tilstedeværelse svarte ikke: %s", exc)
+    return {pid: merge(phone=_phone_state(person, phone_states), own=own.get(pid), calendar=calendars.get(pid),
+                       mobile=mobiles.get(person.mobile), now=now).as_dict() for pid, person in people.items()}
+
+
+def _phone_state(person: Person, phone_states: dict[int, str] | None) -> str | None:
+    """The busiest state of the person's phones (None: the engine told us nothing)."""
+    if phone_states is None:
+        return None
+    from switchboard.presence import PHONE_BUSY, PHONE_GONE
+
+    states = [phone_states.get(ph.pk, "UNAVAILABLE")
+              for ext in person.extensions.all() for ph in ext.phones.all() if ph.is_active]
+    if not states:
+        return None
+    busy = [s for s in states if s in PHONE_BUSY]
+    if busy:
+        return busy[0]
+    return "UNAVAILABLE" if all(s in PHONE_GONE for s in states) else "NOT_INUSE"
+
+
+def operator_for_user(*, user: object) -> dict | None:
+    """The attendant console's operator: their phone (the first active one on their extension), the agency's time
+    before an unanswered transfer comes back; None if the user is not an operator."""
+    from switchboard.models import AttendantSettings, Operator
+
+    operator = Operator.objects.select_related("extension").filter(user=user).first()
+    if operator is None:
+        return None
+    phone = Phone.objects.filter(extension=operator.extension, is_active=True).order_by("id").first()
+    settings = AttendantSettings.objects.order_by("number").first()
+    return {"phone_id": phone.pk if phone else None, "extension": operator.extension.number,
+            "person_id": operator.extension.person_id,
+            "name": str(user), "return_seconds": settings.return_seconds if settings else 30,
+            "numbers": [a.number for a in AttendantSettings.objects.order_by("number")]}
+
+
+def person_ids_by_phone() -> dict[int, int]:
+    """Phone ID -> person ID, for the phone source of the presence merge."""
+    return {row["id"]: row["extension__person_id"] for row in
+            Phone.objects.filter(is_active=True, extension__person__isnull=False).values("id", "extension__person_id")}

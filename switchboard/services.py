@@ -12,7 +12,18 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from switchboard.destinations import destination_delete_check
-from switchboard.models import Did, Extension, Person, Phone, Voicemail
+from switchboard.models import (
+    AttendantMessage,
+    AttendantSettings,
+    CalendarPresence,
+    Did,
+    Extension,
+    Operator,
+    Person,
+    PersonStatus,
+    Phone,
+    Voicemail,
+)
 from tenants.events import announce_config_changed
 from tenants.validators import normalize_e164
 
@@ -109,3 +120,75 @@ def did_create(*, number: str, dest_kind: str, dest_ref: int | None = None, dest
               label=label, schedule=schedule)
     config_object_save(obj=did)
     return did
+
+
+# --- the attendant console (sentralbord) -----------------------------------------------------------------------------
+
+@transaction.atomic
+def attendant_create(*, number: str, name: str = "Sentralbord", return_seconds: int = 30) -> AttendantSettings:
+    """A switchboard number: calls to it wait for the operators (rendered into the agency's ``did`` context)."""
+    return config_object_save(obj=AttendantSettings(number=normalize_e164(number), name=name,
+                                                    return_seconds=return_seconds))
+
+
+@transaction.atomic
+def operator_create(*, user: object, extension: Extension) -> Operator:
+    operator = Operator(user=user, extension=extension)
+    operator.full_clean()
+    operator.save()
+    return operator
+
+
+@transaction.atomic
+def person_status_set(*, person: Person, status: str, note: str = "", until: object = None) -> PersonStatus:
+    """The status a person sets themselves; announced to the consoles after commit (``switchboard.presence``)."""
+    from switchboard.presence import announce_presence
+
+    row, _created = PersonStatus.objects.get_or_create(person=person)
+    row.status, row.note, row.until = status, note, until
+    row.full_clean()
+    row.save()
+    transaction.on_commit(lambda: announce_presence(schema_name=connection.schema_name, person_ids=[person.pk]))
+    return row
+
+
+@transaction.atomic
+def calendar_presence_set(*, person: Person, state: str, until: object = None, location: str = "",
+                          source: str = "") -> CalendarPresence:
+    """What a person's calendar says now. Called by a calendar source (the Microsoft 365 sync)."""
+    from switchboard.presence import announce_presence
+
+    row, _created = CalendarPresence.objects.get_or_create(person=person)
+    row.state, row.until, row.location, row.source = state, until, location, source
+    row.full_clean()
+    row.save()
+    transaction.on_commit(lambda: announce_presence(schema_name=connection.schema_name, person_ids=[person.pk]))
+    return row
+
+
+def attendant_message_send(*, person_id: int, text: str, caller_number: str = "", caller_name: str = "",
+                           taken_by: str = "") -> AttendantMessage:
+    """Take a message for a person and send it by e-mail (Django's e-mail backend, SMTP from settings). The message
+    is saved first; ``sent_at`` is set only when the SMTP server accepted it."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import timezone
+
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise ValidationError(_("Personen finnes ikke."))
+    if not person.email:
+        raise ValidationError(_("%(p)s har ingen e-postadresse.") % {"p": person})
+    with transaction.atomic():
+        message = AttendantMessage(person=person, text=text.strip(), caller_number=caller_number[:40],
+                                   caller_name=caller_name, taken_by=taken_by[:150])
+        message.full_clean()
+        message.save()
+    who = " ".join(filter(None, (caller_name, caller_number))) or _("ukjent innringer")
+    body = _("Beskjed fra sentralbordet\n\nFra: %(who)s\nTatt av: %(by)s\n\n%(text)s\n") % {
+        "who": who, "by": taken_by or "-", "text": message.text}
+    send_mail(_("Beskjed fra sentralbordet: %(who)s") % {"who": who}, body,
+              getattr(settings, "DEFAULT_FROM_EMAIL", "sentralbord@localhost"), [person.email])
+    message.sent_at = timezone.now()
+    message.save(update_fields=["sent_at"])
+    return message

@@ -13,7 +13,7 @@ from django_tenants.utils import get_public_schema_name
 
 from tenants import selectors, services
 from tenants.admin_mixins import ServiceErrorsAdminMixin
-from tenants.models import Agency, AsteriskNode, Domain, NumberRange
+from tenants.models import Agency, AsteriskNode, Domain, NumberRange, VendorAccount
 from tenants.validators import normalize_e164, validate_hostname, validate_slug
 
 
@@ -175,3 +175,19 @@ class AsteriskNodeAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         services.node_save(node=obj)
+
+
+@admin.register(VendorAccount)
+class VendorAccountAdmin(admin.ModelAdmin):
+    """Platform staff create vendor accounts; the vendor enrols TOTP at /vendor/totp/. Reset clears it."""
+
+    list_display = ["user", "organisation", "totp_confirmed_at"]
+    readonly_fields = ["totp_confirmed_at"]
+    actions = ["reset_totp"]
+
+    @admin.action(description=_("Nullstill engangskoder (TOTP)"))
+    def reset_totp(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        from tenants.services import vendor_totp_reset
+
+        for account in queryset:
+            vendor_totp_reset(user_id=account.user_id)

@@ -159,3 +159,28 @@ class NumberRange(models.Model):
         return self.last - self.first + 1
 
     size.fget.short_description = _("antall numre")  # type: ignore[attr-defined]
+
+
+class VendorAccount(models.Model):
+    """A platform account (public schema) that may be granted access to an agency: a vendor's or platform
+    staff's. It sees nothing of any agency until that agency's admin grants it access, and signs in with
+    a TOTP code as second factor. The TOTP secret must be readable to check codes, so it is stored, never
+    shown again after enrolment, and never written to the audit trail."""
+
+    user = models.OneToOneField("auth.User", verbose_name=_("brukerkonto"), on_delete=models.CASCADE,
+                                related_name="vendor_account")
+    organisation = models.CharField(_("virksomhet"), max_length=200, validators=[validate_plain_text])
+    totp_secret = models.CharField(_("TOTP-hemmelighet"), max_length=64, blank=True, default="", editable=False)
+    totp_confirmed_at = models.DateTimeField(_("TOTP registrert"), null=True, blank=True, editable=False)
+    totp_last_step = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("leverandørkonto")
+        verbose_name_plural = _("leverandørkontoer")
+        constraints = [
+            models.CheckConstraint(condition=Q(totp_confirmed_at__isnull=True) | ~Q(totp_secret=""),
+                                   name="vendoraccount_confirmed_has_secret"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.organisation})"

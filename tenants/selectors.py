@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -63,8 +63,11 @@ def session_user(*, agency: str, session_key: str | None):  # type: ignore[no-un
         backend = session.get(BACKEND_SESSION_KEY)
         if user_id is None or backend is None:
             return AnonymousUser()
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
+        if backend not in settings.AUTHENTICATION_BACKENDS:
+            return AnonymousUser()
+        # The session's own backend loads the user, as Django does for a request (a grant backend may refuse).
+        user = load_backend(backend).get_user(user_id)
+        if user is None or not user.is_active:
             return AnonymousUser()
         session_hash = session.get(HASH_SESSION_KEY)
         if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
@@ -163,3 +166,36 @@ def node_secret(*, node: AsteriskNode) -> str:
     if not value or CONTROL_RE.search(value):
         raise NodeSecretError(f"{node.name}: hemmeligheten er tom eller inneholder linjeskift/kontrolltegn")
     return value
+
+
+def vendor_account_list(*, enrolled_only: bool = True) -> list:
+    """Vendor accounts (public schema) an agency admin may grant access to (a list: read in the public schema)."""
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        qs = VendorAccount.objects.select_related("user").filter(user__is_active=True).order_by("user__username")
+        if enrolled_only:
+            qs = qs.filter(totp_confirmed_at__isnull=False)
+        return list(qs)
+
+
+def vendor_account_get(*, user_id: int):  # type: ignore[no-untyped-def]
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        return VendorAccount.objects.select_related("user").filter(user_id=user_id, user__is_active=True).first()
+
+
+def vendor_check_password(*, username: str, password: str):  # type: ignore[no-untyped-def]
+    """The vendor account whose public user has ``username`` and ``password`` (any schema may ask), or None.
+    Runs the password hasher even for unknown names so timing does not tell which names exist."""
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            get_user_model()().set_password(password)
+            return None
+        if not user.check_password(password):
+            return None
+        return VendorAccount.objects.select_related("user").filter(user=user).first()

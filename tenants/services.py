@@ -227,3 +227,83 @@ def number_ranges_release(*, number_ranges: list[NumberRange]) -> None:
     """Release several ranges: all or none."""
     for number_range in number_ranges:
         number_range_release(number_range=number_range)
+
+
+# --- Vendor accounts: TOTP as second factor -------------------------------------------------------------------
+TOTP_ISSUER = "Telefoniplattform"
+
+
+def vendor_account_create(*, username: str, password: str, organisation: str):  # type: ignore[no-untyped-def]
+    """A public-schema user with a vendor account (no TOTP yet: the vendor enrols at /vendor/totp/)."""
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, password=password)
+        return VendorAccount.objects.create(user=user, organisation=organisation)
+
+
+def vendor_totp_new_secret() -> str:
+    import pyotp
+
+    return pyotp.random_base32()
+
+
+def vendor_totp_uri(*, username: str, secret: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step (30 s) within one step of now whose code is ``code``, or None."""
+    import datetime as dt
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    now = dt.datetime.now(dt.UTC)
+    code = (code or "").strip().replace(" ", "")
+    for offset in (0, -1, 1):
+        step = totp.timecode(now + dt.timedelta(seconds=offset * totp.interval))
+        if len(code) == totp.digits and code.isdigit() and totp.generate_otp(step) == code:
+            return step
+    return None
+
+
+def vendor_totp_confirm(*, user_id: int, secret: str, code: str) -> bool:
+    """Enrolment's last step: store ``secret`` if ``code`` matches it and none is enrolled yet."""
+    from django.utils import timezone
+
+    from tenants.models import VendorAccount
+
+    step = _matching_step(secret, code)
+    if step is None:
+        return False
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        updated = VendorAccount.objects.filter(user_id=user_id, totp_confirmed_at__isnull=True).update(
+            totp_secret=secret, totp_confirmed_at=timezone.now(), totp_last_step=step)
+    return updated == 1
+
+
+def vendor_totp_check(*, user_id: int, code: str) -> bool:
+    """True once per code: the code matches the enrolled secret and its time step was not used before."""
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        account = VendorAccount.objects.select_for_update().filter(
+            user_id=user_id, totp_confirmed_at__isnull=False).first()
+        if account is None:
+            return False
+        step = _matching_step(account.totp_secret, code)
+        if step is None or step <= account.totp_last_step:
+            return False
+        account.totp_last_step = step
+        account.save(update_fields=["totp_last_step"])
+        return True
+
+
+def vendor_totp_reset(*, user_id: int) -> None:
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        VendorAccount.objects.filter(user_id=user_id).update(totp_secret="", totp_confirmed_at=None, totp_last_step=0)

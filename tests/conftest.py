@@ -23,10 +23,12 @@ pytest_plugins = ["tests.ci_switch"]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
     """pytest-django creates the test database only if some collected test is marked for it. Every test
     module here touches the database, so mark them all: a partial run must never write to the
-    developer's own database."""
+    developer's own database. Runs before pytest-django's own hook, which then orders the transactional
+    tests (they end with a flush of the public schema) after all the others."""
     for item in items:
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from asterisk_conf import naming
 from asterisk_conf.generators.common import digits, goto, header, in_ranges, queue_moh
 from asterisk_conf.generators.registry import FileKind, RenderContext
+from asterisk_conf.recording_dialplan import queue_entry_lines
 from asterisk_conf.safety import RenderError, comment, v
 from asterisk_conf.snapshot import AgencySnapshot
 
@@ -158,6 +159,8 @@ def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
         f"exten => {naming.destination_exten('queue', q['id'])},1,Answer()",
         f" same => n,Set(CHANNEL(musicclass)={queue_moh(s, q)})",
         f" same => n,Set(__TENANT={s})",
+        *queue_entry_lines(s, q["id"], welcome=snap.welcome.get(q["id"]), policy=snap.recording.get(q["id"]),
+                           spool_dir=snap.spool_dir),
         f" same => n,Queue({naming.queue_name(s, q['id'])},t,,,{timeout.lstrip(',')})",
         f" same => n,{goto(s, q['overflow'])}",
         " same => n,Hangup()",
@@ -222,7 +225,22 @@ def did(snap: AgencySnapshot, ctx: Names) -> list[str]:
         else:
             out.append(f" same => n,{target}")
         out.append(" same => n,Hangup()")
-    return out + [""]
+    return out + _attendant_lines(snap) + [""]
+
+
+def _attendant_lines(snap: AgencySnapshot) -> list[str]:
+    """Switchboard numbers: the call enters the engine's Stasis application with the agency's own slug as
+    argument; the engine holds it in the bridge ``sb-<slug>-queue`` for the attendant console."""
+    out: list[str] = []
+    for attendant in snap.attendants:
+        if not in_ranges(attendant["number"], snap.allocated):
+            raise RenderError(f"{attendant['number']} er ikke tildelt {snap.slug}")
+        out += [f"; {attendant['number']}: sentralbord {comment(attendant['name'])}",
+                f"exten => {digits(attendant['number'])},1,NoOp(Sentralbord {attendant['number']})",
+                f" same => n,Set(__TENANT={snap.slug})",
+                f" same => n,Stasis({naming.STASIS_APP},{naming.SWITCHBOARD_APP_ARG},{naming.checked_slug(snap.slug)})",
+                " same => n,Hangup()"]
+    return out
 
 
 def holidays(snap: AgencySnapshot, ctx: Names) -> list[str]:

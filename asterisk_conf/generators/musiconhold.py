@@ -14,12 +14,15 @@ from asterisk_conf.snapshot import AgencySnapshot
 def render_musiconhold(snap: AgencySnapshot, *, platform_moh_dir: str, spool_dir: Path) -> str:
     s = snap.slug
     out = header(snap, "musiconhold")
-    classes = [(naming.default_moh_class(s), "platform", "standard")]
-    classes += [(naming.moh_class(s, m["id"]), m["source"], m["name"]) for m in snap.mohs]
-    for name, source, label in classes:
+    classes = [(naming.default_moh_class(s), "platform", "standard", [])]
+    classes += [(naming.moh_class(s, m["id"]), m["source"], m["name"], m.get("files", [])) for m in snap.mohs]
+    for name, source, label, files in classes:
         directory = platform_moh_dir if source == "platform" else str(spool_dir / s / "moh" / name)
-        out += [f"; {comment(label)}", f"[{name}]", "mode=files", f"directory={v(directory, what='mappe')}",
-                "sort=random", ""]
+        out += [f"; {comment(label)}"]
+        # The agency's files with their licence (TONO-liable or free); a new file changes this text -> reload.
+        out += [f"; fil {v(f['file_name'], what='filnavn')}: {comment(f['title'])} ({f['licence']})" for f in files
+                if source == "agency"]
+        out += [f"[{name}]", "mode=files", f"directory={v(directory, what='mappe')}", "sort=random", ""]
     return "\n".join(out) + "\n"
 
 

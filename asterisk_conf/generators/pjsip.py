@@ -68,7 +68,7 @@ def render_pjsip_templates() -> str:
             "dtmf_mode=rfc4733",
             f"allow_subscribe={'yes' if tier.blf_keys else 'no'}",
             f"device_state_busy_at={tier.lines}",
-            "language=en",
+            "language=no",  # Norwegian prompts and numbers (sounds/no, see asterisk_conf.sounds)
         ]
         if tier.record_key:
             out += ["one_touch_recording=yes", "record_on_feature=automixmon", "record_off_feature=automixmon"]

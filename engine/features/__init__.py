@@ -8,4 +8,5 @@ ENABLED = (
     "engine.features.calls",  # calls and supervision
     "engine.features.transfer",  # hold and transfer
     "engine.features.recording",
+    "engine.features.switchboard",  # the attendant console (ARI bridges)
 )

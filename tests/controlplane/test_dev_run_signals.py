@@ -62,7 +62,7 @@ def test_sigterm_stops_web_server_engine_asterisk_and_embedded_postgres(data_dir
         # root, the server runs as its own user and must still be stopped cleanly, not killed.
         data_dir.parent.chmod(0o700)
         left = platform.signal_and_wait(signal.SIGTERM, timeout=60)
-        assert left == [], left
+        assert left == [], (left, platform.log()[-3000:])
         assert platform.proc is not None and platform.proc.returncode == 0, platform.log()[-3000:]
         assert _postmaster(data_dir) is None
         assert not (data_dir / "pg" / "postmaster.pid").exists(), platform.log()[-3000:]
@@ -83,6 +83,11 @@ def test_next_run_recovers_from_a_run_killed_without_cleanup(data_dir):
         for proc in crashed.seen.values():  # its managed Asterisk too (a session of its own): not this test's subject
             if proc.is_running() and PlatformProcess._name(proc) == "asterisk":
                 proc.kill()
+        # Its job worker (a child) does not outlive it: it gets SIGTERM when run_platform dies and leaves.
+        workers = [p for p in crashed.seen.values() if "procrastinate" in " ".join(_cmdline(p))]
+        assert workers, "run_platform startet ingen jobbkø-prosess"
+        _, still = psutil.wait_procs(workers, timeout=30)
+        assert still == [], still
         left_pg = _postmaster(data_dir)
         assert left_pg is not None
         handles = data_dir / "pg" / ".handle_pids.json"
@@ -97,7 +102,7 @@ def test_next_run_recovers_from_a_run_killed_without_cleanup(data_dir):
             platform.wait_engine_ok()
             assert "glemmer prosesser som ikke lenger finnes" in platform.log()
             left = platform.signal_and_wait(signal.SIGINT, timeout=60)
-            assert left == [], left
+            assert left == [], (left, handles.read_text(), platform.log()[-3000:])
             assert not left_pg.is_running()
             assert json.loads(handles.read_text()) == []
         finally:
@@ -129,3 +134,10 @@ def test_a_killed_server_lingering_as_a_zombie_does_not_block_the_next_start(tmp
         running.kill()
         running.wait()
         dead.wait()
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []

@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("tenants", "switchboard", "contactcenter", "controlplane", "asterisk_conf")
+APPS = ("tenants", "switchboard", "contactcenter", "controlplane", "asterisk_conf", "audit", "access")
 ENGINE_FOR_APPS = {"engine.client"}
 ENTRY_POINTS = {"controlplane/asgi.py": {"engine.asgi_lifespan"}}
 APP_DOORS_FOR_ENGINE = {"services", "selectors", "history"}

@@ -75,4 +75,4 @@ def test_every_live_state_event_has_its_resync_source():
     live_events = set(registry.events) - resync_events
     assert live_events <= set(registry.resync_sources), sorted(live_events - set(registry.resync_sources))
     assert set(registry.resync_sources.values()) <= set(registry.events)
-    assert [a["Action"] for a in registry.resync_actions] == ["QueueStatus", "CoreShowChannels"]
+    assert [a["Action"] for a in registry.resync_actions] == ["QueueStatus", "CoreShowChannels", "DeviceStateList"]

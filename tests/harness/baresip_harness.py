@@ -53,7 +53,8 @@ class Baresip:
     """One baresip instance with one account. Events arrive as netstring-framed JSON."""
 
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, rtp_base: int,
-                 answermode: str = "manual") -> None:
+                 answermode: str = "manual", record_dir: Path | None = None) -> None:
+        """``record_dir``: baresip's sndfile module writes what the phone hears there (``*-dec.wav``)."""
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
@@ -66,7 +67,8 @@ class Baresip:
             f"audio_source aufile,{_tone(workdir)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
             "module_path /usr/lib/baresip/modules\n"
             "module g711.so\nmodule aufile.so\n"
-            "module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
+            + (f"module sndfile.so\nsnd_path {record_dir}\n" if record_dir else "")
+            + "module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
             f"answermode {answermode}\nsip_verify_server no\n"
         )
         (workdir / "accounts").write_text(

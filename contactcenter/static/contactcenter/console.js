@@ -243,7 +243,10 @@
   bind("btn-hangup", () => myCall && act("hangup", { channel: myCall.channel }));
   bind("btn-hold", () => myCall && act("hold", { channel: myCall.channel }, gettext("Satt på vent.")));
   bind("btn-resume", () => myCall && act("resume", { channel: myCall.channel }));
-  bind("btn-record", () => myCall && act("record", { channel: myCall.channel }, gettext("Opptak startet.")));
+  // Recording mid-call (abusive calls) only with one of the agency's legal bases; the server refuses without.
+  bind("btn-record", () => myCall && ($("record-basis") && $("record-basis").value
+    ? act("record", { channel: myCall.channel, legal_basis: $("record-basis").value }, gettext("Opptak startet."))
+    : toast(gettext("Velg rettslig grunnlag for opptaket først."), "error")));
   const q = $("wrapup-queue"); if (q) q.addEventListener("change", fillCategories);
 
   let searchTimer = null;

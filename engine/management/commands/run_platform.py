@@ -9,6 +9,7 @@ SIGTERM and SIGINT stop everything it started: the web server, the engine (and t
 it runs), and, as the process then exits normally, the embedded PostgreSQL (zero-setup mode).
 """
 
+import ctypes
 import logging
 import os
 import signal
@@ -44,11 +45,13 @@ class Command(BaseCommand):
         engine_proc = worker_proc = None
         try:
             call_command("render_asterisk_config", verbosity=0)
-            worker_proc = subprocess.Popen([sys.executable, "manage.py", "procrastinate", "worker"], cwd=settings.BASE_DIR)
+            worker_proc = subprocess.Popen([sys.executable, "manage.py", "procrastinate", "worker"], cwd=settings.BASE_DIR,
+                                           preexec_fn=_die_with_parent)
             logger.info("Jobbkøen kjører som egen prosess (pid %s).", worker_proc.pid)
             logger.info("%s", describe_channel_layer())
             if os.environ.get("REDIS_URL"):
-                engine_proc = subprocess.Popen([sys.executable, "manage.py", "run_engine"], cwd=settings.BASE_DIR)
+                engine_proc = subprocess.Popen([sys.executable, "manage.py", "run_engine"], cwd=settings.BASE_DIR,
+                                               preexec_fn=_die_with_parent)
                 logger.info("Motoren kjører som egen prosess (pid %s).", engine_proc.pid)
                 app, factory = "controlplane.asgi:application", False
             else:
@@ -62,17 +65,25 @@ class Command(BaseCommand):
                         # than it saves (bench/console_fanout.py).
                         ws_per_message_deflate=False)
         finally:
-            for proc in (engine_proc, worker_proc):
-                if proc is not None:
-                    _stop(proc)
+            _stop(*(proc for proc in (worker_proc, engine_proc) if proc is not None))
             logger.info("Plattformen er stoppet.")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        logger.warning("Prosess %s stoppet ikke på 30 s; dreper den.", proc.pid)
-        proc.kill()
-        proc.wait(timeout=10)
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when run_platform dies, also by kill -9 (Linux prctl
+    PR_SET_PDEATHSIG), so no worker or engine is left holding the database."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+def _stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM to all at once, then wait for each (30 s, then kill)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            logger.warning("Prosess %s stoppet ikke på 30 s; dreper den.", proc.pid)
+            proc.kill()
+            proc.wait(timeout=10)

@@ -1,0 +1,91 @@
+"""The console's WebSocket under a vendor grant: only with live view, view only, and gone once revoked.
+A real engine (no Asterisk node) on the in-memory channel layer, as in tests/contactcenter/test_console_ws.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from importlib import import_module
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from tests.contactcenter.test_console_ws import engine, memory_layer  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def vendors(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Two committed vendor accounts with grants at FHI (config read only; live view) and their sessions."""
+    import pyotp
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from access.models import VendorGrant
+    from access.services import grant_create
+    from tenants.models import VendorAccount
+    from tenants.services import vendor_account_create, vendor_totp_confirm
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    made: dict = {}
+
+    def make() -> dict:
+        for name, scope in (("ws.lese", "config_read"), ("ws.sanntid", "live_view")):
+            account = vendor_account_create(username=name, password="leverandor-passord-2026", organisation="Acme")
+            secret = pyotp.random_base32()
+            vendor_totp_confirm(user_id=account.user_id, secret=secret, code=pyotp.TOTP(secret).now())
+            with schema_context("fhi"):
+                grant = grant_create(vendor_user_id=account.user_id, scopes={scope}, reason="WebSocket-test",
+                                     expires_at=timezone.now() + dt.timedelta(hours=1), granted_by_id=None)
+                session = store()
+                session.update({SESSION_KEY: str(grant.local_user_id), BACKEND_SESSION_KEY: "access.backends.GrantBackend",
+                                HASH_SESSION_KEY: grant.local_user.get_session_auth_hash()})
+                session.save()
+            made[scope] = {"grant": grant, "key": session.session_key, "user_id": account.user_id}
+        return made
+
+    def revoke(scope: str) -> None:
+        from access.services import grant_revoke
+
+        with schema_context("fhi"):
+            grant_revoke(grant=made[scope]["grant"])
+
+    with django_db_blocker.unblock():
+        yield make, revoke
+        for item in made.values():
+            with schema_context("fhi"):
+                store(item["key"]).delete()
+                local = item["grant"].local_user_id
+                VendorGrant.objects.filter(local_user_id=local).delete()
+                get_user_model().objects.filter(pk=local).delete()
+            # Raw deletes in the public schema: Django's cascade would look for agency tables there.
+            VendorAccount.objects.filter(user_id=item["user_id"])._raw_delete("default")
+            get_user_model().objects.filter(pk=item["user_id"])._raw_delete("default")
+
+
+def _comm(key: str) -> WebsocketCommunicator:
+    from controlplane.asgi import application
+
+    return WebsocketCommunicator(application, "/ws/live/", headers=[
+        (b"host", b"fhi.localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())])
+
+
+async def test_vendor_live_data_only_with_live_view_and_no_actions(engine, vendors):  # noqa: F811
+    make, revoke = vendors
+    made = await asyncio.to_thread(make)
+    config_only = _comm(made["config_read"]["key"])
+    connected, code = await config_only.connect(timeout=5)
+    assert not connected and code == 4401
+    live = _comm(made["live_view"]["key"])
+    connected, _code = await live.connect(timeout=5)
+    assert connected
+    assert (await live.receive_json_from(timeout=5))["type"] == "snapshot"
+    await live.send_json_to({"action": "hangup", "id": 7, "channel": "PJSIP/fhi-phone-1-00000001"})
+    answer = await live.receive_json_from(timeout=5)
+    assert answer["type"] == "error" and answer["id"] == 7 and "bare innsyn" in answer["error"]
+    await live.disconnect()
+    await asyncio.to_thread(revoke, "live_view")
+    again = _comm(made["live_view"]["key"])
+    connected, code = await again.connect(timeout=5)
+    assert not connected and code == 4401
