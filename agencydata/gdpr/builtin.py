@@ -37,9 +37,10 @@ def register_builtin() -> None:
         for_number=lambda v: Inquiry.objects.filter(Q(visit__caller_number__in=v) | Q(visit__call__caller_number__in=v)),
         for_person=lambda p: Inquiry.objects.filter(agent__person=p)))
     register_kind(DataKind(
-        kind="recordings", label=_("opptak"), default_days=DEFAULT_DAYS["recordings"], order=20,
+        # Time-based deletion of recordings is the recording policy's (contactcenter.recordings: per queue, with
+        # delete_after on each recording and its own deletion log); here: subject access and erasure only.
+        kind="recordings", label=_("opptak"), default_days=None, order=20,
         erase_by_person=False, kept_reason=UNLINKED,
-        expired=lambda cutoff: Recording.objects.filter(started_at__lt=cutoff),
         for_number=lambda v: Recording.objects.filter(Q(call__caller_number__in=v) | Q(call__dialed__in=v)),
         for_person=lambda p: Recording.objects.filter(started_by__person=p), files=_recording_files))
     register_kind(DataKind(

@@ -25,7 +25,6 @@ from django.db.models import QuerySet
 # The platform's defaults in days (None: kept until deleted by hand). Documented in docs/personvern.md; an agency
 # changes them in its admin (Oppbevaringstider). Kinds registered later take theirs from here too.
 DEFAULT_DAYS: dict[str, int | None] = {
-    "recordings": 90,
     "calls": 365,
     "queue_visits": 365,
     "inquiries": 730,
