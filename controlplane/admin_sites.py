@@ -11,6 +11,7 @@ from django.http import HttpRequest
 class AgencyAdminSite(AdminSite):
     site_title = "Telefoniplattform"
     index_title = "Administrasjon"
+    index_template = "admin/agency_index.html"  # adds the agency's data (export, onboarding): agencydata
 
     def each_context(self, request: HttpRequest) -> dict:  # type: ignore[type-arg]
         ctx = super().each_context(request)

@@ -61,6 +61,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "switchboard",
     "contactcenter",
+    "agencydata",
     "audit",
     "access",
     "outbound",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("console/", cc_views.console, name="console"),
     path("wallboard/", cc_views.wallboard, name="wallboard"),
     path("wallboard/data", cc_views.wallboard_data, name="wallboard-data"),
+    path("admin/etatens-data/", include("agencydata.urls")),
     path("sentralbord/", sb_views.attendant, name="attendant"),
     path("admin/", agency_admin_site.urls),
     path("opptak/", cc_recordings.recordings_page, name="recordings"),

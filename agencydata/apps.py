@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgencydataConfig(AppConfig):
+    name = "agencydata"
+    verbose_name = _("Etatens data")
+
+    def ready(self) -> None:
+        from agencydata import log_privacy
+        from agencydata.gdpr.builtin import register_builtin
+
+        register_builtin()  # the personal data of switchboard and contactcenter (GDPR kinds)
+        log_privacy.install()  # no phone numbers or searched names in logs at INFO (see log_privacy)

@@ -1,0 +1,78 @@
+"""The personal data of switchboard and contactcenter, registered as kinds (agencydata sits above both apps,
+so neither needs to know about GDPR). Apps added later register their own kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from agencydata.gdpr.registry import DEFAULT_DAYS, DataKind, register_kind
+
+
+def _recording_files(rows: QuerySet) -> Iterable[Path]:
+    """Only files inside the agency's own folder are ever deleted."""
+    base = (Path(settings.ASTERISK_SPOOL_DIR) / connection.schema_name).resolve()
+    for path in rows.values_list("path", flat=True):
+        p = Path(path).resolve()
+        if p.is_relative_to(base):
+            yield p
+
+
+UNLINKED = _("Etatens egen historikk: raden beholdes, men koblingen til personen fjernes når personen slettes.")
+
+
+def register_builtin() -> None:
+    from contactcenter.models import Agent, Call, Inquiry, QueueVisit, Recording
+    from switchboard.models import Extension, Person
+
+    register_kind(DataKind(
+        kind="inquiries", label=_("henvendelser"), default_days=DEFAULT_DAYS["inquiries"], order=10,
+        erase_by_person=False, kept_reason=UNLINKED,
+        expired=lambda cutoff: Inquiry.objects.filter(created_at__lt=cutoff),
+        for_number=lambda v: Inquiry.objects.filter(Q(visit__caller_number__in=v) | Q(visit__call__caller_number__in=v)),
+        for_person=lambda p: Inquiry.objects.filter(agent__person=p)))
+    register_kind(DataKind(
+        # Time-based deletion of recordings is the recording policy's (contactcenter.recordings: per queue, with
+        # delete_after on each recording and its own deletion log); here: subject access and erasure only.
+        kind="recordings", label=_("opptak"), default_days=None, order=20,
+        erase_by_person=False, kept_reason=UNLINKED,
+        for_number=lambda v: Recording.objects.filter(Q(call__caller_number__in=v) | Q(call__dialed__in=v)),
+        for_person=lambda p: Recording.objects.filter(started_by__person=p), files=_recording_files))
+    register_kind(DataKind(
+        kind="queue_visits", label=_("købesøk"), default_days=DEFAULT_DAYS["queue_visits"], order=30,
+        erase_by_person=False, kept_reason=UNLINKED,
+        expired=lambda cutoff: QueueVisit.objects.filter(entered_at__lt=cutoff),
+        for_number=lambda v: QueueVisit.objects.filter(Q(caller_number__in=v) | Q(call__caller_number__in=v)),
+        for_person=lambda p: QueueVisit.objects.filter(answered_by__person=p)))
+    register_kind(DataKind(
+        kind="calls", label=_("samtaler"), default_days=DEFAULT_DAYS["calls"], order=40,
+        erase_by_person=False, kept_reason=UNLINKED,
+        expired=lambda cutoff: Call.objects.filter(started_at__lt=cutoff),
+        for_number=lambda v: Call.objects.filter(Q(caller_number__in=v) | Q(dialed__in=v)),
+        for_person=lambda p: Call.objects.filter(Q(caller_number__in=_person_numbers(p)) | Q(dialed__in=_person_numbers(p)))))
+    register_kind(DataKind(
+        kind="directory", label=_("katalog (person)"), default_days=None, order=60, erase_by_number=False,
+        kept_reason=_("En person i katalogen slettes bare når personen selv slettes, ikke etter nummer."),
+        for_number=lambda v: Person.objects.filter(mobile__in=v),
+        for_person=lambda p: Person.objects.filter(pk=p.pk)))
+    register_kind(DataKind(
+        kind="agents", label=_("agentoppsett"), default_days=None, order=55,
+        for_person=lambda p: Agent.objects.filter(person=p)))
+    register_kind(DataKind(
+        kind="extensions", label=_("internnumre"), default_days=None, order=58, erase_by_person=False,
+        kept_reason=_("Internnummeret er etatens oppsett; koblingen til personen fjernes med personen."),
+        for_person=lambda p: Extension.objects.filter(person=p)))
+
+
+def _person_numbers(person: object) -> list[str]:
+    """The numbers a person calls from or is called on: their extensions and mobile."""
+    from switchboard.models import Extension
+
+    numbers = list(Extension.objects.filter(person=person).values_list("number", flat=True))
+    mobile = getattr(person, "mobile", "")
+    return numbers + ([mobile] if mobile else [])
