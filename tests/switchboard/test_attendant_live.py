@@ -87,6 +87,17 @@ def _engine(ast) -> EngineThread:  # type: ignore[no-untyped-def]
     return et
 
 
+def _race_to_answer(et, call: dict) -> str:  # type: ignore[no-untyped-def]
+    """Two operators answer at once: exactly one gets the call, the other is told it is taken."""
+    results = et.run(_both(et.engine, {"call_id": call["call_id"], "endpoint": _endpoint("fhi", "1001")},
+                           {"call_id": call["call_id"], "endpoint": _endpoint("fhi", "1002")}))
+    refused = [r for r in results if isinstance(r, CommandRefused)]
+    assert len(refused) == 1 and "allerede" in str(refused[0])
+    winner = _endpoint("fhi", "1001") if not isinstance(results[0], Exception) else _endpoint("fhi", "1002")
+    assert _one(et, "fhi", "talking")["operator"] == winner
+    return winner
+
+
 def test_switchboard_call_answer_hold_return_restart_and_put_through(asterisk, db, tmp_path):
     ast = asterisk
     et = _engine(ast)
@@ -103,14 +114,7 @@ def test_switchboard_call_answer_hold_return_restart_and_put_through(asterisk, d
         with pytest.raises(CommandRefused):
             et.run(et.engine.execute("sb_answer", "nkh", {"call_id": call["call_id"], "endpoint": "PJSIP/nkh-p9"}))
 
-        # Two operators answer at once: exactly one gets the call, the other is told it is taken.
-        results = et.run(_both(et.engine, {"call_id": call["call_id"], "endpoint": _endpoint("fhi", "1001")},
-                               {"call_id": call["call_id"], "endpoint": _endpoint("fhi", "1002")}))
-        refused = [r for r in results if isinstance(r, CommandRefused)]
-        assert len(refused) == 1 and "allerede" in str(refused[0])
-        winner = _endpoint("fhi", "1001") if not isinstance(results[0], Exception) else _endpoint("fhi", "1002")
-        talking = _one(et, "fhi", "talking")
-        assert talking["operator"] == winner
+        winner = _race_to_answer(et, call)
 
         et.run(et.engine.execute("sb_hold", "fhi", {"call_id": call["call_id"], "endpoint": winner}))
         _one(et, "fhi", "held")
