@@ -96,6 +96,7 @@ def test_no_private_names_used_across_modules() -> None:
     for path in _code_files():
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-                    and node.attr not in DJANGO_MODEL_API and isinstance(node.value, ast.Name) and node.value.id in own and node.value.id != path.stem):
+                    and node.attr not in DJANGO_MODEL_API
+                    and isinstance(node.value, ast.Name) and node.value.id in own and node.value.id != path.stem):
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
     assert bad == []
