@@ -63,10 +63,29 @@ def register_builtin() -> None:
     register_kind(DataKind(
         kind="agents", label=_("agentoppsett"), default_days=None, order=55,
         for_person=lambda p: Agent.objects.filter(person=p)))
+    _register_sms()
     register_kind(DataKind(
         kind="extensions", label=_("internnumre"), default_days=None, order=58, erase_by_person=False,
         kept_reason=_("Internnummeret er etatens oppsett; koblingen til personen fjernes med personen."),
         for_person=lambda p: Extension.objects.filter(person=p)))
+
+
+def _register_sms() -> None:
+    """The SMS log (outbound): messages by the time they were made; SMS and opt-outs about a number. An opt-out is
+    kept on erasure: deleting it would let the next mass send reach someone who asked not to be contacted."""
+    from outbound.models import OptOut, SmsMessage
+
+    register_kind(DataKind(
+        kind="sms", label=_("SMS-logg"), default_days=DEFAULT_DAYS["sms"], order=15, erase_by_person=False,
+        kept_reason=UNLINKED,
+        expired=lambda cutoff: SmsMessage.objects.filter(send__created_at__lt=cutoff),
+        for_number=lambda v: SmsMessage.objects.filter(number__in=v),
+        for_person=lambda p: SmsMessage.objects.filter(number__in=_person_numbers(p))))
+    register_kind(DataKind(
+        kind="sms_optout", label=_("SMS-avmeldinger"), default_days=None, order=16, erase_by_number=False,
+        erase_by_person=False,
+        kept_reason=_("En avmelding beholdes: uten den ville neste utsending nå en som har bedt om å slippe."),
+        for_number=lambda v: OptOut.objects.filter(number__in=v)))
 
 
 def _person_numbers(person: object) -> list[str]:

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 from agencydata.gdpr.retention import retention_apply
 from agencydata.models import LegalHold, RetentionPolicy, RetentionRun
 from contactcenter.models import Agent, Call, Inquiry, QueueVisit, Recording
+from outbound.models import OptOut, SmsMessage, SmsSend
 from switchboard.models import Person
 from tests.agencydata.helpers import add_history
 
@@ -34,6 +35,9 @@ def history(settings, tmp_path, public_schema, django_capture_on_commit_callback
         call = Call.objects.create(linkedid="1600000000.9", direction="inbound", caller_number="98765432",
                                    dialed="7000", started_at=timezone.now() - dt.timedelta(days=10))
         assert call.pk
+        send = SmsSend.objects.create(audience="Én mottaker", body="Hei, æøå")
+        SmsMessage.objects.create(send=send, number=CALLER, body="Hei, æøå")
+        OptOut.objects.create(number=CALLER)
     return wav
 
 
@@ -44,14 +48,16 @@ def _age(days: int) -> None:
     QueueVisit.objects.update(entered_at=then)
     Recording.objects.update(started_at=then)
     Inquiry.objects.update(created_at=then)
+    SmsSend.objects.update(created_at=then)
 
 
 def test_retention_deletes_by_kind_and_logs_the_run(history: Path, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with schema_context("fhi"):
-        _age(100)  # within a year for calls and visits, within two for inquiries
+        _age(100)  # within a year for calls and visits, within two for inquiries; past the SMS log's 90 days
         with django_capture_on_commit_callbacks(execute=True):
             run = retention_apply()
-        assert run.deleted == {"inquiries": 0, "queue_visits": 0, "calls": 0}
+        assert run.deleted == {"inquiries": 0, "sms": 1, "queue_visits": 0, "calls": 0}
+        assert not SmsMessage.objects.exists() and OptOut.objects.filter(number=CALLER).exists()
         assert Call.objects.count() == 3 and Inquiry.objects.count() == 2
         assert history.exists()  # recordings follow the recording policy (contactcenter.recordings), not this job
         RetentionPolicy.objects.create(kind="calls", days=30)  # this agency keeps calls a month
@@ -92,8 +98,9 @@ def test_erasure_of_a_number_with_receipt(history: Path, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         call_command("erase_subject", slug="fhi", number="004791234567", stdout=out)
     receipt = json.loads(out.getvalue())
-    assert receipt["slettet"] == {"inquiries": 2, "recordings": 1, "queue_visits": 2, "calls": 2}
+    assert receipt["slettet"] == {"inquiries": 2, "sms": 1, "recordings": 1, "queue_visits": 2, "calls": 2}
     assert "Revisjonsloggen beholdes" in receipt["beholdt"]["audit"]["hvorfor"]
+    assert "avmelding" in receipt["beholdt"]["sms_optout"]["hvorfor"]  # an opt-out outlives erasure, and says why
     assert not history.exists()
     with schema_context("fhi"):
         assert list(Call.objects.values_list("caller_number", flat=True)) == ["98765432"]
