@@ -189,3 +189,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Phone provisioning (switchboard/provisioning.py) -------------------------------------------------
+# The SIP address provisioned phones register to (what they reach Asterisk at).
+PROVISIONING_SIP_HOST = os.environ.get("PROVISIONING_SIP_HOST", "127.0.0.1")
+PROVISIONING_SIP_PORT = int(os.environ.get("PROVISIONING_SIP_PORT", "5060"))

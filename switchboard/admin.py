@@ -19,8 +19,10 @@ from switchboard.models import (
     IvrOption,
     Person,
     Phone,
+    ProvisioningFetch,
     Schedule,
     ScheduleRule,
+    UnknownDevice,
     Voicemail,
 )
 from tenants.admin_mixins import ServiceErrorsAdminMixin
@@ -85,9 +87,33 @@ class ExtensionAdmin(ConfigAdmin):
 class PhoneAdmin(ConfigAdmin):
     list_display = ["id", "sip_username", "extension", "tier", "label", "is_active"]
     list_filter = ["tier", "is_active"]
-    readonly_fields = ["sip_username", "sip_password"]
-    fields = ["extension", "tier", "label", "mac_address", "is_active", "sip_username", "sip_password"]
-    actions = ["reset_password"]
+    readonly_fields = ["sip_username", "sip_password", "provisioning_urls"]
+    fields = ["extension", "tier", "label", "mac_address", "is_active", "sip_username", "sip_password",
+              "provisioning_urls"]
+    actions = ["reset_password", "rotate_provisioning_secret"]
+
+    @admin.display(description=_("Oppsett-URL (hemmelig)"))
+    def provisioning_urls(self, obj: Phone) -> str:
+        from django.utils.html import format_html_join
+
+        from switchboard.provisioning import provisioning_urls
+
+        if not obj.pk:
+            return "–"
+        request = getattr(self, "_request", None)
+        base = request.build_absolute_uri("/") if request else "/"
+        urls = provisioning_urls(phone=obj, base_url=base)
+        return format_html_join("", "<div>{}: <code>{}</code></div>", sorted(urls.items()))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        self._request = request
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.action(description=_("Lag ny oppsett-URL"))
+    def rotate_provisioning_secret(self, request, queryset):  # type: ignore[no-untyped-def]
+        for phone in queryset:
+            services.phone_rotate_provisioning_secret(phone=phone)
+        self.message_user(request, _("Nye oppsett-URL-er er laget. De gamle virker ikke lenger."), messages.SUCCESS)
 
     @admin.display(description=_("SIP-brukernavn"))
     def sip_username(self, obj: Phone) -> str:
@@ -165,3 +191,34 @@ class DidForm(DestinationFormMixin):
 class DidAdmin(ConfigAdmin):
     form = DidForm
     list_display = ["number", "label", "dest_kind", "schedule"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(UnknownDevice, site=agency_admin_site)
+class UnknownDeviceAdmin(ReadOnlyAdmin):
+    """Phones that asked for configuration with a MAC address no phone has. Claim one by giving a phone that
+    MAC address (the link opens a new phone with it filled in); then it leaves this list."""
+
+    list_display = ["mac_address", "vendor", "user_agent", "remote_addr", "first_seen", "last_seen", "fetches", "claim"]
+
+    @admin.display(description=_("Ta i bruk"))
+    def claim(self, obj: UnknownDevice) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse(f"{agency_admin_site.name}:switchboard_phone_add") + f"?mac_address={obj.mac_address}"
+        return format_html('<a href="{}">{}</a>', url, _("Knytt til ny telefon"))
+
+
+@admin.register(ProvisioningFetch, site=agency_admin_site)
+class ProvisioningFetchAdmin(ReadOnlyAdmin):
+    list_display = ["at", "mac_address", "vendor", "phone", "outcome", "remote_addr", "user_agent"]
+    list_filter = ["outcome", "vendor"]
+    search_fields = ["mac_address", "user_agent"]

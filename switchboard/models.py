@@ -86,6 +86,12 @@ class Extension(models.Model):
 
 
 
+def _new_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
 class Phone(models.Model):
     """A SIP phone. Its SIP username is built from the agency slug and its ID."""
 
@@ -101,6 +107,8 @@ class Phone(models.Model):
                                     validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
     is_active = models.BooleanField(_("aktiv"), default=True)
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+    provisioning_secret = models.CharField(_("oppsettnøkkel"), max_length=64, editable=False, default=_new_secret,
+                                           validators=[RegexValidator(r"^[A-Za-z0-9_-]{24,64}$")])
 
     class Meta:
         verbose_name = _("telefon")
@@ -110,6 +118,12 @@ class Phone(models.Model):
             models.CheckConstraint(condition=Q(tier__in=["simple", "standard", "advanced"]), name="phone_tier_valid"),
             models.CheckConstraint(condition=Q(sip_password__regex=r"^[A-Za-z0-9_-]{16,64}$"),
                                    name="phone_sip_password_format"),
+            models.CheckConstraint(condition=Q(provisioning_secret__regex=r"^[A-Za-z0-9_-]{24,64}$"),
+                                   name="phone_provisioning_secret_format"),
+            models.CheckConstraint(condition=Q(mac_address="") | Q(mac_address__regex=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"),
+                                   name="phone_mac_format"),
+            models.UniqueConstraint(fields=["mac_address"], condition=~Q(mac_address=""), name="phone_mac_unique",
+                                    violation_error_message=_("En annen telefon har allerede denne MAC-adressen.")),
         ]
 
     def __str__(self) -> str:
@@ -258,3 +272,59 @@ def _require_allocated(e164: str, field: str) -> None:
         raise ValidationError({field: _("Nummeret %(n)s tilhører en annen etat.") % {"n": e164}})
     raise ValidationError({field: _("Nummeret %(n)s er ikke tildelt etaten. Be plattformen om å tildele det.")
                            % {"n": e164}})
+
+
+class Vendor(models.TextChoices):
+    YEALINK = "yealink", "Yealink"
+    SNOM = "snom", "Snom"
+
+
+class ProvisioningFetch(models.Model):
+    """One request for a phone's configuration file, answered or not."""
+
+    class Outcome(models.TextChoices):
+        SERVED = "served", _("levert")
+        UNKNOWN = "unknown", _("ukjent MAC-adresse")
+        DENIED = "denied", _("feil oppsettnøkkel")
+
+    at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    mac_address = models.CharField(_("MAC-adresse"), max_length=17)
+    vendor = models.CharField(_("leverandør"), max_length=10, choices=Vendor.choices)
+    phone = models.ForeignKey(Phone, verbose_name=_("telefon"), null=True, blank=True, related_name="fetches",
+                              on_delete=models.SET_NULL)
+    outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices)
+    remote_addr = models.GenericIPAddressField(_("IP-adresse"), null=True, blank=True)
+    user_agent = models.CharField(_("klient"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("henting av oppsett")
+        verbose_name_plural = _("hentinger av oppsett")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=["served", "unknown", "denied"]), name="fetch_outcome"),
+            models.CheckConstraint(condition=Q(outcome="served") | Q(outcome="denied") | Q(phone__isnull=True),
+                                   name="fetch_unknown_has_no_phone"),
+        ]
+
+
+class UnknownDevice(models.Model):
+    """A phone that asked for configuration with a MAC address no phone has. The admin claims it by giving a
+    phone that MAC address; then this row goes away."""
+
+    mac_address = models.CharField(_("MAC-adresse"), max_length=17, unique=True)
+    vendor = models.CharField(_("leverandør"), max_length=10, choices=Vendor.choices)
+    user_agent = models.CharField(_("klient"), max_length=255, blank=True, default="")
+    remote_addr = models.GenericIPAddressField(_("IP-adresse"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("først sett"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("sist sett"), auto_now=True)
+    fetches = models.PositiveIntegerField(_("antall forsøk"), default=1)
+
+    class Meta:
+        verbose_name = _("ukjent telefon")
+        verbose_name_plural = _("ukjente telefoner")
+        ordering = ["-last_seen"]
+        constraints = [models.CheckConstraint(condition=Q(mac_address__regex=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"),
+                                              name="unknowndevice_mac_format")]
+
+    def __str__(self) -> str:
+        return self.mac_address

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchboard.destinations import destination_delete_check
@@ -27,6 +28,10 @@ def config_object_save(*, obj: models.Model) -> models.Model:
     Used by the admin and by the specific services below."""
     obj.full_clean()
     obj.save()
+    if isinstance(obj, Phone) and obj.mac_address:  # the admin claimed an unknown device
+        from switchboard.models import UnknownDevice
+
+        UnknownDevice.objects.filter(mac_address=obj.mac_address).delete()
     _announce()
     return obj
 
@@ -109,3 +114,49 @@ def did_create(*, number: str, dest_kind: str, dest_ref: int | None = None, dest
               label=label, schedule=schedule)
     config_object_save(obj=did)
     return did
+
+
+@transaction.atomic
+def phone_rotate_provisioning_secret(*, phone: Phone) -> Phone:
+    """A new provisioning secret: the old provisioning URL stops working at once."""
+    from switchboard.models import _new_secret
+
+    phone.provisioning_secret = _new_secret()
+    phone.full_clean()
+    phone.save(update_fields=["provisioning_secret"])
+    return phone
+
+
+@transaction.atomic
+def provisioning_request(*, mac: str, secret: str | None, vendor: str, user_agent: str,
+                         remote_addr: str | None) -> str | None:
+    """A phone asks for its configuration. Answered (the file's text) only when a phone of this agency has the
+    MAC address and the URL carries that phone's secret (constant-time compare); every request is logged, and a
+    MAC address no phone has is listed for the admin to claim. None means: answer 404, say nothing more."""
+    import hmac
+
+    from switchboard.models import ProvisioningFetch, UnknownDevice
+    from switchboard.provisioning import render_phone_config
+
+    user_agent = user_agent[:255]
+    phone = Phone.objects.select_related("extension__person").filter(mac_address=mac, is_active=True).first()
+    log = ProvisioningFetch(mac_address=mac, vendor=vendor, user_agent=user_agent, remote_addr=remote_addr)
+    if phone is None:
+        if not Phone.objects.filter(mac_address=mac).exists():
+            device, created = UnknownDevice.objects.get_or_create(
+                mac_address=mac, defaults={"vendor": vendor, "user_agent": user_agent, "remote_addr": remote_addr})
+            if not created:
+                UnknownDevice.objects.filter(pk=device.pk).update(
+                    fetches=models.F("fetches") + 1, user_agent=user_agent, remote_addr=remote_addr, vendor=vendor,
+                    last_seen=timezone.now())
+        log.outcome = ProvisioningFetch.Outcome.UNKNOWN
+        log.save()
+        return None
+    log.phone = phone
+    if secret is None or not hmac.compare_digest(secret.encode(), phone.provisioning_secret.encode()):
+        log.outcome = ProvisioningFetch.Outcome.DENIED
+        log.save()
+        return None
+    log.outcome = ProvisioningFetch.Outcome.SERVED
+    log.save()
+    return render_phone_config(phone=phone, vendor=vendor)
