@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -194,3 +195,13 @@ LOGGING = {
 # The SIP address provisioned phones register to (what they reach Asterisk at).
 PROVISIONING_SIP_HOST = os.environ.get("PROVISIONING_SIP_HOST", "127.0.0.1")
 PROVISIONING_SIP_PORT = int(os.environ.get("PROVISIONING_SIP_PORT", "5060"))
+
+# --- E-mail (voicemail to e-mail; Django's SMTP backend) -----------------------------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "talepost@localhost")
+# app_voicemail's mailcmd: this project's sendmail-compatible command (inherits the platform's environment).
+VOICEMAIL_MAILCMD = os.environ.get("VOICEMAIL_MAILCMD", f"{sys.executable} {BASE_DIR / 'manage.py'} voicemail_sendmail")

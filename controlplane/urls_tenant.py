@@ -25,4 +25,6 @@ urlpatterns = [
             sb_views.provisioning_file, name="provisioning-file"),
     re_path(r"^prov/(?P<mac>[0-9A-Fa-f]{12})\.(?P<suffix>cfg|xml)$", sb_views.provisioning_file,
             name="provisioning-file-bare"),
+    path("voicemail/", sb_views.my_voicemail, name="my-voicemail"),
+    path("voicemail/<str:folder>/<int:index>.wav", sb_views.my_voicemail_audio, name="my-voicemail-audio"),
 ]

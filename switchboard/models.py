@@ -32,6 +32,9 @@ class Person(models.Model):
     department = models.CharField(_("avdeling"), max_length=150, blank=True, default="", validators=plain)
     email = models.EmailField(_("e-post"), blank=True, default="", validators=safe)
     mobile = models.CharField(_("mobil"), max_length=16, blank=True, default="", validators=[validate_e164])
+    user = models.OneToOneField("auth.User", verbose_name=_("brukerkonto"), null=True, blank=True,
+                                related_name="person", on_delete=models.SET_NULL,
+                                help_text=_("Kontoen personen logger inn med (egen side for talepost og myk telefon)."))
 
     class Meta:
         verbose_name = _("person")
@@ -144,6 +147,30 @@ class Voicemail(models.Model):
 
     def __str__(self) -> str:
         return str(_("Talepost %(n)s") % {"n": self.extension.number})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pin and self.extension_id:
+            reason = pin_weakness(self.pin, self.extension.number)
+            if reason:
+                raise ValidationError({"pin": reason})
+
+
+def pin_weakness(pin: str, extension_number: str) -> str | None:
+    """Why a voicemail PIN is too easy to guess, or None. Too short, one digit repeated (0000), a run up
+    (1234, 3456, 0123), two digits repeated (1212), or the extension number itself."""
+    if not re.fullmatch(r"[0-9]{4,8}", pin or ""):
+        return str(_("PIN er 4–8 sifre."))
+    if len(set(pin)) == 1:
+        return str(_("PIN kan ikke være samme siffer gjentatt."))
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    if steps == {1} or pin in "0123456789":
+        return str(_("PIN kan ikke være en rekke som 1234."))
+    if len(pin) % 2 == 0 and pin == pin[:2] * (len(pin) // 2):
+        return str(_("PIN kan ikke være et gjentatt mønster som 1212."))
+    if pin == extension_number or pin in {extension_number * 2, extension_number[::-1]}:
+        return str(_("PIN kan ikke være internnummeret."))
+    return None
 
 
 class Schedule(DestinationMixin):

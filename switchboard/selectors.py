@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -107,3 +110,38 @@ def public_numbers_in_use() -> list[tuple[str, str]]:
         out.append((ext.outbound_number, str(_("utgående nummer %(n)s for internnummer %(ext)s")
                                              % {"n": ext.outbound_number, "ext": ext.number})))
     return out
+
+
+def voicemail_for_user(*, user) -> Voicemail | None:  # type: ignore[no-untyped-def]
+    """The mailbox of the person the user is (Person.user), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Voicemail.objects.select_related("extension").filter(extension__person__user=user).order_by("id").first()
+
+
+def voicemail_messages(*, voicemail: Voicemail) -> list[dict]:
+    """The mailbox's messages, newest first: folder, index, caller, time (epoch), duration (s)."""
+    from switchboard.voicemail_files import FOLDERS, mailbox_dir, read_message_info
+
+    base = mailbox_dir(voicemail.extension.number)
+    found = []
+    for folder in FOLDERS:
+        for txt in sorted((base / folder).glob("msg[0-9][0-9][0-9][0-9].txt")):
+            info = read_message_info(txt)
+            if not txt.with_suffix(".wav").exists():
+                continue
+            found.append({"folder": folder, "index": int(txt.stem[3:]), "new": folder == "INBOX",
+                          "callerid": info.get("callerid", ""), "origtime": int(info.get("origtime", "0") or 0),
+                          "duration": int(info.get("duration", "0") or 0)})
+            found[-1]["received"] = datetime.fromtimestamp(found[-1]["origtime"], tz=UTC)
+    return sorted(found, key=lambda m: -m["origtime"])
+
+
+def voicemail_message_audio(*, voicemail: Voicemail, folder: str, index: int) -> Path | None:
+    from switchboard.voicemail_files import message_path
+
+    try:
+        path = message_path(voicemail.extension.number, folder, index, "wav")
+    except ValueError:
+        return None
+    return path if path.is_file() else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -160,3 +161,71 @@ def provisioning_request(*, mac: str, secret: str | None, vendor: str, user_agen
     log.outcome = ProvisioningFetch.Outcome.SERVED
     log.save()
     return render_phone_config(phone=phone, vendor=vendor)
+
+
+@transaction.atomic
+def voicemail_pin_change(*, voicemail: Voicemail, pin: str) -> Voicemail:
+    """A new PIN for the mailbox: refused (ValidationError, Norwegian) when it is easy to guess."""
+    voicemail.pin = (pin or "").strip()
+    config_object_save(obj=voicemail)
+    return voicemail
+
+
+GREETING_MAX_BYTES = 10 * 1024 * 1024
+
+
+def voicemail_greeting_upload(*, voicemail: Voicemail, kind: str, data: bytes) -> None:
+    """Store an uploaded greeting (any audio ffmpeg reads: wav, mp3, ogg, webm ...) as the 8 kHz mono 16-bit wav
+    Asterisk plays. ``kind``: unavail (not answering), busy, name. Refused with a clear error when the file is not
+    audio; the old greeting stays until the new one is ready."""
+    import subprocess
+    import tempfile
+
+    from switchboard.voicemail_files import GREETINGS, mailbox_dir
+
+    if kind not in GREETINGS:
+        raise ValidationError(_("Ukjent hilsen."))
+    if not data or len(data) > GREETING_MAX_BYTES:
+        raise ValidationError(_("Lydfilen må være mellom 1 byte og 10 MB."))
+    target = mailbox_dir(voicemail.extension.number)
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target) as tmp:
+        src, out = f"{tmp}/upload", f"{tmp}/greeting.wav"
+        with open(src, "wb") as f:
+            f.write(data)
+        done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src, "-t", "120", "-ac", "1",
+                               "-ar", "8000", "-sample_fmt", "s16", "-f", "wav", out], capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise ValidationError(_("Filen kunne ikke leses som lyd. Last opp en lydfil (for eksempel WAV eller MP3)."))
+        stem = GREETINGS[kind]
+        for old in target.glob(f"{stem}.*"):
+            old.unlink()
+        Path(out).rename(target / f"{stem}.wav")
+
+
+def voicemail_mail_forward(*, raw: bytes) -> int:
+    """Send an e-mail composed by Asterisk's app_voicemail (the mailbox's notice with the message attached)
+    through Django's e-mail backend (EMAIL_HOST/EMAIL_PORT). Called by ``manage.py voicemail_sendmail``, the
+    ``mailcmd`` of voicemail.conf. Returns the number of messages sent."""
+    from email import message_from_bytes, policy
+    from email.utils import getaddresses
+
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+
+    parsed = message_from_bytes(raw, policy=policy.SMTP)
+    recipients = [addr for _name, addr in getaddresses(parsed.get_all("To", []) + parsed.get_all("Cc", [])) if addr]
+    if not recipients:
+        return 0
+
+    class _AsComposed(EmailMessage):
+        def message(self, *, policy=None):  # type: ignore[no-untyped-def,override]
+            class _Bytes:
+                def as_bytes(self, linesep: str = "\n") -> bytes:
+                    return parsed.as_bytes(policy=policy_smtp.clone(linesep=linesep))
+            return _Bytes()
+
+    policy_smtp = policy.SMTP
+    sender = parsed.get("From") or settings.DEFAULT_FROM_EMAIL
+    mail = _AsComposed(from_email=str(getaddresses([str(sender)])[0][1] or settings.DEFAULT_FROM_EMAIL), to=recipients)
+    return get_connection(fail_silently=False).send_messages([mail]) or 0

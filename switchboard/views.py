@@ -1,8 +1,14 @@
-"""HTTP edges of the switchboard app: the phones' provisioning service (thin: parse, call the service, answer)."""
+"""HTTP edges of the switchboard app (thin: parse, call a service or selector, answer): the phones' provisioning
+service and the user's own voicemail page."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from switchboard import services
@@ -29,3 +35,47 @@ def provisioning_file(request: HttpRequest, mac: str, suffix: str, secret: str |
     response = HttpResponse(text, content_type=CONTENT_TYPES[vendor])
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _own_voicemail(request: HttpRequest):  # type: ignore[no-untyped-def]
+    from switchboard.selectors import voicemail_for_user
+
+    vm = voicemail_for_user(user=request.user)
+    if vm is None:
+        raise Http404(gettext("Du har ingen talepostkasse."))
+    return vm
+
+
+@login_required
+def my_voicemail(request: HttpRequest) -> HttpResponse:
+    """The user's own voicemail page: messages to play, greeting upload, PIN change."""
+    from switchboard.selectors import voicemail_messages
+
+    vm = _own_voicemail(request)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "pin":
+                services.voicemail_pin_change(voicemail=vm, pin=request.POST.get("pin", ""))
+                messages.success(request, gettext("PIN er endret."))
+            elif request.POST.get("action") == "greeting":
+                upload = request.FILES.get("greeting")
+                services.voicemail_greeting_upload(voicemail=vm, kind=request.POST.get("kind", "unavail"),
+                                                   data=upload.read() if upload else b"")
+                messages.success(request, gettext("Hilsenen er lagret."))
+            return redirect("my-voicemail")
+        except ValidationError as exc:
+            errors = exc.messages
+    context = {"vm": vm, "messages_list": voicemail_messages(voicemail=vm), "errors": errors}
+    return render(request, "switchboard/voicemail.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def my_voicemail_audio(request: HttpRequest, folder: str, index: int) -> FileResponse:
+    from switchboard.selectors import voicemail_message_audio
+
+    path = voicemail_message_audio(voicemail=_own_voicemail(request), folder=folder, index=index)
+    if path is None:
+        raise Http404
+    return FileResponse(path.open("rb"), content_type="audio/wav")

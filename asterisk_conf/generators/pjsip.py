@@ -44,8 +44,10 @@ def render_pjsip(snap: AgencySnapshot) -> str:
             "",
             f"[{name}](aor-{p['tier']})",
             "type=aor",
-            "",
         ]
+        if p["has_vm"]:  # for phones that SUBSCRIBE to message-summary (the AOR is what they subscribe to)
+            out.append(f"mailboxes={ext}@{naming.voicemail_context(s)}")
+        out.append("")
     return "\n".join(out) + "\n"
 
 
@@ -67,6 +69,8 @@ def render_pjsip_templates() -> str:
             "rewrite_contact=yes",
             "dtmf_mode=rfc4733",
             f"allow_subscribe={'yes' if tier.blf_keys else 'no'}",
+            # A phone that subscribes to its mailbox (message-summary) gets MWI that way instead of unsolicited.
+            "mwi_subscribe_replaces_unsolicited=yes",
             f"device_state_busy_at={tier.lines}",
             "language=en",
         ]

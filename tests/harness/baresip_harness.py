@@ -53,7 +53,7 @@ class Baresip:
     """One baresip instance with one account. Events arrive as netstring-framed JSON."""
 
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, rtp_base: int,
-                 answermode: str = "manual") -> None:
+                 answermode: str = "manual", extra_modules: tuple[str, ...] = ()) -> None:
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
@@ -65,7 +65,7 @@ class Baresip:
             f"rtp_ports {rtp_base}-{rtp_base + 19}\n"
             f"audio_source aufile,{_tone(workdir)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
             "module_path /usr/lib/baresip/modules\n"
-            "module g711.so\nmodule aufile.so\n"
+            "module g711.so\nmodule aufile.so\n" + "".join(f"module {m}\n" for m in extra_modules) +
             "module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
             f"answermode {answermode}\nsip_verify_server no\n"
         )

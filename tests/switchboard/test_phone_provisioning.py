@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,14 +14,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import uvicorn
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
 from switchboard.tiers import TIERS
-from tests.harness.asterisk_harness import free_port, prepare
+from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip, find_baresip
+from tests.harness.http_app import serve_app
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -34,19 +33,8 @@ MACS = {"simple": "00:15:65:aa:00:01", "standard": "00:15:65:aa:00:02", "advance
 @pytest.fixture(scope="module")
 def web(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The real ASGI application over HTTP on 127.0.0.1 (what a phone on the network reaches)."""
-    from controlplane.asgi import application
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    with django_db_blocker.unblock():
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
+    with django_db_blocker.unblock(), serve_app() as port:
         yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
