@@ -205,3 +205,7 @@ EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "talepost@localhost")
 # app_voicemail's mailcmd: this project's sendmail-compatible command (inherits the platform's environment).
 VOICEMAIL_MAILCMD = os.environ.get("VOICEMAIL_MAILCMD", f"{sys.executable} {BASE_DIR / 'manage.py'} voicemail_sendmail")
+
+# --- Microsoft 365 (switchboard/m365.py) ---------------------------------------------------------------
+# CA bundle for Graph and the login server (True: the system's); tests point it at their local fake's certificate.
+GRAPH_CA_BUNDLE: bool | str = os.environ.get("GRAPH_CA_BUNDLE") or True

@@ -15,8 +15,10 @@ from switchboard.models import (
     ClosedDay,
     Did,
     Extension,
+    ExternalContact,
     IvrMenu,
     IvrOption,
+    M365Tenant,
     Person,
     Phone,
     ProvisioningFetch,
@@ -222,3 +224,19 @@ class ProvisioningFetchAdmin(ReadOnlyAdmin):
     list_display = ["at", "mac_address", "vendor", "phone", "outcome", "remote_addr", "user_agent"]
     list_filter = ["outcome", "vendor"]
     search_fields = ["mac_address", "user_agent"]
+
+
+@admin.register(M365Tenant, site=agency_admin_site)
+class M365TenantAdmin(ConfigAdmin):
+    """The secret itself is never stored or shown: only where it is (env:NAME or file:NAME)."""
+
+    list_display = ["name", "tenant_id", "is_active", "last_sync_at", "last_error"]
+    readonly_fields = ["last_sync_at", "last_error"]
+    fields = ["name", "tenant_id", "client_id", "client_secret_ref", "authority_host", "graph_url", "is_active",
+              "last_sync_at", "last_error"]
+
+
+@admin.register(ExternalContact, site=agency_admin_site)
+class ExternalContactAdmin(ReadOnlyAdmin):
+    list_display = ["display_name", "company", "emails", "phones", "owner"]
+    search_fields = ["display_name", "company", "emails", "phones"]

@@ -19,6 +19,7 @@ from tenants.validators import (
     validate_norwegian_e164,
     validate_plain_text,
     validate_safe_text,
+    validate_secret_ref,
 )
 
 safe = [validate_safe_text]  # values Asterisk reads (e-mail in voicemail.conf)
@@ -355,3 +356,109 @@ class UnknownDevice(models.Model):
 
     def __str__(self) -> str:
         return self.mac_address
+
+
+GUID = RegexValidator(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                      _("Skriv en GUID, for eksempel 72f988bf-86f1-41af-91ab-2d7cd011db47."))
+
+
+class M365Tenant(models.Model):
+    """A Microsoft 365 (Entra ID) tenant the agency reads calendars and contacts from, with an app registration
+    that has the application permissions Calendars.Read, MailboxSettings.Read, Contacts.Read and User.Read.All.
+    The client secret is never stored: ``client_secret_ref`` names where it is (env:NAME or file:NAME)."""
+
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
+    tenant_id = models.CharField(_("tenant-ID"), max_length=36, unique=True, validators=[GUID])
+    client_id = models.CharField(_("klient-ID (app)"), max_length=36, validators=[GUID])
+    client_secret_ref = models.CharField(
+        _("klienthemmelighet"), max_length=255, validators=[validate_secret_ref],
+        help_text=_("env:VARIABEL eller file:filnavn (i hemmelighetsmappen). Selve hemmeligheten lagres aldri i "
+                    "databasen og vises aldri."))
+    authority_host = models.URLField(_("påloggingstjener"), default="https://login.microsoftonline.com")
+    graph_url = models.URLField(_("Graph-adresse"), default="https://graph.microsoft.com/v1.0")
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    last_sync_at = models.DateTimeField(_("sist synkronisert"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("siste feil"), blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("Microsoft 365-tenant")
+        verbose_name_plural = _("Microsoft 365-tenanter")
+        constraints = [models.CheckConstraint(condition=Q(client_secret_ref__startswith="env:")
+                                              | Q(client_secret_ref__startswith="file:"), name="m365_secret_ref_kind")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShowAs(models.TextChoices):
+    FREE = "free", _("ledig")
+    TENTATIVE = "tentative", _("foreløpig")
+    BUSY = "busy", _("opptatt")
+    OOF = "oof", _("borte")
+    WORKING_ELSEWHERE = "workingElsewhere", _("jobber et annet sted")
+    UNKNOWN = "unknown", _("ukjent")
+
+
+class CalendarBlock(models.Model):
+    """One calendar event of a person (only time, free/busy, location: never the subject or body)."""
+
+    tenant = models.ForeignKey(M365Tenant, related_name="calendar_blocks", on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, related_name="calendar_blocks", on_delete=models.CASCADE)
+    event_id = models.CharField(max_length=255)
+    starts_at = models.DateTimeField(_("fra"))
+    ends_at = models.DateTimeField(_("til"))
+    show_as = models.CharField(_("vis som"), max_length=20, choices=ShowAs.choices, default=ShowAs.BUSY)
+    location = models.CharField(_("sted"), max_length=255, blank=True, default="")
+    is_all_day = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("kalenderoppføring")
+        verbose_name_plural = _("kalenderoppføringer")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "person", "event_id"], name="calendarblock_unique_event"),
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="calendarblock_order"),
+        ]
+        indexes = [models.Index(fields=["person", "starts_at", "ends_at"])]
+
+
+class MailboxState(models.Model):
+    """A person's mailbox as last read from Microsoft Graph: out of office, and where the delta syncs stand."""
+
+    person = models.OneToOneField(Person, related_name="mailbox_state", on_delete=models.CASCADE)
+    tenant = models.ForeignKey(M365Tenant, related_name="mailboxes", on_delete=models.CASCADE)
+    graph_user_id = models.CharField(max_length=64)
+    oof_status = models.CharField(_("fraværsmelding"), max_length=20, default="disabled")
+    oof_start = models.DateTimeField(null=True, blank=True)
+    oof_end = models.DateTimeField(null=True, blank=True)
+    calendar_delta_link = models.TextField(blank=True, default="")
+    contacts_delta_link = models.TextField(blank=True, default="")
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("postboks")
+        verbose_name_plural = _("postbokser")
+        constraints = [models.CheckConstraint(condition=Q(oof_status__in=["disabled", "alwaysEnabled", "scheduled"]),
+                                              name="mailboxstate_oof_status")]
+
+
+class ExternalContact(models.Model):
+    """A contact from a person's Microsoft 365 contact folder, searchable from the console."""
+
+    tenant = models.ForeignKey(M365Tenant, related_name="contacts", on_delete=models.CASCADE)
+    owner = models.ForeignKey(Person, related_name="m365_contacts", on_delete=models.CASCADE)
+    graph_id = models.CharField(max_length=255)
+    display_name = models.CharField(_("navn"), max_length=255)
+    company = models.CharField(_("firma"), max_length=255, blank=True, default="")
+    job_title = models.CharField(_("stilling"), max_length=255, blank=True, default="")
+    emails = models.CharField(_("e-post"), max_length=1000, blank=True, default="")
+    phones = models.CharField(_("telefon"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("kontakt (Microsoft 365)")
+        verbose_name_plural = _("kontakter (Microsoft 365)")
+        ordering = ["display_name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "owner", "graph_id"], name="externalcontact_unique")]
+        indexes = [models.Index(fields=["display_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name

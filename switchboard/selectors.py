@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -145,3 +146,46 @@ def voicemail_message_audio(*, voicemail: Voicemail, folder: str, index: int) ->
     except ValueError:
         return None
     return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    """What a person's Microsoft 365 calendar says at a moment: state is free, tentative, busy, oof (out of office)
+    or workingElsewhere; until is when that ends (None: not known / open-ended)."""
+
+    state: str
+    until: datetime | None = None
+    location: str = ""
+
+
+_RANK = {"oof": 5, "busy": 4, "tentative": 3, "workingElsewhere": 2, "unknown": 1}
+
+
+def calendar_status_for_person(*, person_id: int, at: datetime) -> CalendarStatus | None:
+    """The calendar source for presence: out of office (the mailbox's automatic replies) first, then the strongest
+    calendar entry covering ``at``. None when the person's calendar is not synced from Microsoft 365."""
+    from switchboard.models import CalendarBlock, MailboxState
+
+    state = MailboxState.objects.filter(person_id=person_id).first()
+    if state is None:
+        return None
+    if state.oof_status == "alwaysEnabled" or (state.oof_status == "scheduled" and state.oof_start and state.oof_end
+                                               and state.oof_start <= at < state.oof_end):
+        return CalendarStatus("oof", state.oof_end if state.oof_status == "scheduled" else None)
+    blocks = [b for b in CalendarBlock.objects.filter(person_id=person_id, starts_at__lte=at, ends_at__gt=at)
+              if b.show_as in _RANK]
+    if not blocks:
+        return CalendarStatus("free")
+    top = max(blocks, key=lambda b: (_RANK[b.show_as], b.ends_at))
+    return CalendarStatus(top.show_as, top.ends_at, top.location)
+
+
+def m365_contact_search(*, query: str, limit: int = 25):  # type: ignore[no-untyped-def]
+    """Microsoft 365 contacts of the agency's people by name, company, title, e-mail or number."""
+    from switchboard.models import ExternalContact
+
+    qs = ExternalContact.objects.select_related("owner")
+    for word in query.split():
+        qs = qs.filter(Q(display_name__icontains=word) | Q(company__icontains=word) | Q(job_title__icontains=word)
+                       | Q(emails__icontains=word) | Q(phones__icontains=word))
+    return qs[:limit]

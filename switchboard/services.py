@@ -229,3 +229,100 @@ def voicemail_mail_forward(*, raw: bytes) -> int:
     sender = parsed.get("From") or settings.DEFAULT_FROM_EMAIL
     mail = _AsComposed(from_email=str(getaddresses([str(sender)])[0][1] or settings.DEFAULT_FROM_EMAIL), to=recipients)
     return get_connection(fail_silently=False).send_messages([mail]) or 0
+
+
+def m365_agency_sync(*, now=None) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Sync every active Microsoft 365 tenant of the current agency. One tenant's failure (recorded on it) never
+    stops the others. Returns tenant name -> "ok" or the error."""
+    from switchboard.models import M365Tenant
+
+    out = {}
+    for tenant in M365Tenant.objects.filter(is_active=True).order_by("id"):
+        out[tenant.name] = m365_tenant_sync(tenant=tenant, now=now)
+    return out
+
+
+def m365_tenant_sync(*, tenant, now=None) -> str:  # type: ignore[no-untyped-def]
+    """Read the tenant's users from Graph, match them to the agency's people by e-mail address, and sync each one's
+    out-of-office setting, calendar (delta) and contacts (delta)."""
+    from switchboard.m365 import GraphClient, GraphError
+
+    now = now or timezone.now()
+    try:
+        client = GraphClient(tenant)
+        people = {p.email.lower(): p for p in Person.objects.exclude(email="")}
+        for users, _delta in client.pages("/users", params={"$select": "id,displayName,mail,userPrincipalName"}):
+            for user in users:
+                person = people.get((user.get("mail") or user.get("userPrincipalName") or "").lower())
+                if person is not None:
+                    _m365_person_sync(client=client, tenant=tenant, person=person, user_id=user["id"], now=now)
+    except GraphError as exc:
+        type(tenant).objects.filter(pk=tenant.pk).update(last_error=str(exc)[:2000])
+        return str(exc)
+    type(tenant).objects.filter(pk=tenant.pk).update(last_sync_at=now, last_error="")
+    return "ok"
+
+
+def _m365_person_sync(*, client, tenant, person: Person, user_id: str, now) -> None:  # type: ignore[no-untyped-def]
+    from switchboard.m365 import calendar_window, graph_time
+    from switchboard.models import CalendarBlock, ExternalContact, MailboxState
+
+    state, _ = MailboxState.objects.get_or_create(person=person, defaults={"tenant": tenant, "graph_user_id": user_id})
+    if state.tenant_id != tenant.pk or state.graph_user_id != user_id or (
+            state.synced_at and state.synced_at.date() != now.date()):  # a new day: a fresh calendar window
+        state.tenant, state.graph_user_id, state.calendar_delta_link = tenant, user_id, ""
+    replies = client.get(f"/users/{user_id}/mailboxSettings/automaticRepliesSetting")
+    state.oof_status = replies.get("status") if replies.get("status") in ("alwaysEnabled", "scheduled") else "disabled"
+    state.oof_start = graph_time(replies.get("scheduledStartDateTime"))
+    state.oof_end = graph_time(replies.get("scheduledEndDateTime"))
+    if not state.calendar_delta_link:
+        CalendarBlock.objects.filter(tenant=tenant, person=person).delete()
+    url = state.calendar_delta_link or f"/users/{user_id}/calendarView/delta"
+    for events, delta in client.pages(url, params=None if state.calendar_delta_link else calendar_window(now)):
+        with transaction.atomic():
+            for ev in events:
+                _m365_event_apply(tenant=tenant, person=person, event=ev)
+        state.calendar_delta_link = delta or state.calendar_delta_link
+    url = state.contacts_delta_link or f"/users/{user_id}/contacts/delta"
+    for contacts, delta in client.pages(url):
+        with transaction.atomic():
+            for contact in contacts:
+                _m365_contact_apply(tenant=tenant, owner=person, contact=contact, model=ExternalContact)
+        state.contacts_delta_link = delta or state.contacts_delta_link
+    state.synced_at = now
+    state.save()
+
+
+def _clip(value: object, limit: int = 255) -> str:
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(value or "")).strip()[:limit]
+
+
+def _m365_event_apply(*, tenant, person: Person, event: dict) -> None:  # type: ignore[no-untyped-def]
+    from switchboard.m365 import graph_time
+    from switchboard.models import CalendarBlock, ShowAs
+
+    if "@removed" in event:
+        CalendarBlock.objects.filter(tenant=tenant, person=person, event_id=event["id"]).delete()
+        return
+    starts, ends = graph_time(event.get("start")), graph_time(event.get("end"))
+    if starts is None or ends is None or ends < starts or event.get("isCancelled"):
+        CalendarBlock.objects.filter(tenant=tenant, person=person, event_id=event["id"]).delete()
+        return
+    show_as = event.get("showAs", "busy") if event.get("showAs", "busy") in ShowAs.values else ShowAs.UNKNOWN
+    CalendarBlock.objects.update_or_create(tenant=tenant, person=person, event_id=_clip(event["id"]), defaults={
+        "starts_at": starts, "ends_at": ends, "show_as": show_as, "is_all_day": bool(event.get("isAllDay")),
+        "location": _clip((event.get("location") or {}).get("displayName"))})
+
+
+def _m365_contact_apply(*, tenant, owner: Person, contact: dict, model) -> None:  # type: ignore[no-untyped-def]
+    if "@removed" in contact:
+        model.objects.filter(tenant=tenant, owner=owner, graph_id=contact["id"]).delete()
+        return
+    emails = ", ".join(e.get("address", "") for e in contact.get("emailAddresses") or [] if e.get("address"))
+    phones = [*(contact.get("businessPhones") or []), contact.get("mobilePhone") or "", *(contact.get("homePhones") or [])]
+    model.objects.update_or_create(tenant=tenant, owner=owner, graph_id=_clip(contact["id"]), defaults={
+        "display_name": _clip(contact.get("displayName")) or "–", "company": _clip(contact.get("companyName")),
+        "job_title": _clip(contact.get("jobTitle")), "emails": _clip(emails, 1000),
+        "phones": _clip(", ".join(p for p in phones if p), 500)})
