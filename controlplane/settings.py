@@ -209,3 +209,7 @@ VOICEMAIL_MAILCMD = os.environ.get("VOICEMAIL_MAILCMD", f"{sys.executable} {BASE
 # --- Microsoft 365 (switchboard/m365.py) ---------------------------------------------------------------
 # CA bundle for Graph and the login server (True: the system's); tests point it at their local fake's certificate.
 GRAPH_CA_BUNDLE: bool | str = os.environ.get("GRAPH_CA_BUNDLE") or True
+
+# --- Browser softphone (docs/mykttelefon.md) -----------------------------------------------------------
+# Where browsers reach Asterisk's SIP-over-WebSocket transport (behind a TLS proxy in production: wss://.../ws).
+SOFTPHONE_WS_URL = os.environ.get("SOFTPHONE_WS_URL", "")

@@ -27,4 +27,5 @@ urlpatterns = [
             name="provisioning-file-bare"),
     path("voicemail/", sb_views.my_voicemail, name="my-voicemail"),
     path("voicemail/<str:folder>/<int:index>.wav", sb_views.my_voicemail_audio, name="my-voicemail-audio"),
+    path("softphone/", sb_views.my_softphone, name="my-softphone"),
 ]

@@ -90,7 +90,7 @@ class PhoneAdmin(ConfigAdmin):
     list_display = ["id", "sip_username", "extension", "tier", "label", "is_active"]
     list_filter = ["tier", "is_active"]
     readonly_fields = ["sip_username", "sip_password", "provisioning_urls"]
-    fields = ["extension", "tier", "label", "mac_address", "is_active", "sip_username", "sip_password",
+    fields = ["extension", "tier", "label", "mac_address", "is_active", "is_softphone", "sip_username", "sip_password",
               "provisioning_urls"]
     actions = ["reset_password", "rotate_provisioning_secret"]
 

@@ -110,6 +110,8 @@ class Phone(models.Model):
     sip_password = models.CharField(_("SIP-passord"), max_length=64, editable=False,
                                     validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
     is_active = models.BooleanField(_("aktiv"), default=True)
+    is_softphone = models.BooleanField(_("myk telefon (nettleser)"), default=False,
+                                       help_text=_("Telefonen er nettlesertelefonen til personen på internnummeret."))
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
     provisioning_secret = models.CharField(_("oppsettnøkkel"), max_length=64, editable=False, default=_new_secret,
                                            validators=[RegexValidator(r"^[A-Za-z0-9_-]{24,64}$")])

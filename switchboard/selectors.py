@@ -70,7 +70,8 @@ def ivr_menu_list() -> QuerySet[IvrMenu]:
 
 def phone_config_rows() -> list[dict]:
     return list(Phone.objects.filter(is_active=True).order_by("id").values(
-        "id", "tier", "sip_password", "label", "extension_id", "extension__number", "extension__outbound_number"))
+        "id", "tier", "sip_password", "label", "extension_id", "extension__number", "extension__outbound_number",
+        "is_softphone"))
 
 
 def extension_config_rows() -> list[dict]:
@@ -189,3 +190,11 @@ def m365_contact_search(*, query: str, limit: int = 25):  # type: ignore[no-unty
         qs = qs.filter(Q(display_name__icontains=word) | Q(company__icontains=word) | Q(job_title__icontains=word)
                        | Q(emails__icontains=word) | Q(phones__icontains=word))
     return qs[:limit]
+
+
+def softphone_for_user(*, user) -> Phone | None:  # type: ignore[no-untyped-def]
+    """The user's own browser softphone (a Phone marked as softphone on their person's extension), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Phone.objects.select_related("extension").filter(is_softphone=True, is_active=True,
+                                                             extension__person__user=user).order_by("id").first())

@@ -79,3 +79,23 @@ def my_voicemail_audio(request: HttpRequest, folder: str, index: int) -> FileRes
     if path is None:
         raise Http404
     return FileResponse(path.open("rb"), content_type="audio/wav")
+
+
+@login_required
+@require_GET
+def my_softphone(request: HttpRequest) -> HttpResponse:
+    """The user's browser softphone: JsSIP registers with the user's own phone's credentials."""
+    from django.conf import settings
+    from django.db import connection
+
+    from asterisk_conf.naming import endpoint_name
+    from switchboard.selectors import softphone_for_user
+
+    phone = softphone_for_user(user=request.user)
+    if phone is None:
+        raise Http404(gettext("Du har ingen myk telefon. Be administratoren om å lage en."))
+    config = {"ws": settings.SOFTPHONE_WS_URL, "user": endpoint_name(connection.schema_name, phone.pk),
+              "password": phone.sip_password, "domain": settings.PROVISIONING_SIP_HOST, "extension": phone.extension.number}
+    response = render(request, "switchboard/softphone.html", {"config": config, "phone": phone})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -34,6 +34,9 @@ def render_pjsip(snap: AgencySnapshot) -> str:
         ]
         if p["has_vm"]:
             out.append(f"mailboxes={ext}@{naming.voicemail_context(s)}")
+        if p.get("softphone"):  # the browser softphone: SIP over WebSocket, DTLS-SRTP with ICE (docs/mykttelefon.md)
+            out += ["transport=transport-ws", "webrtc=yes", "dtls_auto_generate_cert=yes", "disallow=all",
+                    "allow=ulaw,alaw", "direct_media=no"]
         out += [
             "",
             f"[{auth}]",

@@ -141,102 +141,103 @@ class GraphFake:
     def requests_to(self, fragment: str) -> list[dict]:
         return [r for r in self.log if fragment in r["path"]]
 
-    def _handler(self):  # type: ignore[no-untyped-def]
-        fake = self
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
-                pass
 
-            def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; odata.metadata=minimal")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-                fake.log[-1]["status"] = status
+class _Handler(BaseHTTPRequestHandler):
+    fake: GraphFake
 
-            def do_POST(self) -> None:  # noqa: N802
-                url = urlparse(self.path)
-                fake.log.append({"at": time.monotonic(), "method": "POST", "path": url.path, "query": {}})
-                form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
-                tenant_id = url.path.split("/")[1]
-                d = fake.directories.get(tenant_id)
-                if not url.path.endswith("/oauth2/v2.0/token") or d is None:
-                    return self._send(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
-                if (form.get("client_id", [""])[0] != d.client_id or form.get("client_secret", [""])[0] != d.secret
-                        or form.get("grant_type", [""])[0] != "client_credentials"):
-                    return self._send(401, {"error": "invalid_client", "error_codes": [7000215],
-                                            "error_description": "AADSTS7000215: Invalid client secret provided."})
-                token = f"tok-{tenant_id[:8]}-{len(fake.tokens) + 1}"
-                fake.tokens[token] = tenant_id
-                self._send(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                                 "access_token": token})
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
 
-            def do_GET(self) -> None:  # noqa: N802
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                fake.log.append({"at": time.monotonic(), "method": "GET", "path": url.path, "query": query})
-                parts = url.path.strip("/").split("/")
-                if parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-                    t = parts[0]
-                    return self._send(200, {"token_endpoint": f"{fake.base}/{t}/oauth2/v2.0/token",
-                                            "authorization_endpoint": f"{fake.base}/{t}/oauth2/v2.0/authorize",
-                                            "issuer": f"{fake.base}/{t}/v2.0", "token_endpoint_auth_methods_supported":
-                                            ["client_secret_post", "private_key_jwt", "client_secret_basic"]})
-                d = self._authorized()
-                if d is None:
-                    return None
-                for fragment, wait in list(fake.throttle.items()):
-                    if fragment in url.path:
-                        del fake.throttle[fragment]
-                        return self._send(429, {"error": {"code": "TooManyRequests", "message": "Please retry again later."}},
-                                          {"Retry-After": str(wait)})
-                return self._graph(d, parts[1:], query)
+    def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; odata.metadata=minimal")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+        self.fake.log[-1]["status"] = status
 
-            def _authorized(self) -> Directory | None:
-                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                graph_requests = sum(1 for r in fake.log if r["path"].startswith("/v1.0"))
-                if fake.expire_after is not None and graph_requests > fake.expire_after:
-                    fake.expire_after = None
-                    fake.tokens = {t: tid for t, tid in fake.tokens.items() if t != token}
-                if token not in fake.tokens:
-                    self._send(401, {"error": {"code": "InvalidAuthenticationToken",
-                                               "message": "Access token has expired or is not yet valid."}})
-                    return None
-                return fake.directories[fake.tokens[token]]
+    def do_POST(self) -> None:  # noqa: N802
+        url = urlparse(self.path)
+        self.fake.log.append({"at": time.monotonic(), "method": "POST", "path": url.path, "query": {}})
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
+        tenant_id = url.path.split("/")[1]
+        d = self.fake.directories.get(tenant_id)
+        if not url.path.endswith("/oauth2/v2.0/token") or d is None:
+            return self._send(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
+        if (form.get("client_id", [""])[0] != d.client_id or form.get("client_secret", [""])[0] != d.secret
+                or form.get("grant_type", [""])[0] != "client_credentials"):
+            return self._send(401, {"error": "invalid_client", "error_codes": [7000215],
+                                    "error_description": "AADSTS7000215: Invalid client secret provided."})
+        token = f"tok-{tenant_id[:8]}-{len(self.fake.tokens) + 1}"
+        self.fake.tokens[token] = tenant_id
+        self._send(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                         "access_token": token})
 
-            def _graph(self, d: Directory, parts: list[str], query: dict) -> None:
-                if parts == ["users"]:
-                    return self._paged(list(d.users.values()), query, "users", delta=False)
-                if len(parts) == 4 and parts[0] == "users" and parts[2:] == ["mailboxSettings", "automaticRepliesSetting"]:
-                    return self._send(200, {"@odata.context": "...automaticRepliesSetting", **d.replies[parts[1]]})
-                if len(parts) == 4 and parts[0] == "users" and parts[3] == "delta" and parts[2] in ("calendarView", "contacts"):
-                    store = d.events if parts[2] == "calendarView" else d.contacts
-                    if parts[2] == "calendarView" and "$deltatoken" not in query and "$skiptoken" not in query and not (
-                            "startDateTime" in query and "endDateTime" in query):
-                        return self._send(400, {"error": {"code": "ErrorInvalidParameter",
-                                                          "message": "startDateTime and endDateTime are required."}})
-                    since = int(query.get("$deltatoken", "0"))
-                    items = [(e if e is not None else {"id": i, "@removed": {"reason": "deleted"}})
-                             for i, (ver, e) in sorted(store[parts[1]].items()) if ver > since
-                             and (e is not None or since > 0)]
-                    return self._paged(items, query, "/".join(["users", *parts[1:]]), delta=True)
-                return self._send(404, {"error": {"code": "ResourceNotFound", "message": "Resource not found."}})
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.fake.log.append({"at": time.monotonic(), "method": "GET", "path": url.path, "query": query})
+        parts = url.path.strip("/").split("/")
+        if parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
+            t = parts[0]
+            return self._send(200, {"token_endpoint": f"{self.fake.base}/{t}/oauth2/v2.0/token",
+                                    "authorization_endpoint": f"{self.fake.base}/{t}/oauth2/v2.0/authorize",
+                                    "issuer": f"{self.fake.base}/{t}/v2.0", "token_endpoint_auth_methods_supported":
+                                    ["client_secret_post", "private_key_jwt", "client_secret_basic"]})
+        d = self._authorized()
+        if d is None:
+            return None
+        for fragment, wait in list(self.fake.throttle.items()):
+            if fragment in url.path:
+                del self.fake.throttle[fragment]
+                return self._send(429, {"error": {"code": "TooManyRequests", "message": "Please retry again later."}},
+                                  {"Retry-After": str(wait)})
+        return self._graph(d, parts[1:], query)
 
-            def _paged(self, items: list[dict], query: dict, path: str, *, delta: bool) -> None:
-                skip = int(query.get("$skiptoken", "0"))
-                body: dict = {"value": items[skip:skip + PAGE]}
-                keep = {k: v for k, v in query.items() if k in ("$deltatoken",)}
-                extra = "".join(f"&{k}={v}" for k, v in keep.items())
-                if skip + PAGE < len(items):
-                    body["@odata.nextLink"] = f"{fake.base}/v1.0/{path}?$skiptoken={skip + PAGE}{extra}"
-                elif delta:
-                    d = fake.directories[fake.tokens[self.headers["Authorization"].removeprefix("Bearer ")]]
-                    body["@odata.deltaLink"] = f"{fake.base}/v1.0/{path}?$deltatoken={d.version}"
-                self._send(200, body)
+    def _authorized(self) -> Directory | None:
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        graph_requests = sum(1 for r in self.fake.log if r["path"].startswith("/v1.0"))
+        if self.fake.expire_after is not None and graph_requests > self.fake.expire_after:
+            self.fake.expire_after = None
+            self.fake.tokens = {t: tid for t, tid in self.fake.tokens.items() if t != token}
+        if token not in self.fake.tokens:
+            self._send(401, {"error": {"code": "InvalidAuthenticationToken",
+                                       "message": "Access token has expired or is not yet valid."}})
+            return None
+        return self.fake.directories[self.fake.tokens[token]]
 
-        return Handler
+    def _graph(self, d: Directory, parts: list[str], query: dict) -> None:
+        if parts == ["users"]:
+            return self._paged(list(d.users.values()), query, "users", delta=False)
+        if len(parts) == 4 and parts[0] == "users" and parts[2:] == ["mailboxSettings", "automaticRepliesSetting"]:
+            return self._send(200, {"@odata.context": "...automaticRepliesSetting", **d.replies[parts[1]]})
+        if len(parts) == 4 and parts[0] == "users" and parts[3] == "delta" and parts[2] in ("calendarView", "contacts"):
+            store = d.events if parts[2] == "calendarView" else d.contacts
+            if parts[2] == "calendarView" and "$deltatoken" not in query and "$skiptoken" not in query and not (
+                    "startDateTime" in query and "endDateTime" in query):
+                return self._send(400, {"error": {"code": "ErrorInvalidParameter",
+                                                  "message": "startDateTime and endDateTime are required."}})
+            since = int(query.get("$deltatoken", "0"))
+            items = [(e if e is not None else {"id": i, "@removed": {"reason": "deleted"}})
+                     for i, (ver, e) in sorted(store[parts[1]].items()) if ver > since
+                     and (e is not None or since > 0)]
+            return self._paged(items, query, "/".join(["users", *parts[1:]]), delta=True)
+        return self._send(404, {"error": {"code": "ResourceNotFound", "message": "Resource not found."}})
+
+    def _paged(self, items: list[dict], query: dict, path: str, *, delta: bool) -> None:
+        skip = int(query.get("$skiptoken", "0"))
+        body: dict = {"value": items[skip:skip + PAGE]}
+        keep = {k: v for k, v in query.items() if k in ("$deltatoken",)}
+        extra = "".join(f"&{k}={v}" for k, v in keep.items())
+        if skip + PAGE < len(items):
+            body["@odata.nextLink"] = f"{self.fake.base}/v1.0/{path}?$skiptoken={skip + PAGE}{extra}"
+        elif delta:
+            d = self.fake.directories[self.fake.tokens[self.headers["Authorization"].removeprefix("Bearer ")]]
+            body["@odata.deltaLink"] = f"{self.fake.base}/v1.0/{path}?$deltatoken={d.version}"
+        self._send(200, body)
