@@ -56,9 +56,12 @@ def graph(monkeypatch, settings):  # type: ignore[no-untyped-def]
 
 
 def _sync() -> None:
+    import uuid
+
     from switchboard.tasks import m365_sync_all
 
-    m365_sync_all.defer(timestamp=int(timezone.now().timestamp()))
+    # The worker also defers the periodic job itself (holding the task's queueing lock): ours gets its own lock.
+    m365_sync_all.configure(queueing_lock=f"test-{uuid.uuid4()}").defer(timestamp=int(timezone.now().timestamp()))
     jobs.run_pending_jobs(queues=["m365"])
 
 
@@ -91,8 +94,9 @@ def test_periodic_job_syncs_calendar_oof_and_contacts_per_agency(graph):
         assert list(m365_contact_search(query="Nabo")) == []  # NKH's contact is not FHI's
     with schema_context("nkh"):
         assert [c.display_name for c in m365_contact_search(query="Nabo")] == ["Nils Nabo"]
-    pages = [r for r in graph.requests_to("/users/fhi-u0/calendarView/delta")]
-    assert len(pages) == 3 and "startDateTime" in pages[0]["query"] and "$skiptoken" in pages[1]["query"]
+    pages = graph.requests_to("/users/fhi-u0/calendarView/delta")[:4]  # the periodic run may follow with a delta round
+    assert "startDateTime" in pages[0]["query"] and [("$skiptoken" in p["query"]) for p in pages[:3]] == [False, True, True]
+    assert all("$deltatoken" in p["query"] for p in pages[3:])
     assert len(graph.requests_to("/v1.0/users")) >= 2 * 2  # both agencies' user lists, two pages each
 
 
