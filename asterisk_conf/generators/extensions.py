@@ -32,7 +32,8 @@ def phones(snap: AgencySnapshot, ctx: Names) -> list[str]:
         f"exten => *98,1,VoiceMailMain(${{CALLERID(num)}}@{naming.voicemail_context(snap.slug)})",
         " same => n,Hangup()",
         # Record the 'not answering' greeting: PIN first, then beep, speak, # to end.
-        f"exten => *97,1,VMAuthenticate(${{CALLERID(num)}}@{naming.voicemail_context(snap.slug)})",
+        "exten => *97,1,Answer()",
+        f" same => n,VMAuthenticate(${{CALLERID(num)}}@{naming.voicemail_context(snap.slug)})",
         f" same => n,Set(VMDIR=${{ASTSPOOLDIR}}/voicemail/{naming.voicemail_context(snap.slug)}/${{AUTH_MAILBOX}})",
         " same => n,Playback(vm-rec-unv)",
         " same => n,Record(${VMDIR}/unavail.wav,3,120,k)",

@@ -284,3 +284,38 @@ def _browser_plays_message(artifacts_dir: Path, number: str) -> None:
         page.screenshot(path=str(artifacts_dir / "talepost-meldinger.png"), full_page=True)
         assert f"Talepost for {number}" in page.inner_text("h1")
         browser.close()
+
+
+@pytest.mark.asterisk
+@pytest.mark.baresip
+@pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (ASTERISK_BIN, PATH eller /opt/asterisk)")
+@pytest.mark.skipif(find_baresip() is None, reason="baresip er ikke installert (apt install baresip-core)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_star97_records_the_greeting_after_the_pin(mailbox_owner, vm_asterisk, tmp_path):
+    from switchboard.models import Phone
+
+    asterisk, _smtp = vm_asterisk
+    vm, ext = mailbox_owner, mailbox_owner.extension
+    with schema_context("fhi"):
+        own = Phone.objects.filter(extension=ext, is_active=True).order_by("id").first()
+    _long_tone(tmp_path / "owner" / "tone.wav")
+    ua = Baresip(tmp_path / "owner", username=naming.endpoint_name("fhi", own.pk), password=own.sip_password,
+                 sip_port=asterisk.profile.sip_port, rtp_base=RTP + 600)
+    greeting = asterisk.profile.spool_dir / "voicemail" / naming.voicemail_context("fhi") / ext.number / "unavail.wav"
+    try:
+        _wait_registered(asterisk, [ua.username])
+        ua.command("dial", "*97")
+        assert ua.wait_event({"CALL_ESTABLISHED"}, timeout=20) is not None
+        time.sleep(2)  # "password" prompt
+        for digit in f"{vm.pin}#":
+            ua.command("sndcode", digit)
+            time.sleep(0.3)
+        for _ in range(200):  # the 'record your unavailable message' prompt and the beep, then Record() writes
+            if greeting.exists() and greeting.stat().st_size > 8000:
+                break
+            time.sleep(0.1)
+        time.sleep(2)
+        ua.command("hangup")
+    finally:
+        ua.stop()
+    assert greeting.exists() and greeting.stat().st_size > 16000, "hilsenen ble ikke tatt opp"
