@@ -18,7 +18,7 @@ from asterisk_conf.writer import write_atomic
 
 MODULES = """
 res_sorcery_config res_sorcery_memory res_sorcery_astdb res_timing_timerfd res_crypto res_http_websocket res_websocket_client
-res_pjsip_outbound_publish
+res_pjsip_outbound_publish res_pjsip_transport_websocket res_srtp
 res_pjproject res_pjsip res_pjsip_session res_pjsip_registrar res_pjsip_authenticator_digest
 res_pjsip_outbound_authenticator_digest res_pjsip_endpoint_identifier_user res_pjsip_caller_id
 res_pjsip_sdp_rtp res_pjsip_nat res_pjsip_refer res_pjsip_pubsub res_pjsip_exten_state res_pjsip_mwi
@@ -162,6 +162,8 @@ def _etc_node(p: RuntimeProfile) -> dict[str, str]:
         "pjsip_platform.conf": (
             "[global]\ntype = global\nuser_agent = Telefoniplattform\n\n"
             f"[transport-udp]\ntype = transport\nprotocol = udp\nbind = {b}:{p.sip_port}\n"
+            # SIP over WebSocket for the browser softphone: served by the HTTP server (http.conf) at /ws.
+            f"\n[transport-ws]\ntype = transport\nprotocol = ws\nbind = {b}\n"
         ),
     }
 

@@ -72,6 +72,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                 "id": row["id"], "tier": row["tier"], "password": row["sip_password"], "ext": row["extension__number"],
                 "outbound": row["extension__outbound_number"] or agency.main_number,
                 "label": row["label"] or row["extension__number"], "has_vm": row["extension_id"] in vm_exts,
+                "softphone": row.get("is_softphone", False),
             })
         for row in sb.extension_config_rows():
             who = row["label"] or " ".join(filter(None, (row["person__first_name"], row["person__last_name"])))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -232,14 +233,18 @@ LOGGING = {
     },
 }
 
-# E-mail (messages from the attendant console; voicemail to e-mail): SMTP from the environment.
+# --- Phone provisioning (switchboard/provisioning.py) -------------------------------------------------
+# The SIP address provisioned phones register to (what they reach Asterisk at).
+PROVISIONING_SIP_HOST = os.environ.get("PROVISIONING_SIP_HOST", "127.0.0.1")
+PROVISIONING_SIP_PORT = int(os.environ.get("PROVISIONING_SIP_PORT", "5060"))
+
+# --- E-mail (messages from the attendant console, voicemail to e-mail; Django's SMTP backend) ------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sentralbord@telefoniplattform.invalid")
 # SMS (outbound app): the gateway messages go through and the base URL the gateway calls back (delivery reports,
 # inbound SMS). SMS_INBOUND_KEY must be in the inbound URL Kannel/the provider calls (?key=...).
 SMS_GATEWAY = {
@@ -252,3 +257,14 @@ SMS_GATEWAY = {
 SMS_CALLBACK_BASE = os.environ.get("SMS_CALLBACK_BASE", "http://127.0.0.1:8000")
 SMS_INBOUND_KEY = os.environ.get("SMS_INBOUND_KEY", "")
 SMS_RECONCILE_SECONDS = float(os.environ.get("SMS_RECONCILE_SECONDS", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "telefoniplattform@localhost")
+# app_voicemail's mailcmd: this project's sendmail-compatible command (inherits the platform's environment).
+VOICEMAIL_MAILCMD = os.environ.get("VOICEMAIL_MAILCMD", f"{sys.executable} {BASE_DIR / 'manage.py'} voicemail_sendmail")
+
+# --- Microsoft 365 (switchboard/m365.py) ---------------------------------------------------------------
+# CA bundle for Graph and the login server (True: the system's); tests point it at their local fake's certificate.
+GRAPH_CA_BUNDLE: bool | str = os.environ.get("GRAPH_CA_BUNDLE") or True
+
+# --- Browser softphone (docs/mykttelefon.md) -----------------------------------------------------------
+# Where browsers reach Asterisk's SIP-over-WebSocket transport (behind a TLS proxy in production: wss://.../ws).
+SOFTPHONE_WS_URL = os.environ.get("SOFTPHONE_WS_URL", "")

@@ -1,6 +1,6 @@
 """URLs at an agency's domain: the agency's admin, the operator console and the wallboard."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
@@ -43,4 +43,11 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
+    re_path(r"^prov/(?P<secret>[A-Za-z0-9_-]{24,64})/(?P<mac>[0-9A-Fa-f]{12})\.(?P<suffix>cfg|xml)$",
+            sb_views.provisioning_file, name="provisioning-file"),
+    re_path(r"^prov/(?P<mac>[0-9A-Fa-f]{12})\.(?P<suffix>cfg|xml)$", sb_views.provisioning_file,
+            name="provisioning-file-bare"),
+    path("voicemail/", sb_views.my_voicemail, name="my-voicemail"),
+    path("voicemail/<str:folder>/<int:index>.wav", sb_views.my_voicemail_audio, name="my-voicemail-audio"),
+    path("softphone/", sb_views.my_softphone, name="my-softphone"),
 ]

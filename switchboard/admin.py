@@ -18,15 +18,19 @@ from switchboard.models import (
     Did,
     DirectorySource,
     Extension,
+    ExternalContact,
     IvrMenu,
     IvrOption,
+    M365Tenant,
     MobilePresenceSource,
     Operator,
     Person,
     PersonStatus,
     Phone,
+    ProvisioningFetch,
     Schedule,
     ScheduleRule,
+    UnknownDevice,
     Voicemail,
 )
 from tenants.admin_mixins import ServiceErrorsAdminMixin
@@ -91,9 +95,33 @@ class ExtensionAdmin(ConfigAdmin):
 class PhoneAdmin(ConfigAdmin):
     list_display = ["id", "sip_username", "extension", "tier", "label", "is_active"]
     list_filter = ["tier", "is_active"]
-    readonly_fields = ["sip_username", "sip_password"]
-    fields = ["extension", "tier", "label", "mac_address", "is_active", "sip_username", "sip_password"]
-    actions = ["reset_password"]
+    readonly_fields = ["sip_username", "sip_password", "provisioning_urls"]
+    fields = ["extension", "tier", "label", "mac_address", "is_active", "is_softphone", "sip_username", "sip_password",
+              "provisioning_urls"]
+    actions = ["reset_password", "rotate_provisioning_secret"]
+
+    @admin.display(description=_("Oppsett-URL (hemmelig)"))
+    def provisioning_urls(self, obj: Phone) -> str:
+        from django.utils.html import format_html_join
+
+        from switchboard.provisioning import provisioning_urls
+
+        if not obj.pk:
+            return "–"
+        request = getattr(self, "_request", None)
+        base = request.build_absolute_uri("/") if request else "/"
+        urls = provisioning_urls(phone=obj, base_url=base)
+        return format_html_join("", "<div>{}: <code>{}</code></div>", sorted(urls.items()))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        self._request = request
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.action(description=_("Lag ny oppsett-URL"))
+    def rotate_provisioning_secret(self, request, queryset):  # type: ignore[no-untyped-def]
+        for phone in queryset:
+            services.phone_rotate_provisioning_secret(phone=phone)
+        self.message_user(request, _("Nye oppsett-URL-er er laget. De gamle virker ikke lenger."), messages.SUCCESS)
 
     @admin.display(description=_("SIP-brukernavn"))
     def sip_username(self, obj: Phone) -> str:
@@ -215,8 +243,48 @@ class AttendantMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "person", "caller_number", "caller_name", "taken_by", "sent_at")
     readonly_fields = ("person", "caller_number", "caller_name", "text", "taken_by", "created_at", "sent_at")
 
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(UnknownDevice, site=agency_admin_site)
+class UnknownDeviceAdmin(ReadOnlyAdmin):
+    """Phones that asked for configuration with a MAC address no phone has. Claim one by giving a phone that
+    MAC address (the link opens a new phone with it filled in); then it leaves this list."""
+
+    list_display = ["mac_address", "vendor", "user_agent", "remote_addr", "first_seen", "last_seen", "fetches", "claim"]
+
+    @admin.display(description=_("Ta i bruk"))
+    def claim(self, obj: UnknownDevice) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse(f"{agency_admin_site.name}:switchboard_phone_add") + f"?mac_address={obj.mac_address}"
+        return format_html('<a href="{}">{}</a>', url, _("Knytt til ny telefon"))
+
+
+@admin.register(ProvisioningFetch, site=agency_admin_site)
+class ProvisioningFetchAdmin(ReadOnlyAdmin):
+    list_display = ["at", "mac_address", "vendor", "phone", "outcome", "remote_addr", "user_agent"]
+    list_filter = ["outcome", "vendor"]
+    search_fields = ["mac_address", "user_agent"]
+
+
+@admin.register(M365Tenant, site=agency_admin_site)
+class M365TenantAdmin(ConfigAdmin):
+    """The secret itself is never stored or shown: only where it is (env:NAME or file:NAME)."""
+
+    list_display = ["name", "tenant_id", "is_active", "last_sync_at", "last_error"]
+    readonly_fields = ["last_sync_at", "last_error"]
+    fields = ["name", "tenant_id", "client_id", "client_secret_ref", "authority_host", "graph_url", "is_active",
+              "last_sync_at", "last_error"]
+
+
+@admin.register(ExternalContact, site=agency_admin_site)
+class ExternalContactAdmin(ReadOnlyAdmin):
+    list_display = ["display_name", "company", "emails", "phones", "owner"]
+    search_fields = ["display_name", "company", "emails", "phones"]

@@ -33,6 +33,9 @@ class Person(models.Model):
     department = models.CharField(_("avdeling"), max_length=150, blank=True, default="", validators=plain)
     email = models.EmailField(_("e-post"), blank=True, default="", validators=safe)
     mobile = models.CharField(_("mobil"), max_length=16, blank=True, default="", validators=[validate_e164])
+    user = models.OneToOneField("auth.User", verbose_name=_("brukerkonto"), null=True, blank=True,
+                                related_name="person", on_delete=models.SET_NULL,
+                                help_text=_("Kontoen personen logger inn med (egen side for talepost og myk telefon)."))
 
     class Meta:
         verbose_name = _("person")
@@ -87,6 +90,12 @@ class Extension(models.Model):
 
 
 
+def _new_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
 class Phone(models.Model):
     """A SIP phone. Its SIP username is built from the agency slug and its ID."""
 
@@ -101,7 +110,11 @@ class Phone(models.Model):
     sip_password = models.CharField(_("SIP-passord"), max_length=64, editable=False,
                                     validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
     is_active = models.BooleanField(_("aktiv"), default=True)
+    is_softphone = models.BooleanField(_("myk telefon (nettleser)"), default=False,
+                                       help_text=_("Telefonen er nettlesertelefonen til personen på internnummeret."))
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+    provisioning_secret = models.CharField(_("oppsettnøkkel"), max_length=64, editable=False, default=_new_secret,
+                                           validators=[RegexValidator(r"^[A-Za-z0-9_-]{24,64}$")])
 
     class Meta:
         verbose_name = _("telefon")
@@ -111,6 +124,12 @@ class Phone(models.Model):
             models.CheckConstraint(condition=Q(tier__in=["simple", "standard", "advanced"]), name="phone_tier_valid"),
             models.CheckConstraint(condition=Q(sip_password__regex=r"^[A-Za-z0-9_-]{16,64}$"),
                                    name="phone_sip_password_format"),
+            models.CheckConstraint(condition=Q(provisioning_secret__regex=r"^[A-Za-z0-9_-]{24,64}$"),
+                                   name="phone_provisioning_secret_format"),
+            models.CheckConstraint(condition=Q(mac_address="") | Q(mac_address__regex=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"),
+                                   name="phone_mac_format"),
+            models.UniqueConstraint(fields=["mac_address"], condition=~Q(mac_address=""), name="phone_mac_unique",
+                                    violation_error_message=_("En annen telefon har allerede denne MAC-adressen.")),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +150,30 @@ class Voicemail(models.Model):
 
     def __str__(self) -> str:
         return str(_("Talepost %(n)s") % {"n": self.extension.number})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pin and self.extension_id:
+            reason = pin_weakness(self.pin, self.extension.number)
+            if reason:
+                raise ValidationError({"pin": reason})
+
+
+def pin_weakness(pin: str, extension_number: str) -> str | None:
+    """Why a voicemail PIN is too easy to guess, or None. Too short, one digit repeated (0000), a run up
+    (1234, 3456, 0123), two digits repeated (1212), or the extension number itself."""
+    if not re.fullmatch(r"[0-9]{4,8}", pin or ""):
+        return str(_("PIN er 4–8 sifre."))
+    if len(set(pin)) == 1:
+        return str(_("PIN kan ikke være samme siffer gjentatt."))
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    if steps == {1} or pin in "0123456789":
+        return str(_("PIN kan ikke være en rekke som 1234."))
+    if len(pin) % 2 == 0 and pin == pin[:2] * (len(pin) // 2):
+        return str(_("PIN kan ikke være et gjentatt mønster som 1212."))
+    if pin == extension_number or pin in {extension_number * 2, extension_number[::-1]}:
+        return str(_("PIN kan ikke være internnummeret."))
+    return None
 
 
 class Schedule(DestinationMixin):
@@ -358,6 +401,89 @@ class DirectorySource(models.Model):
             models.CheckConstraint(condition=Q(secret_ref="") | Q(secret_ref__startswith="env:")
                                    | Q(secret_ref__startswith="file:"), name="directorysource_secret_ref_kind"),
         ]
+class Vendor(models.TextChoices):
+    YEALINK = "yealink", "Yealink"
+    SNOM = "snom", "Snom"
+
+
+class ProvisioningFetch(models.Model):
+    """One request for a phone's configuration file, answered or not."""
+
+    class Outcome(models.TextChoices):
+        SERVED = "served", _("levert")
+        UNKNOWN = "unknown", _("ukjent MAC-adresse")
+        DENIED = "denied", _("feil oppsettnøkkel")
+
+    at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    mac_address = models.CharField(_("MAC-adresse"), max_length=17)
+    vendor = models.CharField(_("leverandør"), max_length=10, choices=Vendor.choices)
+    phone = models.ForeignKey(Phone, verbose_name=_("telefon"), null=True, blank=True, related_name="fetches",
+                              on_delete=models.SET_NULL)
+    outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices)
+    remote_addr = models.GenericIPAddressField(_("IP-adresse"), null=True, blank=True)
+    user_agent = models.CharField(_("klient"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("henting av oppsett")
+        verbose_name_plural = _("hentinger av oppsett")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=["served", "unknown", "denied"]), name="fetch_outcome"),
+            models.CheckConstraint(condition=Q(outcome="served") | Q(outcome="denied") | Q(phone__isnull=True),
+                                   name="fetch_unknown_has_no_phone"),
+        ]
+
+
+class UnknownDevice(models.Model):
+    """A phone that asked for configuration with a MAC address no phone has. The admin claims it by giving a
+    phone that MAC address; then this row goes away."""
+
+    mac_address = models.CharField(_("MAC-adresse"), max_length=17, unique=True)
+    vendor = models.CharField(_("leverandør"), max_length=10, choices=Vendor.choices)
+    user_agent = models.CharField(_("klient"), max_length=255, blank=True, default="")
+    remote_addr = models.GenericIPAddressField(_("IP-adresse"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("først sett"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("sist sett"), auto_now=True)
+    fetches = models.PositiveIntegerField(_("antall forsøk"), default=1)
+
+    class Meta:
+        verbose_name = _("ukjent telefon")
+        verbose_name_plural = _("ukjente telefoner")
+        ordering = ["-last_seen"]
+        constraints = [models.CheckConstraint(condition=Q(mac_address__regex=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"),
+                                              name="unknowndevice_mac_format")]
+
+    def __str__(self) -> str:
+        return self.mac_address
+
+
+GUID = RegexValidator(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                      _("Skriv en GUID, for eksempel 72f988bf-86f1-41af-91ab-2d7cd011db47."))
+
+
+class M365Tenant(models.Model):
+    """A Microsoft 365 (Entra ID) tenant the agency reads calendars and contacts from, with an app registration
+    that has the application permissions Calendars.Read, MailboxSettings.Read, Contacts.Read and User.Read.All.
+    The client secret is never stored: ``client_secret_ref`` names where it is (env:NAME or file:NAME)."""
+
+    name = models.CharField(_("navn"), max_length=100, validators=plain)
+    tenant_id = models.CharField(_("tenant-ID"), max_length=36, unique=True, validators=[GUID])
+    client_id = models.CharField(_("klient-ID (app)"), max_length=36, validators=[GUID])
+    client_secret_ref = models.CharField(
+        _("klienthemmelighet"), max_length=255, validators=[validate_secret_ref],
+        help_text=_("env:VARIABEL eller file:filnavn (i hemmelighetsmappen). Selve hemmeligheten lagres aldri i "
+                    "databasen og vises aldri."))
+    authority_host = models.URLField(_("påloggingstjener"), default="https://login.microsoftonline.com")
+    graph_url = models.URLField(_("Graph-adresse"), default="https://graph.microsoft.com/v1.0")
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    last_sync_at = models.DateTimeField(_("sist synkronisert"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("siste feil"), blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("Microsoft 365-tenant")
+        verbose_name_plural = _("Microsoft 365-tenanter")
+        constraints = [models.CheckConstraint(condition=Q(client_secret_ref__startswith="env:")
+                                              | Q(client_secret_ref__startswith="file:"), name="m365_secret_ref_kind")]
 
     def __str__(self) -> str:
         return self.name
@@ -427,3 +553,76 @@ class MobilePresenceSource(models.Model):
     class Meta:
         verbose_name = _("mobil tilstedeværelse")
         verbose_name_plural = _("mobil tilstedeværelse")
+
+class ShowAs(models.TextChoices):
+    FREE = "free", _("ledig")
+    TENTATIVE = "tentative", _("foreløpig")
+    BUSY = "busy", _("opptatt")
+    OOF = "oof", _("borte")
+    WORKING_ELSEWHERE = "workingElsewhere", _("jobber et annet sted")
+    UNKNOWN = "unknown", _("ukjent")
+
+
+class CalendarBlock(models.Model):
+    """One calendar event of a person (only time, free/busy, location: never the subject or body)."""
+
+    tenant = models.ForeignKey(M365Tenant, related_name="calendar_blocks", on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, related_name="calendar_blocks", on_delete=models.CASCADE)
+    event_id = models.CharField(max_length=255)
+    starts_at = models.DateTimeField(_("fra"))
+    ends_at = models.DateTimeField(_("til"))
+    show_as = models.CharField(_("vis som"), max_length=20, choices=ShowAs.choices, default=ShowAs.BUSY)
+    location = models.CharField(_("sted"), max_length=255, blank=True, default="")
+    is_all_day = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("kalenderoppføring")
+        verbose_name_plural = _("kalenderoppføringer")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "person", "event_id"], name="calendarblock_unique_event"),
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="calendarblock_order"),
+        ]
+        indexes = [models.Index(fields=["person", "starts_at", "ends_at"])]
+
+
+class MailboxState(models.Model):
+    """A person's mailbox as last read from Microsoft Graph: out of office, and where the delta syncs stand."""
+
+    person = models.OneToOneField(Person, related_name="mailbox_state", on_delete=models.CASCADE)
+    tenant = models.ForeignKey(M365Tenant, related_name="mailboxes", on_delete=models.CASCADE)
+    graph_user_id = models.CharField(max_length=64)
+    oof_status = models.CharField(_("fraværsmelding"), max_length=20, default="disabled")
+    oof_start = models.DateTimeField(null=True, blank=True)
+    oof_end = models.DateTimeField(null=True, blank=True)
+    calendar_delta_link = models.TextField(blank=True, default="")
+    contacts_delta_link = models.TextField(blank=True, default="")
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("postboks")
+        verbose_name_plural = _("postbokser")
+        constraints = [models.CheckConstraint(condition=Q(oof_status__in=["disabled", "alwaysEnabled", "scheduled"]),
+                                              name="mailboxstate_oof_status")]
+
+
+class ExternalContact(models.Model):
+    """A contact from a person's Microsoft 365 contact folder, searchable from the console."""
+
+    tenant = models.ForeignKey(M365Tenant, related_name="contacts", on_delete=models.CASCADE)
+    owner = models.ForeignKey(Person, related_name="m365_contacts", on_delete=models.CASCADE)
+    graph_id = models.CharField(max_length=255)
+    display_name = models.CharField(_("navn"), max_length=255)
+    company = models.CharField(_("firma"), max_length=255, blank=True, default="")
+    job_title = models.CharField(_("stilling"), max_length=255, blank=True, default="")
+    emails = models.CharField(_("e-post"), max_length=1000, blank=True, default="")
+    phones = models.CharField(_("telefon"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("kontakt (Microsoft 365)")
+        verbose_name_plural = _("kontakter (Microsoft 365)")
+        ordering = ["display_name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "owner", "graph_id"], name="externalcontact_unique")]
+        indexes = [models.Index(fields=["display_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name

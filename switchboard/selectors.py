@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -66,7 +70,8 @@ def ivr_menu_list() -> QuerySet[IvrMenu]:
 
 def phone_config_rows() -> list[dict]:
     return list(Phone.objects.filter(is_active=True).order_by("id").values(
-        "id", "tier", "sip_password", "label", "extension_id", "extension__number", "extension__outbound_number"))
+        "id", "tier", "sip_password", "label", "extension_id", "extension__number", "extension__outbound_number",
+        "is_softphone"))
 
 
 def extension_config_rows() -> list[dict]:
@@ -181,3 +186,87 @@ def person_ids_by_phone() -> dict[int, int]:
     """Phone ID -> person ID, for the phone source of the presence merge."""
     return {row["id"]: row["extension__person_id"] for row in
             Phone.objects.filter(is_active=True, extension__person__isnull=False).values("id", "extension__person_id")}
+def voicemail_for_user(*, user) -> Voicemail | None:  # type: ignore[no-untyped-def]
+    """The mailbox of the person the user is (Person.user), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Voicemail.objects.select_related("extension").filter(extension__person__user=user).order_by("id").first()
+
+
+def voicemail_messages(*, voicemail: Voicemail) -> list[dict]:
+    """The mailbox's messages, newest first: folder, index, caller, time (epoch), duration (s)."""
+    from switchboard.voicemail_files import FOLDERS, mailbox_dir, read_message_info
+
+    base = mailbox_dir(voicemail.extension.number)
+    found = []
+    for folder in FOLDERS:
+        for txt in sorted((base / folder).glob("msg[0-9][0-9][0-9][0-9].txt")):
+            info = read_message_info(txt)
+            if not txt.with_suffix(".wav").exists():
+                continue
+            found.append({"folder": folder, "index": int(txt.stem[3:]), "new": folder == "INBOX",
+                          "callerid": info.get("callerid", ""), "origtime": int(info.get("origtime", "0") or 0),
+                          "duration": int(info.get("duration", "0") or 0)})
+            found[-1]["received"] = datetime.fromtimestamp(found[-1]["origtime"], tz=UTC)
+    return sorted(found, key=lambda m: -m["origtime"])
+
+
+def voicemail_message_audio(*, voicemail: Voicemail, folder: str, index: int) -> Path | None:
+    from switchboard.voicemail_files import message_path
+
+    try:
+        path = message_path(voicemail.extension.number, folder, index, "wav")
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    """What a person's Microsoft 365 calendar says at a moment: state is free, tentative, busy, oof (out of office)
+    or workingElsewhere; until is when that ends (None: not known / open-ended)."""
+
+    state: str
+    until: datetime | None = None
+    location: str = ""
+
+
+_RANK = {"oof": 5, "busy": 4, "tentative": 3, "workingElsewhere": 2, "unknown": 1}
+
+
+def calendar_status_for_person(*, person_id: int, at: datetime) -> CalendarStatus | None:
+    """The calendar source for presence: out of office (the mailbox's automatic replies) first, then the strongest
+    calendar entry covering ``at``. None when the person's calendar is not synced from Microsoft 365."""
+    from switchboard.models import CalendarBlock, MailboxState
+
+    state = MailboxState.objects.filter(person_id=person_id).first()
+    if state is None:
+        return None
+    if state.oof_status == "alwaysEnabled" or (state.oof_status == "scheduled" and state.oof_start and state.oof_end
+                                               and state.oof_start <= at < state.oof_end):
+        return CalendarStatus("oof", state.oof_end if state.oof_status == "scheduled" else None)
+    blocks = [b for b in CalendarBlock.objects.filter(person_id=person_id, starts_at__lte=at, ends_at__gt=at)
+              if b.show_as in _RANK]
+    if not blocks:
+        return CalendarStatus("free")
+    top = max(blocks, key=lambda b: (_RANK[b.show_as], b.ends_at))
+    return CalendarStatus(top.show_as, top.ends_at, top.location)
+
+
+def m365_contact_search(*, query: str, limit: int = 25):  # type: ignore[no-untyped-def]
+    """Microsoft 365 contacts of the agency's people by name, company, title, e-mail or number."""
+    from switchboard.models import ExternalContact
+
+    qs = ExternalContact.objects.select_related("owner")
+    for word in query.split():
+        qs = qs.filter(Q(display_name__icontains=word) | Q(company__icontains=word) | Q(job_title__icontains=word)
+                       | Q(emails__icontains=word) | Q(phones__icontains=word))
+    return qs[:limit]
+
+
+def softphone_for_user(*, user) -> Phone | None:  # type: ignore[no-untyped-def]
+    """The user's own browser softphone (a Phone marked as softphone on their person's extension), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Phone.objects.select_related("extension").filter(is_softphone=True, is_active=True,
+                                                             extension__person__user=user).order_by("id").first())

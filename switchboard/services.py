@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchboard.destinations import destination_delete_check
@@ -38,6 +40,10 @@ def config_object_save(*, obj: models.Model) -> models.Model:
     Used by the admin and by the specific services below."""
     obj.full_clean()
     obj.save()
+    if isinstance(obj, Phone) and obj.mac_address:  # the admin claimed an unknown device
+        from switchboard.models import UnknownDevice
+
+        UnknownDevice.objects.filter(mac_address=obj.mac_address).delete()
     _announce()
     return obj
 
@@ -192,3 +198,212 @@ def attendant_message_send(*, person_id: int, text: str, caller_number: str = ""
     message.sent_at = timezone.now()
     message.save(update_fields=["sent_at"])
     return message
+@transaction.atomic
+def phone_rotate_provisioning_secret(*, phone: Phone) -> Phone:
+    """A new provisioning secret: the old provisioning URL stops working at once."""
+    from switchboard.models import _new_secret
+
+    phone.provisioning_secret = _new_secret()
+    phone.full_clean()
+    phone.save(update_fields=["provisioning_secret"])
+    return phone
+
+
+@transaction.atomic
+def provisioning_request(*, mac: str, secret: str | None, vendor: str, user_agent: str,
+                         remote_addr: str | None) -> str | None:
+    """A phone asks for its configuration. Answered (the file's text) only when a phone of this agency has the
+    MAC address and the URL carries that phone's secret (constant-time compare); every request is logged, and a
+    MAC address no phone has is listed for the admin to claim. None means: answer 404, say nothing more."""
+    import hmac
+
+    from switchboard.models import ProvisioningFetch, UnknownDevice
+    from switchboard.provisioning import render_phone_config
+
+    user_agent = user_agent[:255]
+    phone = Phone.objects.select_related("extension__person").filter(mac_address=mac, is_active=True).first()
+    log = ProvisioningFetch(mac_address=mac, vendor=vendor, user_agent=user_agent, remote_addr=remote_addr)
+    if phone is None:
+        if not Phone.objects.filter(mac_address=mac).exists():
+            device, created = UnknownDevice.objects.get_or_create(
+                mac_address=mac, defaults={"vendor": vendor, "user_agent": user_agent, "remote_addr": remote_addr})
+            if not created:
+                UnknownDevice.objects.filter(pk=device.pk).update(
+                    fetches=models.F("fetches") + 1, user_agent=user_agent, remote_addr=remote_addr, vendor=vendor,
+                    last_seen=timezone.now())
+        log.outcome = ProvisioningFetch.Outcome.UNKNOWN
+        log.save()
+        return None
+    log.phone = phone
+    if secret is None or not hmac.compare_digest(secret.encode(), phone.provisioning_secret.encode()):
+        log.outcome = ProvisioningFetch.Outcome.DENIED
+        log.save()
+        return None
+    log.outcome = ProvisioningFetch.Outcome.SERVED
+    log.save()
+    return render_phone_config(phone=phone, vendor=vendor)
+
+
+@transaction.atomic
+def voicemail_pin_change(*, voicemail: Voicemail, pin: str) -> Voicemail:
+    """A new PIN for the mailbox: refused (ValidationError, Norwegian) when it is easy to guess."""
+    voicemail.pin = (pin or "").strip()
+    config_object_save(obj=voicemail)
+    return voicemail
+
+
+GREETING_MAX_BYTES = 10 * 1024 * 1024
+
+
+def voicemail_greeting_upload(*, voicemail: Voicemail, kind: str, data: bytes) -> None:
+    """Store an uploaded greeting (any audio ffmpeg reads: wav, mp3, ogg, webm ...) as the 8 kHz mono 16-bit wav
+    Asterisk plays. ``kind``: unavail (not answering), busy, name. Refused with a clear error when the file is not
+    audio; the old greeting stays until the new one is ready."""
+    import subprocess
+    import tempfile
+
+    from switchboard.voicemail_files import GREETINGS, mailbox_dir
+
+    if kind not in GREETINGS:
+        raise ValidationError(_("Ukjent hilsen."))
+    if not data or len(data) > GREETING_MAX_BYTES:
+        raise ValidationError(_("Lydfilen må være mellom 1 byte og 10 MB."))
+    target = mailbox_dir(voicemail.extension.number)
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target) as tmp:
+        src, out = f"{tmp}/upload", f"{tmp}/greeting.wav"
+        with open(src, "wb") as f:
+            f.write(data)
+        done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src, "-t", "120", "-ac", "1",
+                               "-ar", "8000", "-sample_fmt", "s16", "-f", "wav", out], capture_output=True, timeout=60)
+        if done.returncode != 0:
+            raise ValidationError(_("Filen kunne ikke leses som lyd. Last opp en lydfil (for eksempel WAV eller MP3)."))
+        stem = GREETINGS[kind]
+        for old in target.glob(f"{stem}.*"):
+            old.unlink()
+        Path(out).rename(target / f"{stem}.wav")
+
+
+def voicemail_mail_forward(*, raw: bytes) -> int:
+    """Send an e-mail composed by Asterisk's app_voicemail (the mailbox's notice with the message attached)
+    through Django's e-mail backend (EMAIL_HOST/EMAIL_PORT). Called by ``manage.py voicemail_sendmail``, the
+    ``mailcmd`` of voicemail.conf. Returns the number of messages sent."""
+    from email import message_from_bytes, policy
+    from email.utils import getaddresses
+
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+
+    parsed = message_from_bytes(raw, policy=policy.SMTP)
+    recipients = [addr for _name, addr in getaddresses(parsed.get_all("To", []) + parsed.get_all("Cc", [])) if addr]
+    if not recipients:
+        return 0
+
+    class _AsComposed(EmailMessage):
+        def message(self, *, policy=None):  # type: ignore[no-untyped-def,override]
+            class _Bytes:
+                def as_bytes(self, linesep: str = "\n") -> bytes:
+                    return parsed.as_bytes(policy=policy_smtp.clone(linesep=linesep))
+            return _Bytes()
+
+    policy_smtp = policy.SMTP
+    sender = parsed.get("From") or settings.DEFAULT_FROM_EMAIL
+    mail = _AsComposed(from_email=str(getaddresses([str(sender)])[0][1] or settings.DEFAULT_FROM_EMAIL), to=recipients)
+    return get_connection(fail_silently=False).send_messages([mail]) or 0
+
+
+def m365_agency_sync(*, now=None) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Sync every active Microsoft 365 tenant of the current agency. One tenant's failure (recorded on it) never
+    stops the others. Returns tenant name -> "ok" or the error."""
+    from switchboard.models import M365Tenant
+
+    out = {}
+    for tenant in M365Tenant.objects.filter(is_active=True).order_by("id"):
+        out[tenant.name] = m365_tenant_sync(tenant=tenant, now=now)
+    return out
+
+
+def m365_tenant_sync(*, tenant, now=None) -> str:  # type: ignore[no-untyped-def]
+    """Read the tenant's users from Graph, match them to the agency's people by e-mail address, and sync each one's
+    out-of-office setting, calendar (delta) and contacts (delta)."""
+    from switchboard.m365 import GraphClient, GraphError
+
+    now = now or timezone.now()
+    try:
+        client = GraphClient(tenant)
+        people = {p.email.lower(): p for p in Person.objects.exclude(email="")}
+        for users, _delta in client.pages("/users", params={"$select": "id,displayName,mail,userPrincipalName"}):
+            for user in users:
+                person = people.get((user.get("mail") or user.get("userPrincipalName") or "").lower())
+                if person is not None:
+                    _m365_person_sync(client=client, tenant=tenant, person=person, user_id=user["id"], now=now)
+    except GraphError as exc:
+        type(tenant).objects.filter(pk=tenant.pk).update(last_error=str(exc)[:2000])
+        return str(exc)
+    type(tenant).objects.filter(pk=tenant.pk).update(last_sync_at=now, last_error="")
+    return "ok"
+
+
+def _m365_person_sync(*, client, tenant, person: Person, user_id: str, now) -> None:  # type: ignore[no-untyped-def]
+    from switchboard.m365 import calendar_window, graph_time
+    from switchboard.models import CalendarBlock, ExternalContact, MailboxState
+
+    state, _ = MailboxState.objects.get_or_create(person=person, defaults={"tenant": tenant, "graph_user_id": user_id})
+    if state.tenant_id != tenant.pk or state.graph_user_id != user_id or (
+            state.synced_at and state.synced_at.date() != now.date()):  # a new day: a fresh calendar window
+        state.tenant, state.graph_user_id, state.calendar_delta_link = tenant, user_id, ""
+    replies = client.get(f"/users/{user_id}/mailboxSettings/automaticRepliesSetting")
+    state.oof_status = replies.get("status") if replies.get("status") in ("alwaysEnabled", "scheduled") else "disabled"
+    state.oof_start = graph_time(replies.get("scheduledStartDateTime"))
+    state.oof_end = graph_time(replies.get("scheduledEndDateTime"))
+    if not state.calendar_delta_link:
+        CalendarBlock.objects.filter(tenant=tenant, person=person).delete()
+    url = state.calendar_delta_link or f"/users/{user_id}/calendarView/delta"
+    for events, delta in client.pages(url, params=None if state.calendar_delta_link else calendar_window(now)):
+        with transaction.atomic():
+            for ev in events:
+                _m365_event_apply(tenant=tenant, person=person, event=ev)
+        state.calendar_delta_link = delta or state.calendar_delta_link
+    url = state.contacts_delta_link or f"/users/{user_id}/contacts/delta"
+    for contacts, delta in client.pages(url):
+        with transaction.atomic():
+            for contact in contacts:
+                _m365_contact_apply(tenant=tenant, owner=person, contact=contact, model=ExternalContact)
+        state.contacts_delta_link = delta or state.contacts_delta_link
+    state.synced_at = now
+    state.save()
+
+
+def _clip(value: object, limit: int = 255) -> str:
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(value or "")).strip()[:limit]
+
+
+def _m365_event_apply(*, tenant, person: Person, event: dict) -> None:  # type: ignore[no-untyped-def]
+    from switchboard.m365 import graph_time
+    from switchboard.models import CalendarBlock, ShowAs
+
+    if "@removed" in event:
+        CalendarBlock.objects.filter(tenant=tenant, person=person, event_id=event["id"]).delete()
+        return
+    starts, ends = graph_time(event.get("start")), graph_time(event.get("end"))
+    if starts is None or ends is None or ends < starts or event.get("isCancelled"):
+        CalendarBlock.objects.filter(tenant=tenant, person=person, event_id=event["id"]).delete()
+        return
+    show_as = event.get("showAs", "busy") if event.get("showAs", "busy") in ShowAs.values else ShowAs.UNKNOWN
+    CalendarBlock.objects.update_or_create(tenant=tenant, person=person, event_id=_clip(event["id"]), defaults={
+        "starts_at": starts, "ends_at": ends, "show_as": show_as, "is_all_day": bool(event.get("isAllDay")),
+        "location": _clip((event.get("location") or {}).get("displayName"))})
+
+
+def _m365_contact_apply(*, tenant, owner: Person, contact: dict, model) -> None:  # type: ignore[no-untyped-def]
+    if "@removed" in contact:
+        model.objects.filter(tenant=tenant, owner=owner, graph_id=contact["id"]).delete()
+        return
+    emails = ", ".join(e.get("address", "") for e in contact.get("emailAddresses") or [] if e.get("address"))
+    phones = [*(contact.get("businessPhones") or []), contact.get("mobilePhone") or "", *(contact.get("homePhones") or [])]
+    model.objects.update_or_create(tenant=tenant, owner=owner, graph_id=_clip(contact["id"]), defaults={
+        "display_name": _clip(contact.get("displayName")) or "–", "company": _clip(contact.get("companyName")),
+        "job_title": _clip(contact.get("jobTitle")), "emails": _clip(emails, 1000),
+        "phones": _clip(", ".join(p for p in phones if p), 500)})

@@ -86,3 +86,12 @@ def _norwegian_by_default():  # type: ignore[no-untyped-def]
 
     with translation.override("nb"):
         yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
+    """The test client (or a test) may leave the connection in an agency's schema. A transactional test's flush
+    would then empty that agency's tables for every later test: back to the public schema before any teardown."""
+    from django.db import connection
+
+    connection.set_schema_to_public()

@@ -32,6 +32,14 @@ def phones(snap: AgencySnapshot, ctx: Names) -> list[str]:
         f"exten => _00X.,1,Goto({ctx['outbound']},${{EXTEN:2}},1)",
         f"exten => *98,1,VoiceMailMain(${{CALLERID(num)}}@{naming.voicemail_context(snap.slug)})",
         " same => n,Hangup()",
+        # Record the 'not answering' greeting: PIN first, then beep, speak, # to end.
+        "exten => *97,1,Answer()",
+        f" same => n,VMAuthenticate(${{CALLERID(num)}}@{naming.voicemail_context(snap.slug)})",
+        f" same => n,Set(VMDIR=${{ASTSPOOLDIR}}/voicemail/{naming.voicemail_context(snap.slug)}/${{AUTH_MAILBOX}})",
+        " same => n,Playback(vm-rec-unv)",
+        " same => n,Record(${VMDIR}/unavail.wav,3,120,k)",
+        " same => n,Playback(vm-msgsaved)",
+        " same => n,Hangup()",
         "",
     ]
 

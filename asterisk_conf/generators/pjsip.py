@@ -34,6 +34,9 @@ def render_pjsip(snap: AgencySnapshot) -> str:
         ]
         if p["has_vm"]:
             out.append(f"mailboxes={ext}@{naming.voicemail_context(s)}")
+        if p.get("softphone"):  # the browser softphone: SIP over WebSocket, DTLS-SRTP with ICE (docs/mykttelefon.md)
+            out += ["transport=transport-ws", "webrtc=yes", "dtls_auto_generate_cert=yes", "disallow=all",
+                    "allow=ulaw,alaw", "direct_media=no"]
         out += [
             "",
             f"[{auth}]",
@@ -44,8 +47,10 @@ def render_pjsip(snap: AgencySnapshot) -> str:
             "",
             f"[{name}](aor-{p['tier']})",
             "type=aor",
-            "",
         ]
+        if p["has_vm"]:  # for phones that SUBSCRIBE to message-summary (the AOR is what they subscribe to)
+            out.append(f"mailboxes={ext}@{naming.voicemail_context(s)}")
+        out.append("")
     return "\n".join(out) + "\n"
 
 
@@ -67,6 +72,8 @@ def render_pjsip_templates() -> str:
             "rewrite_contact=yes",
             "dtmf_mode=rfc4733",
             f"allow_subscribe={'yes' if tier.blf_keys else 'no'}",
+            # A phone that subscribes to its mailbox (message-summary) gets MWI that way instead of unsolicited.
+            "mwi_subscribe_replaces_unsolicited=yes",
             f"device_state_busy_at={tier.lines}",
             "language=no",  # Norwegian prompts and numbers (sounds/no, see asterisk_conf.sounds)
         ]

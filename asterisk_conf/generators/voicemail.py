@@ -24,8 +24,23 @@ def _render(snap: AgencySnapshot, ctx: RenderContext) -> str:
     return render_voicemail(snap)
 
 
+# The notice e-mail (app_voicemail fills in the ${VM_...} variables). No ';' (a comment in Asterisk config).
+EMAIL_SUBJECT = "Ny talemelding fra ${VM_CALLERID}"
+EMAIL_BODY = ("Hei ${VM_NAME}.\\n\\nDu har fått en ny talemelding (nr. ${VM_MSGNUM}) i talepostkassen ${VM_MAILBOX}"
+              " fra ${VM_CALLERID}, ${VM_DUR} lang, ${VM_DATE}.\\nMeldingen ligger ved som lydfil, og du kan høre"
+              " den på din side i Telefoniplattformen eller ved å ringe *98.\\n")
+
+
 def _top_level(slugs: list[str]) -> str:
-    return "[general]\nformat=wav49|wav\nattach=no\nmaxmsg=100\nmaxsecs=300\nminsecs=1\nmaxlogins=3\n\n"
+    from django.conf import settings
+
+    return (
+        "[general]\nformat=wav\nattach=yes\nmaxmsg=100\nmaxsecs=300\nminsecs=1\nmaxlogins=3\n"
+        f"mailcmd={v(settings.VOICEMAIL_MAILCMD, what='mailcmd')}\n"
+        f"serveremail={v(settings.DEFAULT_FROM_EMAIL, what='avsender')}\n"
+        "fromstring=Telefoniplattform talepost\ncharset=UTF-8\nemaildateformat=%d.%m.%Y kl. %H.%M\n"
+        f"emailsubject={EMAIL_SUBJECT}\nemailbody={EMAIL_BODY}\n\n"
+    )
 
 
 KIND = FileKind(name="voicemail", file_name="voicemail.conf", module="app_voicemail.so", render=_render,

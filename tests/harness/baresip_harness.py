@@ -53,8 +53,10 @@ class Baresip:
     """One baresip instance with one account. Events arrive as netstring-framed JSON."""
 
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, rtp_base: int,
-                 answermode: str = "manual", record_dir: Path | None = None) -> None:
-        """``record_dir``: baresip's sndfile module writes what the phone hears there (``*-dec.wav``)."""
+                 answermode: str = "manual", record_dir: Path | None = None,
+                 extra_modules: tuple[str, ...] = ()) -> None:
+        """``record_dir``: baresip's sndfile module writes what the phone hears there (``*-dec.wav``).
+        ``extra_modules``: more baresip modules to load (e.g. ``mwi.so``)."""
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
@@ -68,6 +70,7 @@ class Baresip:
             "module_path /usr/lib/baresip/modules\n"
             "module g711.so\nmodule aufile.so\n"
             + (f"module sndfile.so\nsnd_path {record_dir}\n" if record_dir else "")
+            + "".join(f"module {m}\n" for m in extra_modules)
             + "module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
             f"answermode {answermode}\nsip_verify_server no\n"
         )
