@@ -8,3 +8,7 @@ class SwitchboardConfig(AppConfig):
 
     def ready(self) -> None:
         from switchboard import resolvers  # noqa: F401  (registers extension, voicemail and IVR destinations)
+        from switchboard.presence import register_calendar_source
+        from switchboard.presence_sources import Microsoft365Calendar
+
+        register_calendar_source(Microsoft365Calendar)  # the Microsoft 365 sync's calendars feed presence

@@ -71,3 +71,24 @@ def mobile_adapter() -> HttpMobilePresence | None:
 class _Named:
     def __init__(self, source: MobilePresenceSource) -> None:
         self.name, self.secret_ref = "mobil tilstedeværelse", source.secret_ref
+
+
+# Microsoft 365's words (calendar showAs, out of office) in the presence rule's words.
+M365_STATES = {"oof": "oof", "busy": "busy", "tentative": "tentative", "workingElsewhere": "elsewhere", "free": "free"}
+
+
+class Microsoft365Calendar:
+    """The calendars synced from Microsoft 365 (switchboard.m365, docs/kalender.md): out of office first, then the
+    strongest entry covering now. People whose calendar is not synced are left out."""
+
+    def current(self, person_ids: list[int]) -> dict[int, CalendarState]:
+        from django.utils import timezone
+
+        from switchboard.selectors import calendar_status_for_person
+
+        now, out = timezone.now(), {}
+        for pid in person_ids:
+            status = calendar_status_for_person(person_id=pid, at=now)
+            if status is not None and status.state in M365_STATES:
+                out[pid] = CalendarState(M365_STATES[status.state], status.until, status.location)
+        return out

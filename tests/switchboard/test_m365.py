@@ -89,6 +89,12 @@ def test_periodic_job_syncs_calendar_oof_and_contacts_per_agency(graph):
         assert calendar_status_for_person(person_id=fhi_person, at=now + dt.timedelta(hours=3, minutes=30)).state == "tentative"
         away = calendar_status_for_person(person_id=away_person, at=now)
         assert away.state == "oof" and away.until == now + dt.timedelta(days=3)
+        # The synced calendar feeds presence (the attendant console's directory): out of office -> away.
+        from switchboard.selectors import presence_for
+
+        merged = presence_for(person_ids=[away_person, fhi_person], use_mobile=False)
+        assert merged[away_person]["status"] == "away" and merged[away_person]["reason"] == "calendar"
+        assert "calendar" in merged[fhi_person]["sources"] and merged[fhi_person]["reason"] != "calendar"
         (contact,) = m365_contact_search(query="ødegård")
         assert contact.company == "Helse Sør-Øst" and "+4791234567" in contact.phones
         assert list(m365_contact_search(query="Nabo")) == []  # NKH's contact is not FHI's
