@@ -114,3 +114,36 @@ def console_page(*, user) -> dict:  # type: ignore[no-untyped-def]
         "agent_names": {str(a.pk): f"{a.person} ({a.extension.number})" for a in visible},
         "own_prefixes": list(agent_channel_prefixes(agent=agent)),
     }
+
+
+# --- estimated wait (contactcenter.ewt) ---------------------------------------------------------------------------
+
+def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
+    """Per queue, what the wait estimate needs from history: the last ``limit`` handling times (talk plus the
+    queue's wrap-up) of answered callers, how often callers hung up per second waited, and the queue's
+    announcement settings."""
+    from contactcenter.models import QueueOutcome, QueueVisit
+
+    out: dict[int, dict] = {}
+    for q in Queue.objects.order_by("id"):
+        visits = QueueVisit.objects.filter(queue=q).exclude(outcome=QueueOutcome.WAITING).order_by("-entered_at")
+        recent = list(visits.values("outcome", "talk_seconds", "waited_seconds")[: 2 * limit])
+        handle = [v["talk_seconds"] + q.wrapup_seconds for v in recent
+                  if v["outcome"] == QueueOutcome.ANSWERED and v["talk_seconds"]][:limit]
+        waited = sum(v["waited_seconds"] or 0 for v in recent)
+        gave_up = sum(1 for v in recent if v["outcome"] == QueueOutcome.ABANDONED)
+        out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
+                     "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds}
+    return out
+
+
+def wait_estimate(*, position: int, agents: list[tuple[float | None, float | None]], handle_times: list[float],
+                  abandon_rate: float = 0.0) -> dict:
+    """The estimated wait for the caller at ``position`` (contactcenter.ewt): ``agents`` are (busy_for, free_in)
+    of each agent who can take the call. Returns kind ("about", "more_than", "unknown"), seconds, minutes and the
+    Norwegian sentence."""
+    from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_text
+
+    est = estimate_wait(WaitInput(position=position, agents=[AgentLoad(busy_for=b, free_in=f) for b, f in agents],
+                                  handle_times=handle_times, abandon_rate=abandon_rate))
+    return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}

@@ -26,7 +26,7 @@ from engine.ari import AriLink
 from engine.db import close_db, load_wrapups
 from engine.history_writer import HistoryWriter
 from engine.publisher import Publisher, live_group
-from engine.registry import Registry, default_registry
+from engine.registry import ActionContext, Registry, default_registry
 from engine.state import LiveState
 from engine.status import StatusFeed, link_status
 
@@ -223,7 +223,18 @@ class Engine:
             for rt in self.runtimes.values():
                 for slug, change in rt.state.tick(now):
                     self.publisher.put(slug, {"type": "live.update", "agency": slug, "changes": [change], "ts": now})
+                await self._run_actions(rt, now)
             await self.publish_status(now)
+
+    async def _run_actions(self, rt: NodeRuntime, now: float) -> None:
+        """The features' action handlers (engine.registry.on_action); one failing never stops the ticker."""
+        ctx = ActionContext(node=rt.config.name, state=rt.state, ami=rt.ami, ari=rt.ari, pool=self.history_pool,
+                            now=now)
+        for handler in self.registry.action_handlers:
+            try:
+                await handler(ctx)
+            except Exception:
+                logger.exception("handling %s feilet", getattr(handler, "__qualname__", handler))
 
     # -- commands -----------------------------------------------------------------------------------------------------
     async def execute(self, op: str, agency: str, args: dict) -> object:

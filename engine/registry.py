@@ -22,6 +22,20 @@ EventHandler = Callable[["LiveState", "AgencyLive", dict[str, str]], list[dict]]
 SnapshotPart = Callable[["AgencyLive"], dict]
 TickHandler = Callable[["LiveState", float], list[tuple[str, dict]]]
 CommandHandler = Callable[[Any, "CommandContext"], Awaitable[object]]
+ActionHandler = Callable[["ActionContext"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a feature's action handler gets every tick (once a second, per node): the node's live state and links,
+    and the engine's database thread (run selectors and services there, inside the agency's schema)."""
+
+    node: str
+    state: LiveState
+    ami: Any  # engine.ami.AmiLink | None
+    ari: Any  # engine.ari.AriLink | None
+    pool: Any  # concurrent.futures.Executor
+    now: float
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class Registry:
     resync_actions: list[dict[str, str]] = field(default_factory=list)
     resync_sources: dict[str, str] = field(default_factory=dict)  # live-state event -> the resync event it pairs with
     tick_handlers: list[TickHandler] = field(default_factory=list)
+    action_handlers: list[ActionHandler] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
 
     def on_event(self, name: str, handler: EventHandler, *, aliases: dict[str, str] | None = None) -> None:
@@ -66,6 +81,11 @@ class Registry:
 
     def on_tick(self, handler: TickHandler) -> None:
         self.tick_handlers.append(handler)
+
+    def on_action(self, handler: ActionHandler) -> None:
+        """An async handler run every tick that may act on Asterisk from the live state (announce to a waiting
+        caller, dial a callback). It must return quickly: longer work goes in its own task."""
+        self.action_handlers.append(handler)
 
 
 _default: Registry | None = None

@@ -56,6 +56,7 @@ class AgencyLive:
     queues: dict[str, dict[str, Caller]] = field(default_factory=dict)
     agents: dict[int, AgentState] = field(default_factory=dict)
     channels: dict[str, ChannelState] = field(default_factory=dict)
+    extra: dict[str, dict] = field(default_factory=dict)  # a feature's own per-agency state, keyed by feature
 
 
 def event_time(event: dict[str, str]) -> float:

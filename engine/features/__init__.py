@@ -8,4 +8,5 @@ ENABLED = (
     "engine.features.calls",  # calls and supervision
     "engine.features.transfer",  # hold and transfer
     "engine.features.recording",
+    "engine.features.ewt",  # estimated wait, said to waiting callers
 )

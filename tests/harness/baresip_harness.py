@@ -15,12 +15,13 @@ from pathlib import Path
 from tests.harness.asterisk_harness import free_port
 
 
-def _tone(workdir: Path) -> Path:
-    """Ten seconds of a 440 Hz tone, 8 kHz mono: what the phone 'says' into a call."""
-    path = workdir / "tone.wav"
+def _tone(workdir: Path, seconds: int = 10) -> Path:
+    """Ten seconds (or ``seconds``) of a 440 Hz tone, 8 kHz mono: what the phone 'says' into a call. baresip ends
+    the call when the file ends."""
+    path = workdir / ("tone.wav" if seconds == 10 else f"tone{seconds}.wav")
     if not path.exists():
         frames = bytearray()
-        for i in range(8000 * 10):
+        for i in range(8000 * seconds):
             frames += int(8000 * math.sin(2 * math.pi * 440 * i / 8000)).to_bytes(2, "little", signed=True)
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)
@@ -53,7 +54,7 @@ class Baresip:
     """One baresip instance with one account. Events arrive as netstring-framed JSON."""
 
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, rtp_base: int,
-                 answermode: str = "manual") -> None:
+                 answermode: str = "manual", tone_seconds: int = 10) -> None:
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
@@ -63,7 +64,7 @@ class Baresip:
             f"poll_method epoll\nsip_listen 127.0.0.1:{self.local_sip_port}\n"
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n"
             f"rtp_ports {rtp_base}-{rtp_base + 19}\n"
-            f"audio_source aufile,{_tone(workdir)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
+            f"audio_source aufile,{_tone(workdir, tone_seconds)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
             "module_path /usr/lib/baresip/modules\n"
             "module g711.so\nmodule aufile.so\n"
             "module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
