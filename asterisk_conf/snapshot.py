@@ -34,6 +34,8 @@ class AgencySnapshot:
     ivrs: list[dict] = field(default_factory=list)
     queues: list[dict] = field(default_factory=list)
     mohs: list[dict] = field(default_factory=list)
+    routing: dict[int, dict] = field(default_factory=dict)  # queue ID -> skill routing (contactcenter.QueueRouting)
+    priority_numbers: list[str] = field(default_factory=list)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -99,6 +101,8 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                 "announce_holdtime": q["announce_holdtime"], "periodic": q["periodic_announce_seconds"],
                 "service_level": q["service_level_seconds"], "overflow": _row_dest(q),
             })
+        snap.routing = cc.queue_routing_rows()
+        snap.priority_numbers = cc.priority_numbers()
     return snap
 
 

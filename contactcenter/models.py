@@ -396,3 +396,51 @@ class CallbackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.get_state_display()})"
+
+
+# --- Skills and priority routing (docs/ferdighetsruting.md) ----------------------------------------------------------
+
+class QueueRouting(models.Model):
+    """Skill routing of a queue: at first only agents at ``start_level`` or above (in every required skill) are
+    offered the call; every ``widen_after_seconds`` the circle widens by ``widen_levels`` levels. Rendered as
+    app_queue's QUEUE_MAX_PENALTY and a queue rule (penalty = 10 - the agent's lowest required level)."""
+
+    queue = models.OneToOneField(Queue, verbose_name=_("kø"), related_name="routing", on_delete=models.CASCADE)
+    start_level = models.PositiveSmallIntegerField(_("først bare agenter med nivå minst"), default=8,
+                                                   validators=[MinValueValidator(1), MaxValueValidator(10)])
+    widen_after_seconds = models.PositiveSmallIntegerField(_("utvid etter (s)"), default=30,
+                                                           validators=[MinValueValidator(1), MaxValueValidator(3600)])
+    widen_levels = models.PositiveSmallIntegerField(_("utvid med nivåer"), default=2,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(9)])
+
+    class Meta:
+        verbose_name = _("ferdighetsruting")
+        verbose_name_plural = _("ferdighetsruting")
+        constraints = [
+            models.CheckConstraint(condition=Q(start_level__gte=1) & Q(start_level__lte=10),
+                                   name="queuerouting_start_level_range"),
+            models.CheckConstraint(condition=Q(widen_levels__gte=1) & Q(widen_levels__lte=9),
+                                   name="queuerouting_widen_levels_range"),
+            models.CheckConstraint(condition=Q(widen_after_seconds__gte=1), name="queuerouting_widen_after_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.queue)
+
+
+class PriorityCaller(models.Model):
+    """A caller number served ahead of the others in every queue of the agency (QUEUE_PRIO)."""
+
+    number = models.CharField(_("nummer"), max_length=16, unique=True,
+                              validators=[RegexValidator(r"^\+?[0-9]{3,15}$", _("Bare sifre, eventuelt med + først."))])
+    note = models.CharField(_("merknad"), max_length=100, blank=True, default="", validators=plain)
+
+    class Meta:
+        verbose_name = _("prioritert innringer")
+        verbose_name_plural = _("prioriterte innringere")
+        ordering = ["number"]
+        constraints = [models.CheckConstraint(condition=Q(number__regex=r"^\+?[0-9]{3,15}$"),
+                                              name="prioritycaller_number_digits")]
+
+    def __str__(self) -> str:
+        return self.number

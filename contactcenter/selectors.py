@@ -147,3 +147,20 @@ def wait_estimate(*, position: int, agents: list[tuple[float | None, float | Non
     est = estimate_wait(WaitInput(position=position, agents=[AgentLoad(busy_for=b, free_in=f) for b, f in agents],
                                   handle_times=handle_times, abandon_rate=abandon_rate))
     return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}
+
+
+# --- skills and priority routing ----------------------------------------------------------------------------------
+
+def queue_routing_rows() -> dict[int, dict]:
+    """Queue ID -> its skill routing (start level, widening), for the config renderer."""
+    from contactcenter.models import QueueRouting
+
+    return {r["queue_id"]: r for r in QueueRouting.objects.values(
+        "queue_id", "start_level", "widen_after_seconds", "widen_levels")}
+
+
+def priority_numbers() -> list[str]:
+    """Caller numbers served ahead of others (digits, as caller ID arrives: with and without +)."""
+    from contactcenter.models import PriorityCaller
+
+    return list(PriorityCaller.objects.order_by("number").values_list("number", flat=True))

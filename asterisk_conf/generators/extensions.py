@@ -150,6 +150,31 @@ def internal(snap: AgencySnapshot, ctx: Names) -> list[str]:
     return out + [""]
 
 
+def _priority_pattern(numbers: list[str]) -> str:
+    """A REGEX matching the priority callers' numbers as caller ID arrives (Norwegian ones with +47, 0047, 47 or
+    nothing before the eight digits)."""
+    parts = []
+    for raw in numbers:
+        number = v(raw, what="nummer").lstrip("+")
+        if not number.isdigit():
+            raise RenderError(f"ugyldig prioritert nummer: {raw!r}")
+        national = number[2:] if number.startswith("47") and len(number) == 10 else None
+        parts.append(f"([+]?47|0047)?{national}" if national else f"[+]?{number}")
+    return "^(" + "|".join(parts) + ")$"
+
+
+def _routing_lines(snap: AgencySnapshot, q: dict) -> list[str]:
+    """Skill routing (start circle, see generators/queuerules.py) and priority callers (QUEUE_PRIO)."""
+    out = []
+    routing = snap.routing.get(q["id"])
+    if routing is not None:
+        out.append(f" same => n,Set(QUEUE_MAX_PENALTY={v(10 - int(routing['start_level']))})")
+    if snap.priority_numbers:
+        out.append(f' same => n,Set(QUEUE_PRIO=${{IF($[${{REGEX("{_priority_pattern(snap.priority_numbers)}" '
+                   '${CALLERID(num)})}]?10:0)})')
+    return out
+
+
 def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
     s = snap.slug
     timeout = f",{v(q['max_wait'])}" if q["max_wait"] else ","
@@ -158,6 +183,7 @@ def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
         f"exten => {naming.destination_exten('queue', q['id'])},1,Answer()",
         f" same => n,Set(CHANNEL(musicclass)={queue_moh(s, q)})",
         f" same => n,Set(__TENANT={s})",
+        *_routing_lines(snap, q),
         f" same => n,Queue({naming.queue_name(s, q['id'])},t,,,{timeout.lstrip(',')})",
         f" same => n,{goto(s, q['overflow'])}",
         " same => n,Hangup()",

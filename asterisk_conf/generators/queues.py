@@ -37,6 +37,8 @@ def render_queues(snap: AgencySnapshot) -> str:
             "reportholdtime=no",
             "timeoutrestart=yes",
         ]
+        if q["id"] in snap.routing:  # skill routing: the circle widens by this rule (queuerules.py)
+            out.append(f"defaultrule={naming.queue_name(s, q['id'])}-widen")
         if q["periodic"]:
             out += ["periodic-announce=queue-periodic-announce", f"periodic-announce-frequency={v(q['periodic'])}"]
         out.append("")
