@@ -37,8 +37,8 @@ def fhi():  # type: ignore[no-untyped-def]
         yield
 
 
-def _request(minutes_ago: int, uid: str, number: str = "22 22 22 22") -> CallbackRequest:
-    return callback_request_create(queue_id=1, number=number, uniqueid=uid, caller_number="22222222",
+def _request(minutes_ago: int, uid: str, number: str = "22 22 22 22", queue_id: int = 1) -> CallbackRequest:
+    return callback_request_create(queue_id=queue_id, number=number, uniqueid=uid, caller_number="22222222",
                                    joined_at=MONDAY_10 - dt.timedelta(minutes=minutes_ago), now=MONDAY_10)
 
 
@@ -87,9 +87,12 @@ def test_an_attempt_is_claimed_once(fhi):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_engines_racing_for_one_attempt_dial_once():
-    with schema_context("fhi"):
-        CallbackPolicy.objects.update_or_create(queue_id=1, defaults={"enabled": True})
-        req = _request(5, "1700000000.3")
+    from contactcenter.models import Queue
+
+    with schema_context("fhi"):  # an earlier transactional test may have emptied the demo data: bring a queue
+        queue = Queue.objects.order_by("id").first() or Queue.objects.create(name="Kappløp")
+        CallbackPolicy.objects.update_or_create(queue=queue, defaults={"enabled": True})
+        req = _request(5, "1700000000.3", queue_id=queue.pk)
     wins: list[object] = []
     barrier = threading.Barrier(4)
 
