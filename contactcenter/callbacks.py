@@ -48,18 +48,20 @@ def norwegian_number(raw: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _open_day(day: dt.date) -> bool:
+def _open_day(day: dt.date, policy: CallbackPolicy) -> bool:
+    if not policy.weekdays_only:
+        return True
     return day.weekday() < 5 and day not in norwegian_public_holidays(day.year)
 
 
 def next_window_start(at: dt.datetime, policy: CallbackPolicy) -> dt.datetime:
     """The first moment at or after ``at`` inside the queue's calling window, on a weekday that is not a Norwegian
-    public holiday (Oslo time)."""
+    public holiday unless the queue calls every day (Oslo time)."""
     local = at.astimezone(OSLO)
     opens, closes = policy.window_opens, policy.window_closes
     for offset in range(15):
         day = local.date() + dt.timedelta(days=offset)
-        if not _open_day(day):
+        if not _open_day(day, policy):
             continue
         start = dt.datetime.combine(day, opens, tzinfo=OSLO)
         end = dt.datetime.combine(day, closes, tzinfo=OSLO)

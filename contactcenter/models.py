@@ -336,6 +336,8 @@ class CallbackPolicy(models.Model):
                                                     validators=[MinValueValidator(1), MaxValueValidator(72)])
     window_opens = models.TimeField(_("ring tidligst"), default="08:00")
     window_closes = models.TimeField(_("ring senest"), default="15:30")
+    weekdays_only = models.BooleanField(_("bare hverdager"), default=True,
+                                        help_text=_("Ikke lørdag, søndag eller helligdager."))
 
     class Meta:
         verbose_name = _("tilbakeringing")

@@ -164,3 +164,35 @@ def priority_numbers() -> list[str]:
     from contactcenter.models import PriorityCaller
 
     return list(PriorityCaller.objects.order_by("number").values_list("number", flat=True))
+
+
+# --- callbacks (contactcenter.callbacks; the engine's dispatcher reads these) ----------------------------------------
+
+def callback_due_rows() -> list[dict]:
+    """Callback requests waiting for their place and due now, oldest place first, with their queue's caller ID."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from contactcenter.models import CallbackRequest, CallbackState
+
+    now = timezone.now()
+    rows = (CallbackRequest.objects.filter(state=CallbackState.WAITING, expires_at__gt=now)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("joined_at", "id")
+            .values("id", "queue_id", "number", "joined_at", "queue__callback_policy__caller_id"))
+    return [{"id": r["id"], "queue_id": r["queue_id"], "number": r["number"], "joined_at": r["joined_at"].timestamp(),
+             "caller_id": r["queue__callback_policy__caller_id"] or ""} for r in rows]
+
+
+def callbacks_to_start(*, pending: list[tuple[int, float]], waiting_joined: list[float], free_agents: int) -> list[int]:
+    """Which callbacks start now (contactcenter.callbacks.callbacks_to_start): the place is kept."""
+    from contactcenter import callbacks
+
+    return callbacks.callbacks_to_start(pending=pending, waiting_joined=waiting_joined, free_agents=free_agents)
+
+
+def callback_dialling_claims() -> list[dict]:
+    """Attempts in «dialling» and their claim tokens (the dispatcher settles them after a start)."""
+    from contactcenter.models import CallbackRequest, CallbackState
+
+    return [{"id": pk, "token": token} for pk, token in
+            CallbackRequest.objects.filter(state=CallbackState.DIALLING).values_list("pk", "claimed_by")]

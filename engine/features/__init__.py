@@ -9,4 +9,5 @@ ENABLED = (
     "engine.features.transfer",  # hold and transfer
     "engine.features.recording",
     "engine.features.ewt",  # estimated wait, said to waiting callers
+    "engine.features.callback",  # callbacks that keep the caller's place
 )
