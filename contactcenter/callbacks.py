@@ -207,3 +207,13 @@ def callback_pending_list(*, queue_ids: Iterable[int] | None = None) -> list[dic
                      "attempts": r.attempts, "next_attempt_at": r.next_attempt_at, "place": places[r.queue_id],
                      "agent": str(r.agent.person) if r.agent else ""})
     return rows
+
+
+def callback_figures(*, queue_ids: Iterable[int], now: dt.datetime | None = None) -> dict:
+    """For the wallboard: callbacks not yet made (waiting, retry or dialling), and how long the oldest has had its
+    place (seconds since its caller joined the queue)."""
+    now = now or timezone.now()
+    open_states = [CallbackState.WAITING, CallbackState.RETRY, CallbackState.DIALLING]
+    qs = CallbackRequest.objects.filter(queue_id__in=list(queue_ids), state__in=open_states)
+    oldest = qs.order_by("joined_at").values_list("joined_at", flat=True).first()
+    return {"pending": qs.count(), "oldest_waited_s": int((now - oldest).total_seconds()) if oldest else None}

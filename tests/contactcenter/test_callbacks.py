@@ -170,3 +170,15 @@ def test_pending_list_shows_the_place(fhi):
     rows = callback_pending_list(queue_ids=[1])
     assert [(r["id"], r["place"]) for r in rows] == [(earlier.pk, 1), (later.pk, 2)]
     assert rows[1]["number"] == "+4791234567" and rows[0]["queue"] == "Sentralbord"
+
+
+def test_wallboard_counts_pending_callbacks_and_the_oldest(fhi):
+    from contactcenter.wallboard import wallboard_figures
+
+    _request(2, "1700000001.1")
+    oldest = _request(9, "1700000001.2")
+    done = _request(20, "1700000001.3")
+    CallbackRequest.objects.filter(pk=done.pk).update(state="done")
+    figs = wallboard_figures(queue_ids=[1], now=MONDAY_10)["callbacks"]
+    assert figs == {"pending": 2, "oldest_waited_s": int((MONDAY_10 - oldest.joined_at).total_seconds())}
+    assert wallboard_figures(queue_ids=[2], now=MONDAY_10)["callbacks"] == {"pending": 0, "oldest_waited_s": None}
