@@ -36,6 +36,7 @@ class AgencySnapshot:
     mohs: list[dict] = field(default_factory=list)
     routing: dict[int, dict] = field(default_factory=dict)  # queue ID -> skill routing (contactcenter.QueueRouting)
     priority_numbers: list[str] = field(default_factory=list)
+    callbacks: set[int] = field(default_factory=set)  # queue IDs that offer callbacks
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -103,6 +104,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
             })
         snap.routing = cc.queue_routing_rows()
         snap.priority_numbers = cc.priority_numbers()
+        snap.callbacks = cc.callback_queue_ids()
     return snap
 
 

@@ -196,3 +196,10 @@ def callback_dialling_claims() -> list[dict]:
 
     return [{"id": pk, "token": token} for pk, token in
             CallbackRequest.objects.filter(state=CallbackState.DIALLING).values_list("pk", "claimed_by")]
+
+
+def callback_queue_ids() -> set[int]:
+    """Queues that offer callbacks (for the config renderer)."""
+    from contactcenter.models import CallbackPolicy
+
+    return set(CallbackPolicy.objects.filter(enabled=True).values_list("queue_id", flat=True))

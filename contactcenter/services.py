@@ -128,3 +128,13 @@ def callback_settle_interrupted(*, live_claims: list[str]) -> list[int]:
     from contactcenter import callbacks
 
     return callbacks.callback_settle_interrupted(live_claims=live_claims)
+
+
+def callback_request_create(*, queue_id: int, number: str, joined_at, caller_number: str = "",  # type: ignore[no-untyped-def]
+                            uniqueid: str = ""):
+    """A caller asked to be called back (contactcenter.callbacks.callback_request_create); a bad number raises
+    ValidationError in Norwegian."""
+    from contactcenter import callbacks
+
+    return callbacks.callback_request_create(queue_id=queue_id, number=number, joined_at=joined_at,
+                                             caller_number=caller_number, uniqueid=uniqueid)

@@ -97,6 +97,7 @@ class Engine:
         self.history_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
         self.history = HistoryWriter(self.history_pool)
         self._wrapups: dict[str, int] = {}
+        self._signals: set[asyncio.Task] = set()
 
     @property
     def published(self) -> int:
@@ -180,6 +181,12 @@ class Engine:
             self.publisher.put(slug, {"type": "live.update", "agency": slug, "changes": changes, "ts": time.time()})
         if self.record_history:
             self.history.offer(slug, event)
+        for handler in self.registry.signal_handlers.get(event.get("Event", ""), []):
+            ctx = ActionContext(node=rt.config.name, state=rt.state, ami=rt.ami, ari=rt.ari, pool=self.history_pool,
+                                now=time.time())
+            task = asyncio.create_task(handler(ctx, slug, event))
+            self._signals.add(task)
+            task.add_done_callback(self._signals.discard)
 
     async def resync_node(self, name: str) -> None:
         await self._resync(self.runtimes[name])

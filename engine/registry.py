@@ -23,6 +23,7 @@ SnapshotPart = Callable[["AgencyLive"], dict]
 TickHandler = Callable[["LiveState", float], list[tuple[str, dict]]]
 CommandHandler = Callable[[Any, "CommandContext"], Awaitable[object]]
 ActionHandler = Callable[["ActionContext"], Awaitable[None]]
+SignalHandler = Callable[["ActionContext", str, dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Registry:
     resync_sources: dict[str, str] = field(default_factory=dict)  # live-state event -> the resync event it pairs with
     tick_handlers: list[TickHandler] = field(default_factory=list)
     action_handlers: list[ActionHandler] = field(default_factory=list)
+    signal_handlers: dict[str, list[SignalHandler]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
 
     def on_event(self, name: str, handler: EventHandler, *, aliases: dict[str, str] | None = None) -> None:
@@ -86,6 +88,11 @@ class Registry:
         """An async handler run every tick that may act on Asterisk from the live state (announce to a waiting
         caller, dial a callback). It must return quickly: longer work goes in its own task."""
         self.action_handlers.append(handler)
+
+    def on_signal(self, name: str, handler: SignalHandler) -> None:
+        """An async handler for an AMI event that asks the engine to act (a caller's request from the dialplan, sent
+        as a UserEvent) and builds no live state: it needs no resync source. Called with the event's agency."""
+        self.signal_handlers.setdefault(name, []).append(handler)
 
 
 _default: Registry | None = None

@@ -39,6 +39,8 @@ def render_queues(snap: AgencySnapshot) -> str:
         ]
         if q["id"] in snap.routing:  # skill routing: the circle widens by this rule (queuerules.py)
             out.append(f"defaultrule={naming.queue_name(s, q['id'])}-widen")
+        if q["id"] in snap.callbacks:  # a caller who presses 1 leaves the queue for the callback offer
+            out.append(f"context={naming.context(s, 'cbq')}")
         if q["periodic"]:
             out += ["periodic-announce=queue-periodic-announce", f"periodic-announce-frequency={v(q['periodic'])}"]
         out.append("")

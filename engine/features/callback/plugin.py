@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from engine.features.callback import dispatch
+from engine.features.callback import dispatch, request
 from engine.registry import Registry
 
 
 def load(registry: Registry) -> None:
     registry.state_part("callbacks", dispatch.callbacks_snapshot)
     registry.on_action(dispatch.tick)
+    registry.on_signal("UserEvent", request.on_user_event)
