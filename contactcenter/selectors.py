@@ -125,15 +125,17 @@ def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
     from contactcenter.models import QueueOutcome, QueueVisit
 
     out: dict[int, dict] = {}
-    for q in Queue.objects.order_by("id"):
+    for q in Queue.objects.select_related("callback_policy").order_by("id"):
         visits = QueueVisit.objects.filter(queue=q).exclude(outcome=QueueOutcome.WAITING).order_by("-entered_at")
         recent = list(visits.values("outcome", "talk_seconds", "waited_seconds")[: 2 * limit])
         handle = [v["talk_seconds"] + q.wrapup_seconds for v in recent
                   if v["outcome"] == QueueOutcome.ANSWERED and v["talk_seconds"]][:limit]
         waited = sum(v["waited_seconds"] or 0 for v in recent)
         gave_up = sum(1 for v in recent if v["outcome"] == QueueOutcome.ABANDONED)
+        policy = getattr(q, "callback_policy", None)
         out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
-                     "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds}
+                     "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
+                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None}
     return out
 
 

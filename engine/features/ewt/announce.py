@@ -31,7 +31,9 @@ REFRESH_NEW_CALLER_S = 5.0
 PLAYBACK_MAX_S = 30.0
 SERVING = {"idle", "ringing", "in_call", "wrapup"}  # logged in and not paused
 # Stock prompts (Asterisk core sounds); the Norwegian set adds the two the stock set lacks ("omtrent", "mer enn").
-OPTIONAL_PROMPTS = ("ewt-about", "ewt-more-than")
+OPTIONAL_PROMPTS = ("ewt-about", "ewt-more-than", "cb-offer")
+# The callback offer ("trykk 1 for å bli ringt opp"): the Norwegian cb-offer, or the stock "press 1 to call back".
+STOCK_OFFER = ["sound:vm-press", "digits:1", "sound:vm-tocallback"]
 _tasks: set[asyncio.Task] = set()
 
 
@@ -143,6 +145,9 @@ async def _announce(ctx: ActionContext, data: dict, queue: str, uniqueid: str, p
               "count": data["waits"].get(uniqueid, {}).get("count", 0)}
     data["waits"][uniqueid] = record
     media = await _media(ctx, data, est)
+    if media and cfg.get("callback_above") is not None and (est["seconds"] or 0) > cfg["callback_above"]:
+        media += ["sound:cb-offer"] if "cb-offer" in data["prompts"] else STOCK_OFFER
+        record["offered_callback"] = True
     if not media:
         record["played"] = "nothing to say"
         return
