@@ -182,8 +182,8 @@ class Engine:
         if self.record_history:
             self.history.offer(slug, event)
         for handler in self.registry.signal_handlers.get(event.get("Event", ""), []):
-            ctx = ActionContext(node=rt.config.name, state=rt.state, ami=rt.ami, ari=rt.ari, pool=self.history_pool,
-                                now=time.time())
+            ctx = ActionContext(node=getattr(rt.config, "name", ""), state=rt.state, ami=rt.ami, ari=rt.ari,
+                                pool=self.history_pool, now=time.time())
             task = asyncio.create_task(handler(ctx, slug, event))
             self._signals.add(task)
             task.add_done_callback(self._signals.discard)
@@ -235,8 +235,10 @@ class Engine:
 
     async def _run_actions(self, rt: NodeRuntime, now: float) -> None:
         """The features' action handlers (engine.registry.on_action); one failing never stops the ticker."""
-        ctx = ActionContext(node=rt.config.name, state=rt.state, ami=rt.ami, ari=rt.ari, pool=self.history_pool,
-                            now=now)
+        if not self.registry.action_handlers:
+            return
+        ctx = ActionContext(node=getattr(rt.config, "name", ""), state=rt.state, ami=rt.ami, ari=rt.ari,
+                            pool=self.history_pool, now=now)
         for handler in self.registry.action_handlers:
             try:
                 await handler(ctx)

@@ -83,8 +83,6 @@ def _free_agents(live: AgencyLive, queue: str, reserved: dict) -> list:
 
 
 async def tick(ctx: ActionContext) -> None:
-    from contactcenter.selectors import callback_due_rows
-
     for slug, live in list(ctx.state.agencies.items()):
         data = _data(live)
         if ctx.ami is None or not ctx.ami.health.connected:
@@ -95,8 +93,20 @@ async def tick(ctx: ActionContext) -> None:
             continue
         if ctx.now - data["loaded_at"] >= REFRESH_S:
             data["loaded_at"] = ctx.now
-            data["rows"] = await _db(ctx, slug, callback_due_rows)
+            _spawn(_refresh(ctx, slug, data))  # never wait on the database in the ticker
         _start_due(ctx, slug, live, data)
+
+
+async def _refresh(ctx: ActionContext, slug: str, data: dict) -> None:
+    from contactcenter.selectors import callback_due_rows
+
+    try:
+        rows = await _db(ctx, slug, callback_due_rows)
+    except Exception:
+        logger.exception("tilbakeringinger for %s kunne ikke leses", slug)
+        return
+    started = set(data["reserved"].values())
+    data["rows"] = [r for r in rows if r["id"] not in started]
 
 
 def _start_due(ctx: ActionContext, slug: str, live: AgencyLive, data: dict) -> None:
