@@ -39,6 +39,9 @@ class AgencySnapshot:
     recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
     welcome: dict[int, str] = field(default_factory=dict)  # queue id -> welcome announcement (sound path)
     spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
+    routing: dict[int, dict] = field(default_factory=dict)  # queue ID -> skill routing (contactcenter.QueueRouting)
+    priority_numbers: list[str] = field(default_factory=list)
+    callbacks: set[int] = field(default_factory=set)  # queue IDs that offer callbacks
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -97,19 +100,27 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                               "timeout": menu.timeout_seconds,
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
         snap.attendants = sb.attendant_config_rows()
-        snap.mohs = cc.music_on_hold_config_rows()
-        snap.recording = cc.recording_policy_config_rows()
-        snap.welcome = cc.queue_welcome_config_rows()
-        snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
-        for q in cc.queue_config_rows():
-            snap.queues.append({
-                "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],
-                "ring": q["ring_seconds"], "wrapup": q["wrapup_seconds"], "max_wait": q["max_wait_seconds"],
-                "moh": q["music_on_hold_id"], "announce_position": q["announce_position"],
-                "announce_holdtime": q["announce_holdtime"], "periodic": q["periodic_announce_seconds"],
-                "service_level": q["service_level_seconds"], "overflow": _row_dest(q),
-            })
+        _load_contact_center(snap)
     return snap
+
+
+def _load_contact_center(snap: AgencySnapshot) -> None:
+    """Queues with their music, recording, welcome, routing and callbacks (inside the agency's schema)."""
+    snap.mohs = cc.music_on_hold_config_rows()
+    snap.recording = cc.recording_policy_config_rows()
+    snap.welcome = cc.queue_welcome_config_rows()
+    snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
+    for q in cc.queue_config_rows():
+        snap.queues.append({
+            "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],
+            "ring": q["ring_seconds"], "wrapup": q["wrapup_seconds"], "max_wait": q["max_wait_seconds"],
+            "moh": q["music_on_hold_id"], "announce_position": q["announce_position"],
+            "announce_holdtime": q["announce_holdtime"], "periodic": q["periodic_announce_seconds"],
+            "service_level": q["service_level_seconds"], "overflow": _row_dest(q),
+        })
+    snap.routing = cc.queue_routing_rows()
+    snap.priority_numbers = cc.priority_numbers()
+    snap.callbacks = cc.callback_queue_ids()
 
 
 def _row_dest(row: dict) -> Dest:

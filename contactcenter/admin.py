@@ -95,3 +95,29 @@ class HistoryGapAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+# --- skills routing, priority callers and callbacks (docs/ferdighetsruting.md, docs/tilbakeringing.md) -----------
+
+from contactcenter.models import CallbackPolicy, PriorityCaller, QueueRouting  # noqa: E402
+
+
+class QueueRoutingInline(admin.StackedInline):
+    model = QueueRouting
+    extra = 0
+    max_num = 1
+
+
+class CallbackPolicyInline(admin.StackedInline):
+    model = CallbackPolicy
+    extra = 0
+    max_num = 1
+
+
+QueueAdmin.inlines = [*QueueAdmin.inlines, QueueRoutingInline, CallbackPolicyInline]
+
+
+@admin.register(PriorityCaller, site=agency_admin_site)
+class PriorityCallerAdmin(ConfigAdmin):
+    list_display = ["number", "note"]
+    search_fields = ["number", "note"]

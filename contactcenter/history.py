@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from contactcenter.models import (
     Agent,
     Call,
+    CallbackRequest,
     HistoryGap,
     Inquiry,
     InquiryCategory,
@@ -282,8 +283,9 @@ def inquiry_register(*, agent: Agent, queue: Queue, visit: QueueVisit | None, ca
         raise ValidationError(_("Samtalen hører ikke til denne køen."))
     call = visit.call if visit is not None else None
     recording = call.recordings.order_by("-started_at").first() if call is not None else None
+    callback = CallbackRequest.objects.filter(uniqueid=visit.uniqueid).first() if visit is not None else None
     inquiry = Inquiry(visit=visit, queue=queue, category=category, note=note.strip()[:4000], agent=agent, call=call,
-                      recording=recording)
+                      recording=recording, callback=callback)
     inquiry.full_clean()
     inquiry.save()
     return inquiry

@@ -332,9 +332,9 @@ class Inquiry(models.Model):
                              on_delete=models.SET_NULL)
     recording = models.ForeignKey(Recording, verbose_name=_("opptak"), null=True, blank=True,
                                   related_name="inquiries", on_delete=models.SET_NULL)
-    # The callback request this inquiry came from. The callback model belongs to the callback feature (issue 10
-    # §3); until it is merged this is the request's id, to become a foreign key then.
-    callback_id = models.PositiveIntegerField(_("tilbakeringing"), null=True, blank=True)
+    # The callback request this inquiry belongs to (the caller asked for it in the queue visit, or it was made from it).
+    callback = models.ForeignKey("contactcenter.CallbackRequest", verbose_name=_("tilbakeringing"), null=True,
+                                 blank=True, related_name="inquiries", on_delete=models.SET_NULL)
     # Inquiries that came as a message (SMS/MMS) rather than a call: who sent it, the text and a picture.
     from_number = models.CharField(_("fra nummer"), max_length=20, blank=True, default="")
     message = models.TextField(_("melding"), blank=True, default="")
@@ -362,3 +362,133 @@ from contactcenter.models_voice import (  # noqa: E402,F401  (lydmeldinger, musi
     RecordingDeletion,
     RecordingPolicy,
 )
+
+# --- Callback that keeps the caller's place (contactcenter.callbacks; docs/tilbakeringing.md) -----------------------
+
+class CallbackPolicy(models.Model):
+    """When a queue offers callbacks, and how they are made."""
+
+    queue = models.OneToOneField(Queue, verbose_name=_("kø"), related_name="callback_policy", on_delete=models.CASCADE)
+    enabled = models.BooleanField(_("tilby tilbakeringing"), default=False)
+    offer_above_seconds = models.PositiveIntegerField(_("tilby når forventet ventetid er over (s)"), default=300,
+                                                      validators=[MinValueValidator(30), MaxValueValidator(7200)])
+    caller_id = models.CharField(_("nummervisning ved tilbakeringing"), max_length=16, blank=True, default="",
+                                 validators=[RegexValidator(r"^\+[1-9][0-9]{6,14}$", _("Bruk +47xxxxxxxx."))])
+    retry_minutes = models.PositiveSmallIntegerField(_("nytt forsøk etter (min)"), default=10,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(240)])
+    max_attempts = models.PositiveSmallIntegerField(_("forsøk i alt"), default=3,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(10)])
+    expire_hours = models.PositiveSmallIntegerField(_("utløper etter (timer)"), default=8,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(72)])
+    window_opens = models.TimeField(_("ring tidligst"), default="08:00")
+    window_closes = models.TimeField(_("ring senest"), default="15:30")
+    weekdays_only = models.BooleanField(_("bare hverdager"), default=True,
+                                        help_text=_("Ikke lørdag, søndag eller helligdager."))
+
+    class Meta:
+        verbose_name = _("tilbakeringing")
+        verbose_name_plural = _("tilbakeringing")
+        constraints = [
+            models.CheckConstraint(condition=Q(window_closes__gt=models.F("window_opens")),
+                                   name="callbackpolicy_window_order"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1) & Q(max_attempts__lte=10),
+                                   name="callbackpolicy_attempts_range"),
+        ]
+
+
+class CallbackState(models.TextChoices):
+    WAITING = "waiting", _("Venter på sin plass")
+    DIALLING = "dialling", _("Ringer")
+    RETRY = "retry", _("Nytt forsøk senere")
+    DONE = "done", _("Besvart")
+    EXPIRED = "expired", _("Utløpt")
+    FAILED = "failed", _("Ikke nådd")
+    CANCELLED = "cancelled", _("Avbrutt")
+
+
+class CallbackRequest(models.Model):
+    """A caller who asked to be called back. ``joined_at`` is when they joined the queue: their place.
+
+    One attempt is dialled at most once: an attempt is claimed by a conditional UPDATE that moves ``waiting`` to
+    ``dialling`` and raises ``attempts`` (contactcenter.callbacks.callback_claim); nothing else starts a call."""
+
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), related_name="callbacks", on_delete=models.CASCADE)
+    number = models.CharField(_("ring til"), max_length=16,
+                              validators=[RegexValidator(r"^\+47[0-9]{8}$", _("Bare norske nummer."))])
+    caller_number = models.CharField(_("ringte fra"), max_length=64, blank=True, default="")
+    uniqueid = models.CharField(_("samtale i kø"), max_length=64, blank=True, default="")
+    joined_at = models.DateTimeField(_("inn i kø"))
+    requested_at = models.DateTimeField(_("bestilt"), auto_now_add=True)
+    state = models.CharField(_("tilstand"), max_length=10, choices=CallbackState.choices,
+                             default=CallbackState.WAITING)
+    attempts = models.PositiveSmallIntegerField(_("forsøk"), default=0)
+    next_attempt_at = models.DateTimeField(_("neste forsøk"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("utløper"))
+    agent = models.ForeignKey(Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL)
+    claimed_by = models.CharField(_("ringt av"), max_length=64, blank=True, default="")
+    answered_at = models.DateTimeField(_("besvart"), null=True, blank=True)
+    outcome = models.CharField(_("utfall"), max_length=200, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tilbakeringing")
+        verbose_name_plural = _("tilbakeringinger")
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=CallbackState.values), name="callback_state_valid"),
+            models.UniqueConstraint(fields=["uniqueid"], condition=~Q(uniqueid=""), name="callback_one_per_visit"),
+            models.CheckConstraint(condition=~Q(state="dialling") | ~Q(claimed_by=""),
+                                   name="callback_dialling_is_claimed"),
+        ]
+        indexes = [models.Index(fields=["queue", "state", "joined_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_state_display()})"
+
+
+# --- Skills and priority routing (docs/ferdighetsruting.md) ----------------------------------------------------------
+
+class QueueRouting(models.Model):
+    """Skill routing of a queue: at first only agents at ``start_level`` or above (in every required skill) are
+    offered the call; every ``widen_after_seconds`` the circle widens by ``widen_levels`` levels. Rendered as
+    app_queue's QUEUE_MAX_PENALTY and a queue rule (penalty = 10 - the agent's lowest required level)."""
+
+    queue = models.OneToOneField(Queue, verbose_name=_("kø"), related_name="routing", on_delete=models.CASCADE)
+    start_level = models.PositiveSmallIntegerField(_("først bare agenter med nivå minst"), default=8,
+                                                   validators=[MinValueValidator(1), MaxValueValidator(10)])
+    widen_after_seconds = models.PositiveSmallIntegerField(_("utvid etter (s)"), default=30,
+                                                           validators=[MinValueValidator(1), MaxValueValidator(3600)])
+    widen_levels = models.PositiveSmallIntegerField(_("utvid med nivåer"), default=2,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(9)])
+
+    class Meta:
+        verbose_name = _("ferdighetsruting")
+        verbose_name_plural = _("ferdighetsruting")
+        constraints = [
+            models.CheckConstraint(condition=Q(start_level__gte=1) & Q(start_level__lte=10),
+                                   name="queuerouting_start_level_range"),
+            models.CheckConstraint(condition=Q(widen_levels__gte=1) & Q(widen_levels__lte=9),
+                                   name="queuerouting_widen_levels_range"),
+            models.CheckConstraint(condition=Q(widen_after_seconds__gte=1), name="queuerouting_widen_after_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.queue)
+
+
+class PriorityCaller(models.Model):
+    """A caller number served ahead of the others in every queue of the agency (QUEUE_PRIO)."""
+
+    number = models.CharField(_("nummer"), max_length=16, unique=True,
+                              validators=[RegexValidator(r"^\+?[0-9]{3,15}$", _("Bare sifre, eventuelt med + først."))])
+    note = models.CharField(_("merknad"), max_length=100, blank=True, default="", validators=plain)
+
+    class Meta:
+        verbose_name = _("prioritert innringer")
+        verbose_name_plural = _("prioriterte innringere")
+        ordering = ["number"]
+        constraints = [models.CheckConstraint(condition=Q(number__regex=r"^\+?[0-9]{3,15}$"),
+                                              name="prioritycaller_number_digits")]
+
+    def __str__(self) -> str:
+        return self.number

@@ -273,3 +273,92 @@ def recording_file(*, recording: Recording) -> Path | None:
     if not path.is_file() or not any(path.is_relative_to(folder) for folder in recording_folders()):
         return None
     return path
+# --- estimated wait (contactcenter.ewt) ---------------------------------------------------------------------------
+
+def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
+    """Per queue, what the wait estimate needs from history: the last ``limit`` handling times (talk plus the
+    queue's wrap-up) of answered callers, how often callers hung up per second waited, and the queue's
+    announcement settings."""
+    from contactcenter.models import QueueOutcome, QueueVisit
+
+    out: dict[int, dict] = {}
+    for q in Queue.objects.select_related("callback_policy").order_by("id"):
+        visits = QueueVisit.objects.filter(queue=q).exclude(outcome=QueueOutcome.WAITING).order_by("-entered_at")
+        recent = list(visits.values("outcome", "talk_seconds", "waited_seconds")[: 2 * limit])
+        handle = [v["talk_seconds"] + q.wrapup_seconds for v in recent
+                  if v["outcome"] == QueueOutcome.ANSWERED and v["talk_seconds"]][:limit]
+        waited = sum(v["waited_seconds"] or 0 for v in recent)
+        gave_up = sum(1 for v in recent if v["outcome"] == QueueOutcome.ABANDONED)
+        policy = getattr(q, "callback_policy", None)
+        out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
+                     "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
+                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None}
+    return out
+
+
+def wait_estimate(*, position: int, agents: list[tuple[float | None, float | None]], handle_times: list[float],
+                  abandon_rate: float = 0.0) -> dict:
+    """The estimated wait for the caller at ``position`` (contactcenter.ewt): ``agents`` are (busy_for, free_in)
+    of each agent who can take the call. Returns kind ("about", "more_than", "unknown"), seconds, minutes and the
+    Norwegian sentence."""
+    from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_text
+
+    est = estimate_wait(WaitInput(position=position, agents=[AgentLoad(busy_for=b, free_in=f) for b, f in agents],
+                                  handle_times=handle_times, abandon_rate=abandon_rate))
+    return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}
+
+
+# --- skills and priority routing ----------------------------------------------------------------------------------
+
+def queue_routing_rows() -> dict[int, dict]:
+    """Queue ID -> its skill routing (start level, widening), for the config renderer."""
+    from contactcenter.models import QueueRouting
+
+    return {r["queue_id"]: r for r in QueueRouting.objects.values(
+        "queue_id", "start_level", "widen_after_seconds", "widen_levels")}
+
+
+def priority_numbers() -> list[str]:
+    """Caller numbers served ahead of others (digits, as caller ID arrives: with and without +)."""
+    from contactcenter.models import PriorityCaller
+
+    return list(PriorityCaller.objects.order_by("number").values_list("number", flat=True))
+
+
+# --- callbacks (contactcenter.callbacks; the engine's dispatcher reads these) ----------------------------------------
+
+def callback_due_rows() -> list[dict]:
+    """Callback requests waiting for their place and due now, oldest place first, with their queue's caller ID."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from contactcenter.models import CallbackRequest, CallbackState
+
+    now = timezone.now()
+    rows = (CallbackRequest.objects.filter(state=CallbackState.WAITING, expires_at__gt=now)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("joined_at", "id")
+            .values("id", "queue_id", "number", "joined_at", "queue__callback_policy__caller_id"))
+    return [{"id": r["id"], "queue_id": r["queue_id"], "number": r["number"], "joined_at": r["joined_at"].timestamp(),
+             "caller_id": r["queue__callback_policy__caller_id"] or ""} for r in rows]
+
+
+def callbacks_to_start(*, pending: list[tuple[int, float]], waiting_joined: list[float], free_agents: int) -> list[int]:
+    """Which callbacks start now (contactcenter.callbacks.callbacks_to_start): the place is kept."""
+    from contactcenter import callbacks
+
+    return callbacks.callbacks_to_start(pending=pending, waiting_joined=waiting_joined, free_agents=free_agents)
+
+
+def callback_dialling_claims() -> list[dict]:
+    """Attempts in «dialling» and their claim tokens (the dispatcher settles them after a start)."""
+    from contactcenter.models import CallbackRequest, CallbackState
+
+    return [{"id": pk, "token": token} for pk, token in
+            CallbackRequest.objects.filter(state=CallbackState.DIALLING).values_list("pk", "claimed_by")]
+
+
+def callback_queue_ids() -> set[int]:
+    """Queues that offer callbacks (for the config renderer)."""
+    from contactcenter.models import CallbackPolicy
+
+    return set(CallbackPolicy.objects.filter(enabled=True).values_list("queue_id", flat=True))

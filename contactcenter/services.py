@@ -108,3 +108,35 @@ def console_inquiry_register(*, agent_id: int, queue_id: int | None, category_id
             raise ValidationError("Ukjent kategori.")
     return inquiry_register(agent=agent, queue=queue, visit=visit if visit and visit.queue_id == queue_id else None,
                             category=category, note=note)
+
+
+# --- callbacks: the state machine's writes (contactcenter.callbacks), for the engine's dispatcher -----------------
+
+def callback_claim(*, request_id: int, claimed_by: str):  # type: ignore[no-untyped-def]
+    """Claim the next attempt of a callback (one conditional UPDATE; None when someone else has it)."""
+    from contactcenter import callbacks
+
+    return callbacks.callback_claim(request_id=request_id, claimed_by=claimed_by)
+
+
+def callback_attempt_result(*, request_id: int, claimed_by: str, result: str, agent_id: int | None = None):  # type: ignore[no-untyped-def]
+    from contactcenter import callbacks
+
+    return callbacks.callback_attempt_result(request_id=request_id, claimed_by=claimed_by, result=result,
+                                             agent_id=agent_id)
+
+
+def callback_settle_interrupted(*, live_claims: list[str]) -> list[int]:
+    from contactcenter import callbacks
+
+    return callbacks.callback_settle_interrupted(live_claims=live_claims)
+
+
+def callback_request_create(*, queue_id: int, number: str, joined_at, caller_number: str = "",  # type: ignore[no-untyped-def]
+                            uniqueid: str = ""):
+    """A caller asked to be called back (contactcenter.callbacks.callback_request_create); a bad number raises
+    ValidationError in Norwegian."""
+    from contactcenter import callbacks
+
+    return callbacks.callback_request_create(queue_id=queue_id, number=number, joined_at=joined_at,
+                                             caller_number=caller_number, uniqueid=uniqueid)

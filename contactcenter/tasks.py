@@ -1,4 +1,5 @@
-"""Scheduled work of the contact center on the one job system (controlplane.jobs)."""
+"""Scheduled work of the contact center on the one job system (controlplane/jobs.py): recording retention and
+callback retries."""
 
 from __future__ import annotations
 
@@ -19,3 +20,12 @@ def recordings_retention(timestamp: int) -> None:
     run = for_each_agency(_recordings_sync_and_retention, job="recordings")
     if run.failed:
         raise RuntimeError("Opptaksjobben feilet for " + ", ".join(sorted(run.failed)))
+
+
+@app.periodic(cron="* * * * *", periodic_id="callback_retries")
+@app.task(queue="callbacks", queueing_lock="callback_retries", name="contactcenter.callback_retries")
+def callback_retries(timestamp: int) -> None:
+    """Every minute: callbacks whose next attempt is due wait for their place again; expired ones expire."""
+    from contactcenter.callbacks import callback_retries_due
+
+    for_each_agency(lambda slug: callback_retries_due(), job="callback_retries")

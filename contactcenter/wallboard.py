@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
+from contactcenter.callbacks import callback_figures
 from contactcenter.models import Queue, QueueOutcome, QueueVisit
 
 
@@ -65,4 +66,5 @@ def wallboard_figures(*, queue_ids: list[int], now: dt.datetime | None = None) -
         hour_qs = base.filter(entered_at__gte=start, entered_at__lt=start + dt.timedelta(hours=1))
         figs = _figures(hour_qs, levels) if hour in by_hour else {"calls": 0, "service_level_pct": None}
         out["series"].append({"hour": hour, "calls": figs["calls"], "service_level_pct": figs["service_level_pct"]})
+    out["callbacks"] = callback_figures(queue_ids=queue_ids, now=now)
     return out

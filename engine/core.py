@@ -26,7 +26,7 @@ from engine.ari import AriLink
 from engine.db import close_db, load_wrapups
 from engine.history_writer import HistoryWriter
 from engine.publisher import Publisher, live_group
-from engine.registry import Registry, default_registry
+from engine.registry import ActionContext, Registry, default_registry
 from engine.stasis import StasisNode
 from engine.state import LiveState
 from engine.status import StatusFeed, link_status
@@ -99,6 +99,7 @@ class Engine:
         self.history_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
         self.history = HistoryWriter(self.history_pool)
         self._wrapups: dict[str, int] = {}
+        self._signals: set[asyncio.Task] = set()
 
     @property
     def published(self) -> int:
@@ -186,6 +187,12 @@ class Engine:
             self.publisher.put(slug, {"type": "live.update", "agency": slug, "changes": changes, "ts": time.time()})
         if self.record_history:
             self.history.offer(slug, event)
+        for handler in self.registry.signal_handlers.get(event.get("Event", ""), []):
+            ctx = ActionContext(node=getattr(rt.config, "name", ""), state=rt.state, ami=rt.ami, ari=rt.ari,
+                                pool=self.history_pool, now=time.time())
+            task = asyncio.create_task(handler(ctx, slug, event))
+            self._signals.add(task)
+            task.add_done_callback(self._signals.discard)
 
     async def resync_node(self, name: str) -> None:
         await self._resync(self.runtimes[name])
@@ -236,7 +243,20 @@ class Engine:
             for rt in self.runtimes.values():
                 for slug, change in rt.state.tick(now):
                     self.publisher.put(slug, {"type": "live.update", "agency": slug, "changes": [change], "ts": now})
+                await self._run_actions(rt, now)
             await self.publish_status(now)
+
+    async def _run_actions(self, rt: NodeRuntime, now: float) -> None:
+        """The features' action handlers (engine.registry.on_action); one failing never stops the ticker."""
+        if not self.registry.action_handlers:
+            return
+        ctx = ActionContext(node=getattr(rt.config, "name", ""), state=rt.state, ami=rt.ami, ari=rt.ari,
+                            pool=self.history_pool, now=now)
+        for handler in self.registry.action_handlers:
+            try:
+                await handler(ctx)
+            except Exception:
+                logger.exception("handling %s feilet", getattr(handler, "__qualname__", handler))
 
     # -- commands -----------------------------------------------------------------------------------------------------
     async def execute(self, op: str, agency: str, args: dict) -> object:

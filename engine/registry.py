@@ -27,6 +27,21 @@ CommandHandler = Callable[[Any, "CommandContext"], Awaitable[object]]
 StasisHandler = Callable[[Any, dict], Awaitable[list[tuple[str, dict]]]]
 PickUpHandler = Callable[[Any], Awaitable[list[tuple[str, dict]]]]
 ServiceFactory = Callable[[], object]
+ActionHandler = Callable[["ActionContext"], Awaitable[None]]
+SignalHandler = Callable[["ActionContext", str, dict[str, str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a feature's action handler gets every tick (once a second, per node): the node's live state and links,
+    and the engine's database thread (run selectors and services there, inside the agency's schema)."""
+
+    node: str
+    state: LiveState
+    ami: Any  # engine.ami.AmiLink | None
+    ari: Any  # engine.ari.AriLink | None
+    pool: Any  # concurrent.futures.Executor
+    now: float
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,8 @@ class Registry:
     resync_actions: list[dict[str, str]] = field(default_factory=list)
     resync_sources: dict[str, str] = field(default_factory=dict)  # live-state event -> the resync event it pairs with
     tick_handlers: list[TickHandler] = field(default_factory=list)
+    action_handlers: list[ActionHandler] = field(default_factory=list)
+    signal_handlers: dict[str, list[SignalHandler]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
     # ARI: Stasis event handlers, what to do when the ARI link (re)connects, per-node services (like wazo-calld's
     # plugins: services, Stasis handlers, bus consumers), registered by the feature's plugin.py.
@@ -95,6 +112,16 @@ class Registry:
         if name in self.services:
             raise ValueError(f"tjenesten {name} er alt registrert")
         self.services[name] = factory
+
+    def on_action(self, handler: ActionHandler) -> None:
+        """An async handler run every tick that may act on Asterisk from the live state (announce to a waiting
+        caller, dial a callback). It must return quickly: longer work goes in its own task."""
+        self.action_handlers.append(handler)
+
+    def on_signal(self, name: str, handler: SignalHandler) -> None:
+        """An async handler for an AMI event that asks the engine to act (a caller's request from the dialplan, sent
+        as a UserEvent) and builds no live state: it needs no resync source. Called with the event's agency."""
+        self.signal_handlers.setdefault(name, []).append(handler)
 
 
 _default: Registry | None = None

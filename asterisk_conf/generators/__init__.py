@@ -7,13 +7,13 @@ tuple below. Nothing else: the writer renders and includes it, the engine reload
 
 from __future__ import annotations
 
-from asterisk_conf.generators import extensions, musiconhold, pjsip, queues, voicemail
+from asterisk_conf.generators import extensions, musiconhold, pjsip, queuerules, queues, voicemail
 from asterisk_conf.generators.registry import FileKind, Registry, RenderContext
 
 __all__ = ["REGISTRY", "FileKind", "Registry", "RenderContext", "reload_modules"]
 
 REGISTRY = Registry()
-for _kind in (pjsip.KIND, extensions.KIND, queues.KIND, voicemail.KIND, musiconhold.KIND):
+for _kind in (pjsip.KIND, extensions.KIND, queues.KIND, voicemail.KIND, musiconhold.KIND, queuerules.KIND):
     REGISTRY.register(_kind)
 
 

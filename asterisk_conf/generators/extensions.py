@@ -159,6 +159,33 @@ def internal(snap: AgencySnapshot, ctx: Names) -> list[str]:
     return out + [""]
 
 
+def _priority_pattern(numbers: list[str]) -> str:
+    """A REGEX matching the priority callers' numbers as caller ID arrives (Norwegian ones with +47, 0047, 47 or
+    nothing before the eight digits)."""
+    parts = []
+    for raw in numbers:
+        number = v(raw, what="nummer").lstrip("+")
+        if not number.isdigit():
+            raise RenderError(f"ugyldig prioritert nummer: {raw!r}")
+        national = number[2:] if number.startswith("47") and len(number) == 10 else None
+        parts.append(f"([+]?47|0047)?{national}" if national else f"[+]?{number}")
+    return "^(" + "|".join(parts) + ")$"
+
+
+def _routing_lines(snap: AgencySnapshot, q: dict) -> list[str]:
+    """Skill routing (start circle, see generators/queuerules.py) and priority callers (QUEUE_PRIO)."""
+    out = []
+    routing = snap.routing.get(q["id"])
+    if routing is not None:
+        out.append(f" same => n,Set(QUEUE_MAX_PENALTY={v(10 - int(routing['start_level']))})")
+    if q["id"] in snap.callbacks:  # the place a callback keeps (see cbq)
+        out += [" same => n,Set(CB_JOINED=${EPOCH})", f" same => n,Set(CB_QUEUE={v(q['id'])})"]
+    if snap.priority_numbers:
+        out.append(f' same => n,Set(QUEUE_PRIO=${{IF($[${{REGEX("{_priority_pattern(snap.priority_numbers)}" '
+                   '${CALLERID(num)})}]?10:0)})')
+    return out
+
+
 def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
     s = snap.slug
     timeout = f",{v(q['max_wait'])}" if q["max_wait"] else ","
@@ -169,6 +196,7 @@ def _queue_dest(snap: AgencySnapshot, q: dict) -> list[str]:
         f" same => n,Set(__TENANT={s})",
         *queue_entry_lines(s, q["id"], welcome=snap.welcome.get(q["id"]), policy=snap.recording.get(q["id"]),
                            spool_dir=snap.spool_dir),
+        *_routing_lines(snap, q),
         f" same => n,Queue({naming.queue_name(s, q['id'])},t,,,{timeout.lstrip(',')})",
         f" same => n,{goto(s, q['overflow'])}",
         " same => n,Hangup()",
@@ -282,13 +310,43 @@ def _ivr(slug: str, ctx: Names, menu: dict) -> list[str]:
     ]
 
 
+def cbq(snap: AgencySnapshot, ctx: Names) -> list[str]:
+    """Callback offer: a caller who presses 1 in a queue that offers callbacks lands here (app_queue's ``context``),
+    confirms the number (caller ID) or types another, and asks the engine (UserEvent), which validates it, keeps the
+    place (CB_JOINED) and answers in CB_RESULT; then a receipt and goodbye."""
+    return [
+        f"[{ctx['cbq']}]",
+        "exten => 1,1,NoOp(Tilbakeringing)",
+        " same => n,Set(CB_NUMBER=${FILTER(0123456789+,${CALLERID(num)})})",
+        " same => n,Playback(to-call-this-number)",
+        " same => n,SayDigits(${CB_NUMBER})",
+        " same => n,Read(CB_OK,if-correct-press,1,,1,5)",
+        " same => n,GotoIf($[\"${CB_OK}\" = \"1\"]?ask)",
+        " same => n,Read(CB_TYPED,vm-enter-num-to-call,15,,1,10)",
+        " same => n,Set(CB_NUMBER=${FILTER(0123456789,${CB_TYPED})})",
+        " same => n(ask),Set(CB_RESULT=)",
+        " same => n,UserEvent(CallbackRequested,CbQueue: ${CB_QUEUE},Joined: ${CB_JOINED},Number: ${CB_NUMBER})",
+        " same => n,Set(CB_TRIES=0)",
+        " same => n(wait),Wait(0.5)",
+        " same => n,Set(CB_TRIES=$[${CB_TRIES} + 1])",
+        " same => n,GotoIf($[\"${CB_RESULT}\" = \"\" & ${CB_TRIES} < 20]?wait)",
+        " same => n,GotoIf($[\"${CB_RESULT}\" = \"ok\"]?receipt)",
+        " same => n,Playback(check-number-dial-again)",
+        " same => n,Hangup()",
+        " same => n(receipt),Playback(auth-thankyou)",
+        " same => n,Playback(vm-goodbye)",
+        " same => n,Hangup()",
+        "",
+    ]
+
+
 def ivrs(snap: AgencySnapshot, ctx: Names) -> list[str]:
     """One context per voice menu (``t-<agency>-ivr<id>``)."""
     return [line for menu in snap.ivrs for line in _ivr(snap.slug, ctx, menu)]
 
 
 AGENCY_CONTEXTS: tuple[Callable[[AgencySnapshot, Names], list[str]], ...] = (
-    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs)
+    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs, cbq)
 
 
 def render_extensions(snap: AgencySnapshot) -> str:

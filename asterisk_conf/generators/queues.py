@@ -22,7 +22,8 @@ def render_queues(snap: AgencySnapshot) -> str:
             f"wrapuptime={v(q['wrapup'])}",
             f"musicclass={queue_moh(s, q)}",
             f"announce-position={v(q['announce_position'])}",
-            f"announce-holdtime={'yes' if q['announce_holdtime'] else 'no'}",
+            "; the estimated wait is said by the engine (engine/features/ewt), not from app_queue's average",
+            "announce-holdtime=no",
             "announce-frequency=45",
             "min-announce-frequency=15",
             f"servicelevel={v(q['service_level'])}",
@@ -36,6 +37,10 @@ def render_queues(snap: AgencySnapshot) -> str:
             "reportholdtime=no",
             "timeoutrestart=yes",
         ]
+        if q["id"] in snap.routing:  # skill routing: the circle widens by this rule (queuerules.py)
+            out.append(f"defaultrule={naming.queue_name(s, q['id'])}-widen")
+        if q["id"] in snap.callbacks:  # a caller who presses 1 leaves the queue for the callback offer
+            out.append(f"context={naming.context(s, 'cbq')}")
         if q["periodic"]:
             out += ["periodic-announce=queue-periodic-announce", f"periodic-announce-frequency={v(q['periodic'])}"]
         out.append("")

@@ -9,4 +9,6 @@ ENABLED = (
     "engine.features.transfer",  # hold and transfer
     "engine.features.recording",
     "engine.features.switchboard",  # the attendant console (ARI bridges)
+    "engine.features.ewt",  # estimated wait, said to waiting callers
+    "engine.features.callback",  # callbacks that keep the caller's place
 )

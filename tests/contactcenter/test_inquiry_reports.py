@@ -109,3 +109,21 @@ def test_another_agencys_supervisor_sees_only_its_own(client, inquiries):
     _login(client, "magnus", "nkh")
     page = client.get("/henvendelser/", HTTP_HOST="nkh.localhost").content.decode()
     assert "0 henvendelser i perioden." in page
+
+
+def test_inquiry_about_a_visit_that_asked_for_a_callback_is_linked_to_it():
+    from contactcenter.models import CallbackRequest
+
+    with schema_context("fhi"):
+        queue = Queue.objects.get(pk=1)
+        kari = Agent.objects.get(user__username="kari")
+        now = timezone.now()
+        call = Call.objects.create(linkedid="1700000600.1", direction="inbound", caller_number="4791234567",
+                                   started_at=now)
+        visit = QueueVisit.objects.create(call=call, queue=queue, uniqueid="1700000600.1", entered_at=now,
+                                          position_on_entry=1, outcome="abandoned")
+        callback = CallbackRequest.objects.create(queue=queue, number="+4791234567", uniqueid="1700000600.1",
+                                                  joined_at=now, expires_at=now + dt.timedelta(hours=4))
+        category = InquiryCategory.objects.filter(queue=queue).first()
+        inquiry = inquiry_register(agent=kari, queue=queue, visit=visit, category=category, note="Ringt tilbake")
+        assert inquiry.callback == callback and list(callback.inquiries.all()) == [inquiry]

@@ -90,13 +90,17 @@ DJANGO_MODEL_API = {"_meta", "_base_manager", "_default_manager"}
 
 
 def test_no_private_names_used_across_modules() -> None:
-    """``module._name`` of another project module (like the old ``naming._slug``) is not used."""
+    """``module._name`` of another project module (like the old ``naming._slug``) is not used: a name the file
+    imports that is one of the project's modules, followed by a private attribute."""
     own = {p.stem for p in _code_files()}
     bad = []
     for path in _code_files():
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        imported = {alias.asname or alias.name.split(".")[-1] for node in ast.walk(tree)
+                    if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-                    and node.attr not in DJANGO_MODEL_API
-                    and isinstance(node.value, ast.Name) and node.value.id in own and node.value.id != path.stem):
+                    and node.attr not in DJANGO_MODEL_API and isinstance(node.value, ast.Name)
+                    and node.value.id in own & imported and node.value.id != path.stem):
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
     assert bad == []

@@ -36,7 +36,8 @@ def test_the_engine_core_imports_no_feature_package():
 def test_every_enabled_feature_is_a_package_with_a_plugin():
     registry = default_registry()
     assert registry.features == ["engine.features.queues", "engine.features.calls", "engine.features.transfer",
-                                 "engine.features.recording", "engine.features.switchboard"]
+                                 "engine.features.recording", "engine.features.switchboard", "engine.features.ewt",
+                                 "engine.features.callback"]
     for name in registry.features:
         assert (ENGINE.parent / name.replace(".", "/") / "plugin.py").exists()
     assert set(registry.commands) == {"queue_add", "queue_remove", "queue_pause", "originate", "hangup", "supervise",

@@ -15,12 +15,13 @@ from pathlib import Path
 from tests.harness.asterisk_harness import free_port
 
 
-def _tone(workdir: Path) -> Path:
-    """Ten seconds of a 440 Hz tone, 8 kHz mono: what the phone 'says' into a call."""
-    path = workdir / "tone.wav"
+def _tone(workdir: Path, seconds: int = 10) -> Path:
+    """Ten seconds (or ``seconds``) of a 440 Hz tone, 8 kHz mono: what the phone 'says' into a call. baresip ends
+    the call when the file ends."""
+    path = workdir / ("tone.wav" if seconds == 10 else f"tone{seconds}.wav")
     if not path.exists():
         frames = bytearray()
-        for i in range(8000 * 10):
+        for i in range(8000 * seconds):
             frames += int(8000 * math.sin(2 * math.pi * 440 * i / 8000)).to_bytes(2, "little", signed=True)
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)
@@ -54,9 +55,10 @@ class Baresip:
 
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, rtp_base: int,
                  answermode: str = "manual", record_dir: Path | None = None,
-                 extra_modules: tuple[str, ...] = ()) -> None:
+                 extra_modules: tuple[str, ...] = (), tone_seconds: int = 10) -> None:
         """``record_dir``: baresip's sndfile module writes what the phone hears there (``*-dec.wav``).
-        ``extra_modules``: more baresip modules to load (e.g. ``mwi.so``)."""
+        ``extra_modules``: more baresip modules to load (e.g. ``mwi.so``). ``tone_seconds``: how long the phone's
+        own tone lasts (baresip hangs up when it ends)."""
         self.workdir = workdir
         self.username = username
         self.ctrl_port = free_port()
@@ -66,7 +68,7 @@ class Baresip:
             f"poll_method epoll\nsip_listen 127.0.0.1:{self.local_sip_port}\n"
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n"
             f"rtp_ports {rtp_base}-{rtp_base + 19}\n"
-            f"audio_source aufile,{_tone(workdir)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
+            f"audio_source aufile,{_tone(workdir, tone_seconds)}\naudio_player aufile,/dev/null\naudio_alert aufile,/dev/null\n"
             "module_path /usr/lib/baresip/modules\n"
             "module g711.so\nmodule aufile.so\n"
             + (f"module sndfile.so\nsnd_path {record_dir}\n" if record_dir else "")

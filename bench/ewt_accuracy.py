@@ -1,0 +1,224 @@
+"""Benchmark: accuracy of the estimated wait (contactcenter.ewt) against app_queue's own method, on a simulated day.
+
+The day (08:00–16:00, one FIFO queue): Poisson arrivals at a rate that changes by the hour, lognormal talk times
+plus fixed wrap-up, agents who log in and out on shifts and pause (lunch, short breaks) after their current call,
+callers who hang up after an exponential patience. Every caller hears an announcement when joining and every
+``--every`` seconds while waiting. At each announcement both methods are asked:
+
+* ours: ``estimate_wait`` with what the engine knows live (position, serving agents and how long each has been busy
+  or when their wrap-up ends,
+  the last 100 handling times, the recent share of callers who hung up);
+* app_queue's: its smoothed hold time of answered callers (``holdtime = (3 * holdtime + newtime) / 4`` on every
+  answered caller, newtime = that caller's wait) minus the time this caller has waited (app_queue.c, say_position).
+
+Errors are measured against the caller's real remaining wait, only for callers who were answered (a caller who hung
+up has no true wait). ``mae_s`` and ``app_queue_mae_s`` are over the announcements where ours said a number
+("omtrent N minutter", the said minutes); ``underpromise_rate`` is the share of those after which the caller waited
+more than 1.5 × the announced time. Prints what it measured; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import os  # noqa: E402
+
+import django  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
+django.setup()
+
+from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait  # noqa: E402
+
+DAY_START, DAY_HOURS = 8 * 3600, 8
+CALLS_PER_HOUR = [230, 170, 130, 110, 90, 150, 110, 60]  # the opening surge of a helpline
+TALK_MEDIAN_S, TALK_SIGMA, WRAPUP_S = 200.0, 0.8, 30
+PATIENCE_MEAN_S = 600.0
+
+
+@dataclass
+class Agent:
+    start: int
+    end: int
+    pauses: list[tuple[int, int]]  # (from, seconds): taken after the call that is going on at 'from'
+    busy_until: int = -1
+    took_at: int = 0
+    paused_until: int = -1
+    next_pause: int = 0
+
+    def on_duty(self, t: int) -> bool:
+        return self.start <= t < self.end or self.busy_until > t
+
+    def load(self, t: int) -> AgentLoad:
+        """What the engine knows: free, in wrap-up until a known time, or in a call for so long."""
+        if self.busy_until <= t:
+            return AgentLoad()
+        if self.busy_until - t <= WRAPUP_S:
+            return AgentLoad(busy_for=float(t - self.took_at), free_in=float(self.busy_until - t))
+        return AgentLoad(busy_for=float(t - self.took_at))
+
+    def serving(self, t: int) -> bool:
+        """Logged in and not paused: what the engine sees as an agent who can take calls."""
+        return self.start <= t < self.end and self.paused_until <= t
+
+
+@dataclass
+class Caller:
+    joined: int
+    patience: int
+    announcements: list[tuple[int, object, float]] = field(default_factory=list)  # (t, ours, app_queue's)
+
+
+def make_agents(rng: random.Random) -> list[Agent]:
+    agents = []
+    shifts = [(0, 8)] * 6 + [(0, 4)] * 2 + [(1, 6)] * 3 + [(2, 8)] * 3 + [(4, 8)] * 2
+    for a, b in shifts:
+        start = DAY_START + a * 3600 + rng.randint(0, 900)
+        end = DAY_START + b * 3600 - rng.randint(0, 900)
+        pauses = [(start + rng.randint(1800, 3 * 3600), rng.randint(300, 900))]
+        if b - a >= 6:
+            pauses.append((DAY_START + rng.randint(int(3.5 * 3600), int(4.5 * 3600)), 1800))  # lunch
+        agents.append(Agent(start, end, sorted(pauses)))
+    return agents
+
+
+def make_callers(rng: random.Random) -> list[Caller]:
+    callers = []
+    for hour, rate in enumerate(CALLS_PER_HOUR):
+        t = float(DAY_START + hour * 3600)
+        while True:
+            t += rng.expovariate(rate / 3600)
+            if t >= DAY_START + (hour + 1) * 3600:
+                break
+            callers.append(Caller(int(t), max(5, int(rng.expovariate(1 / PATIENCE_MEAN_S)))))
+    return callers
+
+
+@dataclass
+class World:
+    rng: random.Random
+    agents: list[Agent]
+    handle_times: deque = field(default_factory=lambda: deque(maxlen=100))
+    exits: deque = field(default_factory=lambda: deque(maxlen=200))  # (seconds waited, hung up before answer)
+    holdtime: float = 0.0  # app_queue's smoothed hold time
+    waiting: list[Caller] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)  # (ours, ours as said, app_queue's, actual remaining)
+    unsaid: int = 0
+    more_than: int = 0
+    answered: int = 0
+    abandoned: int = 0
+
+    def ours(self, t: int, position: int) -> object:
+        loads = [a.load(t) for a in self.agents if a.serving(t)]
+        waited = sum(w for w, _gave_up in self.exits)
+        rate = sum(1 for _w, gave_up in self.exits if gave_up) / waited if waited else 0.0
+        return estimate_wait(WaitInput(position=position, agents=loads, handle_times=list(self.handle_times),
+                                       abandon_rate=rate))
+
+    def announce(self, t: int, every: int) -> None:
+        for pos, caller in enumerate(self.waiting, start=1):
+            if (t - caller.joined) % every == 0:
+                caller.announcements.append((t, self.ours(t, pos), max(self.holdtime - (t - caller.joined), 0.0)))
+
+    def abandon(self, t: int) -> None:
+        for caller in [c for c in self.waiting if t - c.joined >= c.patience]:
+            self.waiting.remove(caller)
+            self.exits.append((t - caller.joined, True))
+            self.abandoned += 1
+
+    def start_pauses(self, t: int) -> None:
+        for a in self.agents:
+            while a.next_pause < len(a.pauses) and a.pauses[a.next_pause][0] <= t and a.busy_until <= t:
+                a.paused_until = t + a.pauses[a.next_pause][1]
+                a.next_pause += 1
+
+    def serve(self, t: int) -> None:
+        for a in self.agents:
+            if not self.waiting:
+                return
+            if a.serving(t) and a.busy_until <= t:
+                self.answer(t, a, self.waiting.pop(0))
+
+    def answer(self, t: int, agent: Agent, caller: Caller) -> None:
+        talk = self.rng.lognormvariate(math.log(TALK_MEDIAN_S), TALK_SIGMA)
+        agent.took_at, agent.busy_until = t, t + int(talk) + WRAPUP_S
+        waited = t - caller.joined
+        self.holdtime = (3 * self.holdtime + waited) / 4  # app_queue.c: recalc_holdtime
+        self.exits.append((waited, False))
+        self.answered += 1
+        for at, ours, app in caller.announcements:
+            self.record(ours, app, float(t - at))
+
+    def record(self, ours: object, app: float, actual: float) -> None:
+        if ours.kind == "about":  # type: ignore[attr-defined]
+            self.results.append((ours.seconds, ours.minutes * 60.0, app, actual))  # type: ignore[attr-defined]
+        elif ours.kind == "more_than":  # type: ignore[attr-defined]
+            self.more_than += 1
+        else:
+            self.unsaid += 1
+
+    def finished_calls(self, t: int) -> None:
+        for a in self.agents:
+            if a.busy_until == t:
+                self.handle_times.append(float(t - a.took_at))
+
+
+def simulate(seed: int, every: int) -> World:
+    rng = random.Random(seed)
+    world = World(rng, make_agents(rng))
+    arrivals = deque(make_callers(rng))
+    for t in range(DAY_START, DAY_START + DAY_HOURS * 3600 + 4 * 3600):
+        while arrivals and arrivals[0].joined <= t:
+            world.waiting.append(arrivals.popleft())
+        world.abandon(t)
+        world.finished_calls(t)
+        world.start_pauses(t)
+        world.serve(t)
+        world.announce(t, every)
+    return world
+
+
+def summarize(worlds: list[World]) -> dict:
+    results = [r for w in worlds for r in w.results]
+    mae = sum(abs(o - a) for o, _said, _app, a in results) / len(results)
+    app_mae = sum(abs(p - a) for _o, _said, p, a in results) / len(results)
+    under = sum(1 for _o, said, _app, a in results if a > 1.5 * said) / len(results)
+    app_said = [(p, a) for _o, _said, p, a in results if p > 0]
+    app_under = sum(1 for p, a in app_said if a > 1.5 * max(p, 60.0)) / max(1, len(app_said))
+    said = len(results)
+    total = said + sum(w.more_than + w.unsaid for w in worlds)
+    return {"days": len(worlds), "announcements": total, "numbers_said_share": round(said / total, 3),
+            "more_than_share": round(sum(w.more_than for w in worlds) / total, 3),
+            "answered": sum(w.answered for w in worlds), "abandoned": sum(w.abandoned for w in worlds),
+            "mae_s": round(mae, 1), "app_queue_mae_s": round(app_mae, 1), "mae_ratio": round(mae / app_mae, 3),
+            "underpromise_rate": round(under, 3), "app_queue_underpromise_rate": round(app_under, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=5, help="simulated days (seeds 1..N)")
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--every", type=int, default=60, help="seconds between periodic announcements")
+    args = parser.parse_args()
+    worlds = [simulate(args.seed + i, args.every) for i in range(args.days)]
+    out = summarize(worlds)
+    print(f"{out['days']} simulated days, {out['answered']} answered, {out['abandoned']} hung up in the queue")
+    print(f"{out['announcements']} announcements: number said in {out['numbers_said_share']:.1%}, "
+          f"'mer enn' in {out['more_than_share']:.1%}, nothing in the rest")
+    print(f"mae_s {out['mae_s']}  app_queue_mae_s {out['app_queue_mae_s']}  mae_ratio {out['mae_ratio']}")
+    print(f"underpromise_rate {out['underpromise_rate']}  (app_queue: {out['app_queue_underpromise_rate']})")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
