@@ -80,6 +80,14 @@ QueueSkillSerializer = _config(cc.QueueSkill)
 AgentSkillSerializer = _config(cc.AgentSkill)
 InquiryCategorySerializer = _config(cc.InquiryCategory)
 PauseReasonSerializer = _config(cc.PauseReason)
+# Callers' experience and the attendant console (issue 10 and 11 config, same service as the admin).
+CallbackPolicySerializer = _config(cc.CallbackPolicy)
+QueueRoutingSerializer = _config(cc.QueueRouting)
+PriorityCallerSerializer = _config(cc.PriorityCaller)
+LegalBasisSerializer = _config(cc.LegalBasis)
+RecordingPolicySerializer = _config(cc.RecordingPolicy)
+AttendantSettingsSerializer = _config(sb.AttendantSettings)
+OperatorSerializer = _config(sb.Operator)
 
 
 class AgentSerializer(ConfigSerializer):

@@ -23,6 +23,10 @@ def register_routes(router: DefaultRouter) -> None:
         ("queue-skills", views.QueueSkillViewSet), ("skills", views.SkillViewSet), ("agents", views.AgentViewSet),
         ("agent-skills", views.AgentSkillViewSet), ("inquiry-categories", views.InquiryCategoryViewSet),
         ("pause-reasons", views.PauseReasonViewSet),
+        ("callback-policies", views.CallbackPolicyViewSet), ("queue-routing", views.QueueRoutingViewSet),
+        ("priority-callers", views.PriorityCallerViewSet), ("legal-bases", views.LegalBasisViewSet),
+        ("recording-policies", views.RecordingPolicyViewSet), ("switchboards", views.AttendantViewSet),
+        ("operators", views.OperatorViewSet),
         ("calls", views.CallViewSet), ("queue-visits", views.QueueVisitViewSet), ("inquiries", views.InquiryViewSet),
         ("recordings", views.RecordingViewSet), ("history-gaps", views.HistoryGapViewSet),
         # ("callbacks", CallbackViewSet),  <- extension point: tilbakeringing registreres her

@@ -85,6 +85,15 @@ AgentSkillViewSet = config_viewset(cc.AgentSkill.objects.order_by("id"), s.Agent
 InquiryCategoryViewSet = config_viewset(cc.InquiryCategory.objects.order_by("id"), s.InquiryCategorySerializer,
                                         "henvendelseskategorier")
 PauseReasonViewSet = config_viewset(cc.PauseReason.objects.order_by("id"), s.PauseReasonSerializer, "pauseårsaker")
+CallbackPolicyViewSet = config_viewset(cc.CallbackPolicy.objects.order_by("id"), s.CallbackPolicySerializer,
+                                       "tilbakeringing")
+QueueRoutingViewSet = config_viewset(cc.QueueRouting.objects.order_by("id"), s.QueueRoutingSerializer, "ruting")
+PriorityCallerViewSet = config_viewset(cc.PriorityCaller.objects.order_by("id"), s.PriorityCallerSerializer, "ruting")
+LegalBasisViewSet = config_viewset(cc.LegalBasis.objects.order_by("id"), s.LegalBasisSerializer, "opptak")
+RecordingPolicyViewSet = config_viewset(cc.RecordingPolicy.objects.order_by("id"), s.RecordingPolicySerializer, "opptak")
+AttendantViewSet = config_viewset(sb.AttendantSettings.objects.order_by("id"), s.AttendantSettingsSerializer,
+                                  "sentralbord")
+OperatorViewSet = config_viewset(sb.Operator.objects.order_by("id"), s.OperatorSerializer, "sentralbord")
 
 
 @extend_schema(tags=["telefoner"])

@@ -157,3 +157,27 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
 def test_unknown_api_path_is_a_problem_not_a_page(client):
     body = _problem(client.get("/api/v1/finnes-ikke/?lang=en", HTTP_HOST="fhi.localhost"), 404)
     assert body["detail"] == "Unknown address in the API. See /api/docs/."
+
+
+def test_callers_experience_config_through_the_api_stays_in_the_agency(client):
+    """The config added with callbacks, routing, recording and the switchboard is in the API too, through the same
+    service as the admin; nkh's token neither sees nor changes fhi's."""
+    from contactcenter.models import LegalBasis
+
+    fhi, nkh = _token("fhi", ["read", "write"]), _token("nkh", ["read", "write"])
+    made = client.post("/api/v1/legal-bases/", {"code": "trusler-api", "name": "Trusler mot ansatte, art. 6 nr. 1 f",
+                                                "retention_days": 365},
+                       content_type="application/json", HTTP_HOST="fhi.localhost", HTTP_AUTHORIZATION=f"Bearer {fhi}")
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert _get(client, "fhi", f"/api/v1/legal-bases/{pk}/", fhi).json()["name"] == "Trusler mot ansatte, art. 6 nr. 1 f"
+    _problem(_get(client, "nkh", f"/api/v1/legal-bases/{pk}/", nkh), 404)
+    assert all(row["code"] != "trusler-api" for row in _get(client, "nkh", "/api/v1/legal-bases/", nkh).json()["results"])
+    bad = client.post("/api/v1/legal-bases/", {"code": "Ikke Gyldig!", "name": "x"}, content_type="application/json",
+                      HTTP_HOST="fhi.localhost", HTTP_AUTHORIZATION=f"Bearer {fhi}")
+    assert any(e["field"] == "code" for e in _problem(bad, 400)["errors"])
+    for path in ("callback-policies", "queue-routing", "priority-callers", "recording-policies", "switchboards",
+                 "operators"):
+        assert _get(client, "fhi", f"/api/v1/{path}/", fhi).status_code == 200, path
+    with schema_context("nkh"):
+        assert not LegalBasis.objects.filter(code="trusler-api").exists()
