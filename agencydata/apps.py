@@ -11,4 +11,8 @@ class AgencydataConfig(AppConfig):
         from agencydata.gdpr.builtin import register_builtin
 
         register_builtin()  # the personal data of switchboard and contactcenter (GDPR kinds)
+        from agencydata.gdpr.holds import recordings_not_held
+        from contactcenter.recordings import register_hold_filter
+
+        register_hold_filter(recordings_not_held)  # legal holds stop the recording policy's deletions too
         log_privacy.install()  # no phone numbers or searched names in logs at INFO (see log_privacy)

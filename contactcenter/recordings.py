@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -102,13 +104,26 @@ def recordings_sync(*, agency: str) -> int:
     return new
 
 
+# Filters that take recordings out of the due set: legal holds (agencydata registers one; contactcenter does not
+# know about it, it sits above). Each gets the due queryset and returns what may still be deleted.
+_HOLD_FILTERS: list[Callable[[QuerySet], QuerySet]] = []
+
+
+def register_hold_filter(fn: Callable[[QuerySet], QuerySet]) -> None:
+    if fn not in _HOLD_FILTERS:
+        _HOLD_FILTERS.append(fn)
+
+
 def retention_apply(*, agency: str, now: dt.datetime | None = None) -> int:
     """Delete every recording whose time is up: file and row, each deletion logged (log and RecordingDeletion).
-    A recording without a date of its own (started from the console) keeps the platform default."""
+    A recording without a date of its own (started from the console) keeps the platform default. Recordings under a
+    legal hold (registered hold filters) are kept."""
     now = now or timezone.now()
     default_days = getattr(settings, "RECORDING_DEFAULT_RETENTION_DAYS", 30)
     due = Recording.objects.filter(delete_after__lte=now) | Recording.objects.filter(
         delete_after__isnull=True, started_at__lte=now - dt.timedelta(days=default_days))
+    for keep_held in _HOLD_FILTERS:
+        due = keep_held(due)
     deleted = 0
     for rec in due.select_related("call").order_by("id"):
         with transaction.atomic():

@@ -35,6 +35,17 @@ def without_held_subjects(kind: DataKind, rows: QuerySet) -> QuerySet:
     return rows
 
 
+def recordings_not_held(due: QuerySet) -> QuerySet:
+    """For the recording policy's own retention job (contactcenter.recordings): nothing when the agency or the
+    recordings kind is on hold, else the due recordings less those about a number or person on hold."""
+    from agencydata.gdpr.registry import kind_get
+
+    kind = kind_get("recordings")
+    if kind_hold_reason(kind) is not None:
+        return due.none()
+    return without_held_subjects(kind, due)
+
+
 def subject_hold_reason(*, variants: list[str], person: object | None) -> str | None:
     from agencydata.gdpr.subjects import number_variants
 

@@ -83,3 +83,31 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path):
     for name in ("lenke.wav", "til-nkh.wav"):
         with pytest.raises(PermissionDenied):
             recordings.recording_file(agency="fhi", name=name)
+
+
+@pytest.mark.django_db
+def test_a_legal_hold_keeps_recordings_past_their_time():
+    """A legal hold (agencydata, GDPR) stops the recording policy's own deletions: on the caller's number, or on the
+    whole agency; the rest is deleted as due."""
+    from agencydata.models import LegalHold
+    from contactcenter.models import Call
+
+    past = timezone.now() - dt.timedelta(days=1)
+    with schema_context("fhi"):
+        held_call = Call.objects.create(linkedid="1700000700.1", direction="inbound", caller_number="+4791234567",
+                                        started_at=past)
+        other_call = Call.objects.create(linkedid="1700000700.2", direction="inbound", caller_number="+4798765432",
+                                         started_at=past)
+        held = Recording.objects.create(call=held_call, path=str(_file("fhi", "held.wav")), started_at=past,
+                                        delete_after=past)
+        other = Recording.objects.create(call=other_call, path=str(_file("fhi", "other.wav")), started_at=past,
+                                         delete_after=past)
+        LegalHold.objects.create(phone_number="+4791234567", reason="Klagesak 2026-7, «Ærlig» sak")
+        recordings.retention_apply(agency="fhi")
+        assert Recording.objects.filter(pk=held.pk).exists() and Path(held.path).exists()
+        assert not Recording.objects.filter(pk=other.pk).exists()
+        LegalHold.objects.create(reason="Hele etaten: tilsyn")
+        late = Recording.objects.create(call=other_call, path=str(_file("fhi", "late.wav")), started_at=past,
+                                        delete_after=past)
+        recordings.retention_apply(agency="fhi")
+        assert Recording.objects.filter(pk__in=[held.pk, late.pk]).count() == 2
