@@ -38,5 +38,10 @@ urlpatterns = [
     path("sms/send", sms_views.send, name="sms-send-create"),
     path("sms/progress/<int:send_id>", sms_views.progress, name="sms-progress"),
     path("sms/log/", sms_views.log, name="sms-log"),
+    path("kampanjer/", sms_views.campaigns, name="campaigns"),
+    path("kampanjer/<int:campaign_id>/", sms_views.campaign_page, name="campaign"),
+    path("kampanjer/<int:campaign_id>/live", sms_views.campaign_live, name="campaign-live"),
+    path("kampanjer/<int:campaign_id>/import", sms_views.campaign_import, name="campaign-import"),
+    path("kampanjer/<int:campaign_id>/action", sms_views.campaign_action, name="campaign-action"),
     path("console/inquiry/<int:inquiry_id>/picture", cc_views.inquiry_picture_view, name="inquiry-picture"),
 ]

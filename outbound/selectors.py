@@ -215,3 +215,24 @@ def campaign_stats(*, campaign_id: int) -> dict:
         "answer_rate": answered / attempts if attempts else 0.0,
         "abandon_rate": outcomes.get(AttemptOutcome.ABANDONED, 0) / answered if answered else 0.0,
     }
+
+
+def campaign_list() -> list[Campaign]:
+    return list(Campaign.objects.select_related("queue").order_by("name"))
+
+
+def campaign_exists(*, campaign_id: int) -> bool:
+    return Campaign.objects.filter(pk=campaign_id).exists()
+
+
+def campaign_live(*, campaign_id: int) -> dict:
+    """The supervisors' live view: status, progress and rates, and the last attempts."""
+    campaign = campaign_get(campaign_id=campaign_id)
+    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related("contact", "disposition")[:15]
+    return {"id": campaign.pk, "name": campaign.name, "status": campaign.status,
+            "status_label": campaign.get_status_display(), "mode_label": campaign.get_mode_display(),
+            "abandon_cap": float(campaign.abandon_cap), "queue": campaign.queue.name,
+            **campaign_stats(campaign_id=campaign_id),
+            "recent": [{"number": a.contact.number, "state": a.get_state_display(),
+                        "outcome": a.get_outcome_display() if a.outcome else "", "agent": a.agent,
+                        "disposition": a.disposition.name if a.disposition else ""} for a in recent]}
