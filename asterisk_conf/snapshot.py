@@ -9,6 +9,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from contactcenter import selectors as cc
+from outbound.selectors import campaign_config_rows
 from switchboard import selectors as sb
 from switchboard.holidays import norwegian_public_holidays
 from tenants.models import Agency
@@ -39,6 +40,7 @@ class AgencySnapshot:
     recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
     welcome: dict[int, str] = field(default_factory=dict)  # queue id -> welcome announcement (sound path)
     spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
+    campaigns: list[dict] = field(default_factory=list)  # dialer campaigns not finished (outbound)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -100,6 +102,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
         snap.recording = cc.recording_policy_config_rows()
         snap.welcome = cc.queue_welcome_config_rows()
         snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
+        snap.campaigns = campaign_config_rows()
         for q in cc.queue_config_rows():
             snap.queues.append({
                 "id": q["id"], "name": q["name"], "number": q["number"], "strategy": q["strategy"],

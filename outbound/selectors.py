@@ -236,3 +236,8 @@ def campaign_live(*, campaign_id: int) -> dict:
             "recent": [{"number": a.contact.number, "state": a.get_state_display(),
                         "outcome": a.get_outcome_display() if a.outcome else "", "agent": a.agent,
                         "disposition": a.disposition.name if a.disposition else ""} for a in recent]}
+
+
+def campaign_config_rows() -> list[dict]:
+    """What the dialplan needs of each campaign that is not finished (asterisk_conf renders the dialer context)."""
+    return list(Campaign.objects.exclude(status=CampaignStatus.DONE).order_by("id").values("id", "name", "queue_id", "amd"))
