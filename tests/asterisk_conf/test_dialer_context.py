@@ -49,3 +49,32 @@ def test_real_asterisk_loads_the_dialer_context(tmp_path) -> None:
         assert running.problems() == []
     finally:
         running.stop()
+
+
+@pytest.mark.asterisk
+@pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (ASTERISK_BIN, PATH, /opt/asterisk).")
+def test_answered_call_with_no_agent_ready_hears_the_message_and_is_reported_abandoned(tmp_path) -> None:
+    """A real call into the campaign's context (as the engine will originate it) with no agent in the queue: the
+    callee gets the message, not silence, and the engine gets DialerAbandoned with the attempt's id."""
+    from tests.harness.ami_client import AmiClient
+
+    with schema_context("fhi"):
+        campaign = Campaign.objects.create(name="Ingen agenter", queue=Queue.objects.get(pk=1))
+    running = prepare(tmp_path / "ast")
+    assert running is not None
+    running.start()
+    p = running.profile
+    ami = AmiClient("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret)
+    try:
+        ami.action("Events", EventMask="on")
+        resp = ami.action("Originate", Channel=f"Local/{campaign.pk}@{naming.context('fhi', 'dialer')}",
+                          Application="Wait", Data="8", Timeout="5000", Variable="DIALER_ATTEMPT=4711", Async="true")
+        assert resp["Response"] == "Success", resp
+        event = ami.wait_event("UserEvent", timeout=15, UserEvent="DialerAbandoned")
+        assert event is not None and event["Attempt"] == "4711" and event["Campaign"] == str(campaign.pk)
+        played = ami.wait_event("Newexten", timeout=10, Application="Playback")
+        assert played is not None and played["AppData"] == "dialer-abandoned"
+        assert running.problems() == []
+    finally:
+        ami.close()
+        running.stop()
