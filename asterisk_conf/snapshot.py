@@ -9,6 +9,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from contactcenter import selectors as cc
+from outbound.selectors import campaign_config_rows
 from switchboard import selectors as sb
 from switchboard.holidays import norwegian_public_holidays
 from tenants.models import Agency
@@ -42,6 +43,7 @@ class AgencySnapshot:
     routing: dict[int, dict] = field(default_factory=dict)  # queue ID -> skill routing (contactcenter.QueueRouting)
     priority_numbers: list[str] = field(default_factory=list)
     callbacks: set[int] = field(default_factory=set)  # queue IDs that offer callbacks
+    campaigns: list[dict] = field(default_factory=list)  # dialer campaigns not finished (outbound)
 
 
 def _dest(obj) -> Dest:  # type: ignore[no-untyped-def]
@@ -101,6 +103,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
                               "options": [(o.digit, _dest(o)) for o in menu.options.all()]})
         snap.attendants = sb.attendant_config_rows()
         _load_contact_center(snap)
+        snap.campaigns = campaign_config_rows()
     return snap
 
 

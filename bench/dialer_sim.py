@@ -1,6 +1,11 @@
 """Simulated dialer campaign through the platform's own pacing code (outbound.pacing.Pacer), progressive and
 predictive: 5,000 numbers, 30 % answer, lognormal talk times, 10 agents. Discrete events, no telephony.
 
+Agents are tracked one by one (wrap-up left, time on the call) as the engine sees them from the queue; the
+pacer decides after every event (answer, no answer, hang-up, agent free), as the engine does on AMI events.
+``--grace`` lets an answered callee wait that many seconds in the queue before the message (0 = the strict
+definition: answered with no agent free is abandoned).
+
 Per call: an answered callee picks up after 4-12 s of ringing; an unanswered call gives up after 30 s. Talk time
 is lognormal (median 90 s, sigma 0.5), then 10 s wrap-up. An answered callee with no free agent is abandoned (hears
 the campaign's message). Agent utilisation = time agents spend talking or in wrap-up / (agents x campaign time).
@@ -25,54 +30,87 @@ RING_NO_ANSWER = 30.0
 WRAPUP = 10.0
 
 
-def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float) -> dict:
-    rnd = random.Random(seed)
-    pacer = Pacer(mode=mode, abandon_cap=cap)
-    events: list[tuple[float, int, str]] = []
-    now, seq, left, ringing = 0.0, 0, numbers, 0
-    free, wrapping, talking, busy_time, abandoned, answered = agents, 0, 0, 0.0, 0, 0
+class _Campaign:
+    """The simulated world: agents (each free, talking since t, or in wrap-up until t) and ringing calls."""
 
-    def push(at: float, kind: str) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(events, (at, seq, kind))
+    def __init__(self, *, agents: int, seed: int) -> None:
+        self.rnd = random.Random(seed)
+        self.events: list[tuple[float, int, str, int]] = []
+        self.seq = 0
+        self.free = agents
+        self.talking: dict[int, float] = {}  # agent-call id -> talk start
+        self.wrapping: dict[int, float] = {}  # id -> wrap-up end
+        self.ringing: dict[int, float] = {}  # call id -> dial time
+        self.waiting: dict[int, float] = {}  # answered, waiting (at most the grace time) for an agent -> dial time
+        self.busy_time = 0.0
+
+    def push(self, at: float, kind: str, ident: int) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, (at, self.seq, kind, ident))
+
+    def state(self, now: float) -> tuple[AgentState, list[float]]:
+        agents = AgentState(free=self.free, waiting=len(self.waiting),
+                            wrapping=tuple(end - now for end in self.wrapping.values()),
+                            talking=tuple(now - start for start in self.talking.values()))
+        return agents, [now - t for t in self.ringing.values()]
+
+
+def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
+             grace: float) -> dict:
+    world = _Campaign(agents=agents, seed=seed)
+    pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
+    now, left, answered, abandoned = 0.0, numbers, 0, 0
 
     def dial() -> None:
-        nonlocal left, ringing
-        for _ in range(min(left, pacer.calls_to_place(agents=AgentState(free, wrapping, talking), ringing=ringing))):
+        nonlocal left
+        agent_state, ringing = world.state(now)
+        for _ in range(min(left, pacer.calls_to_place(agents=agent_state, ringing=ringing))):
             left -= 1
-            ringing += 1
-            if rnd.random() < answer:
-                push(now + rnd.uniform(4, 12), "answer")  # the delay is recorded when it is answered
+            world.seq += 1
+            world.ringing[world.seq] = now
+            if world.rnd.random() < answer:
+                world.push(now + world.rnd.uniform(4, 12), "answer", world.seq)
             else:
-                push(now + RING_NO_ANSWER, "noanswer")
+                world.push(now + RING_NO_ANSWER, "noanswer", world.seq)
+
+    def connect(ident: int, dialled: float) -> None:
+        world.talking[ident] = now
+        talk = world.rnd.lognormvariate(4.5, 0.5)
+        world.busy_time += talk + WRAPUP
+        world.push(now + talk, "hangup", ident)
+        pacer.record_attempt(answered=True, abandoned=False, delay=dialled)
 
     dial()
-    while events:
-        now, _s, kind = heapq.heappop(events)
-        if kind in ("answer", "noanswer"):
-            ringing -= 1
-            if kind == "answer":
-                answered += 1
-                got_agent = free > 0
-                if got_agent:
-                    free, talking = free - 1, talking + 1
-                    talk = rnd.lognormvariate(4.5, 0.5)
-                    busy_time += talk + WRAPUP
-                    pacer.record_handled(seconds=talk + WRAPUP)
-                    push(now + talk, "hangup")
-                else:
-                    abandoned += 1
-                pacer.record_attempt(answered=True, abandoned=not got_agent)
-            else:
-                pacer.record_attempt(answered=False)
+    while world.events:
+        now, _s, kind, ident = heapq.heappop(world.events)
+        if kind == "answer":
+            dialled = world.ringing.pop(ident)
+            answered += 1
+            if world.free > 0:
+                world.free -= 1
+                connect(ident, now - dialled)
+            else:  # in the campaign's queue for at most the grace time, then the message
+                world.waiting[ident] = now - dialled
+                world.push(now + grace, "giveup", ident)
+        elif kind == "noanswer":
+            world.ringing.pop(ident)
+            pacer.record_attempt(answered=False)
+        elif kind == "giveup" and ident in world.waiting:
+            abandoned += 1
+            pacer.record_attempt(answered=True, abandoned=True, delay=world.waiting.pop(ident))
         elif kind == "hangup":
-            talking, wrapping = talking - 1, wrapping + 1
-            push(now + WRAPUP, "free")
+            pacer.record_handled(talk_seconds=now - world.talking.pop(ident), wrapup_seconds=WRAPUP)
+            world.wrapping[ident] = now + WRAPUP
+            world.push(now + WRAPUP, "free", ident)
         elif kind == "free":
-            wrapping, free = wrapping - 1, free + 1
+            del world.wrapping[ident]
+            if world.waiting:
+                oldest = next(iter(world.waiting))
+                connect(oldest, world.waiting.pop(oldest))
+            else:
+                world.free += 1
         dial()
-    return {"utilisation": busy_time / (agents * now), "abandon_rate": abandoned / max(answered, 1),
+    return {"utilisation": world.busy_time / (agents * now), "abandon_rate": abandoned / max(answered, 1),
             "duration_s": now, "answered": answered, "abandoned": abandoned}
 
 
@@ -83,9 +121,11 @@ def main() -> None:
     parser.add_argument("--answer", type=float, default=0.30)
     parser.add_argument("--cap", type=float, default=0.03)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--grace", type=float, default=0.0,
+                        help="seconds an answered callee waits in the queue for an agent before the message")
     a = parser.parse_args()
-    prog = simulate("progressive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap)
-    pred = simulate("predictive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap)
+    prog = simulate("progressive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap, grace=a.grace)
+    pred = simulate("predictive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap, grace=a.grace)
     out = {"agent_utilisation_progressive": round(prog["utilisation"], 3),
            "agent_utilisation_predictive": round(pred["utilisation"], 3),
            "utilisation_gain": round(pred["utilisation"] / prog["utilisation"], 2),

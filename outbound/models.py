@@ -7,10 +7,12 @@ a recipient appear once per send, whatever the audience held.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -166,3 +168,157 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.body[:30]}"
+
+
+# --- Dialer campaigns ------------------------------------------------------------------------------------------
+
+class CampaignMode(models.TextChoices):
+    PREVIEW = "preview", _("forhåndsvisning")
+    PROGRESSIVE = "progressive", _("progressiv")
+    PREDICTIVE = "predictive", _("prediktiv")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("utkast")
+    RUNNING = "running", _("kjører")
+    PAUSED = "paused", _("pauset")
+    DONE = "done", _("ferdig")
+
+
+class Campaign(models.Model):
+    """An outbound calling campaign: who calls (the queue's agents), how (mode), when (window) and how often."""
+
+    name = models.CharField(_("navn"), max_length=100, unique=True)
+    mode = models.CharField(_("modus"), max_length=12, choices=CampaignMode.choices, default=CampaignMode.PROGRESSIVE)
+    status = models.CharField(_("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    queue = models.ForeignKey("contactcenter.Queue", verbose_name=_("kø"), on_delete=models.PROTECT,
+                              related_name="campaigns", help_text=_("Agentene i denne køen tar samtalene."))
+    abandon_cap = models.DecimalField(_("maks andel tapte samtaler"), max_digits=4, decimal_places=3, default=0.03,
+                                      help_text=_("Besvart uten ledig agent, over et rullerende vindu. Standard 3 %."))
+    window_start = models.TimeField(_("ringer fra"), default=dt.time(9, 0))
+    window_end = models.TimeField(_("ringer til"), default=dt.time(20, 0))
+    weekdays = models.CharField(_("ukedager"), max_length=7, default="12345",
+                                help_text=_("ISO-ukedager: 1 = mandag … 7 = søndag. Norsk tid."))
+    skip_holidays = models.BooleanField(_("ikke på helligdager"), default=True)
+    amd = models.BooleanField(_("oppdag telefonsvarer (AMD)"), default=False)
+    ring_seconds = models.PositiveSmallIntegerField(_("ringetid (s)"), default=30)
+    max_attempts = models.PositiveSmallIntegerField(_("maks forsøk per nummer"), default=3)
+    retry_busy_minutes = models.PositiveIntegerField(_("nytt forsøk ved opptatt (min)"), default=10)
+    retry_noanswer_minutes = models.PositiveIntegerField(_("nytt forsøk ved ikke svar (min)"), default=60)
+    retry_machine_minutes = models.PositiveIntegerField(_("nytt forsøk ved telefonsvarer (min)"), default=240)
+    retry_abandoned_minutes = models.PositiveIntegerField(_("nytt forsøk ved tapt samtale (min)"), default=30)
+    created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ringekampanje")
+        verbose_name_plural = _("ringekampanjer")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(abandon_cap__gt=0) & Q(abandon_cap__lte=0.2), name="campaign_cap_range"),
+            models.CheckConstraint(condition=Q(window_start__lt=F("window_end")), name="campaign_window_order"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="campaign_attempts_positive"),
+            models.CheckConstraint(condition=Q(weekdays__regex=r"^[1-7]{1,7}$"), name="campaign_weekdays_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactState(models.TextChoices):
+    PENDING = "pending", _("venter")
+    DIALLING = "dialling", _("ringes")
+    DONE = "done", _("ferdig")
+    FAILED = "failed", _("gitt opp")
+    BLOCKED = "blocked", _("reservert")
+
+
+class CampaignContact(models.Model):
+    """One number on a campaign's list (from an import), with the columns of its row."""
+
+    campaign = models.ForeignKey(Campaign, related_name="contacts", on_delete=models.CASCADE)
+    number = models.CharField(_("nummer"), max_length=20)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    state = models.CharField(_("status"), max_length=8, choices=ContactState.choices, default=ContactState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("forsøk"), default=0)
+    next_attempt_at = models.DateTimeField(_("neste forsøk"), null=True, blank=True)
+    last_outcome = models.CharField(_("siste utfall"), max_length=12, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("kampanjenummer")
+        verbose_name_plural = _("kampanjenumre")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="campaign_contact_once")]
+        indexes = [models.Index(fields=["campaign", "state", "next_attempt_at"], name="campaign_contact_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DoNotCall(models.Model):
+    """The agency's do-not-call list: numbers no campaign dials."""
+
+    number = models.CharField(_("nummer"), max_length=20, unique=True)
+    reason = models.CharField(_("grunn"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reservert nummer (ring ikke)")
+        verbose_name_plural = _("reserverte numre (ring ikke)")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        from outbound.numbers import number_normalise
+
+        try:
+            self.number = number_normalise(self.number)
+        except ValueError as exc:
+            raise ValidationError({"number": str(exc)}) from exc
+
+
+class AttemptOutcome(models.TextChoices):
+    CONNECTED = "connected", _("koblet til agent")
+    ABANDONED = "abandoned", _("tapt (ingen ledig agent)")
+    BUSY = "busy", _("opptatt")
+    NOANSWER = "noanswer", _("ikke svar")
+    MACHINE = "machine", _("telefonsvarer")
+    FAILED = "failed", _("feilet")
+
+
+class AttemptState(models.TextChoices):
+    CLAIMED = "claimed", _("reservert")
+    DIALLING = "dialling", _("ringer")
+    ANSWERED = "answered", _("besvart")
+    ENDED = "ended", _("avsluttet")
+
+
+class CallAttempt(models.Model):
+    """One dial of one contact. Claimed in the database before the engine originates; at most one open attempt
+    per contact (partial unique index), so a restarted engine never dials a number twice."""
+
+    campaign = models.ForeignKey(Campaign, related_name="attempts", on_delete=models.CASCADE)
+    contact = models.ForeignKey(CampaignContact, related_name="call_attempts", on_delete=models.CASCADE)
+    state = models.CharField(_("tilstand"), max_length=8, choices=AttemptState.choices, default=AttemptState.CLAIMED)
+    outcome = models.CharField(_("utfall"), max_length=12, choices=AttemptOutcome.choices, blank=True, default="")
+    claimed_at = models.DateTimeField(_("reservert"), auto_now_add=True)
+    dialled_at = models.DateTimeField(_("ringt"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("besvart"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("avsluttet"), null=True, blank=True)
+    agent = models.CharField(_("agent"), max_length=100, blank=True, default="")
+    disposition = models.ForeignKey("contactcenter.InquiryCategory", verbose_name=_("kategori"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("ringeforsøk")
+        verbose_name_plural = _("ringeforsøk")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact"], condition=~Q(state="ended"), name="attempt_one_open_per_contact"),
+            models.CheckConstraint(condition=(Q(state="ended") & ~Q(outcome="")) | (~Q(state="ended") & Q(outcome="")),
+                                   name="attempt_outcome_when_ended"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact.number} {self.outcome or self.state}"

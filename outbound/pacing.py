@@ -4,26 +4,77 @@ the live agent state, the answer rate and the handling time, with a hard cap on 
 Pure and time-free: the caller (the engine's dialer feature, or ``bench/dialer_sim.py``) gives the live figures
 and gets back how many new calls to start. The same code runs in the simulation and for real.
 
-Predictive pacing: an answered call needs an agent about one ring time after it is dialled. Agents who are free
-now or finish wrap-up within a ring time will be free; each dialled call is answered with probability p (rolling
-answer rate). So we dial ``ceil(expected_free * aggressiveness / p) - calls_ringing``. ``aggressiveness`` rises
-while the rolling abandon rate (answered calls with no free agent) is well under the cap and falls when it nears
-it; at or over the cap the campaign dials progressively until the window is back under it. A callee answered
-with no free agent hears the campaign's message (never silence) and is counted as abandoned.
+Predictive pacing looks one answer delay ahead (the measured mean time from dial to answer):
+
+* supply: agents free now, plus each agent in wrap-up whose wrap-up ends within that time, plus each talking
+  agent with the probability that the call ends (and its wrap-up with it) within that time, given how long the
+  call has lasted already. Talk times are fitted as lognormal from the campaign's own handled calls (the usual
+  shape of call-centre talk times), so a call at 5 minutes is far likelier to end soon than one at 30 seconds.
+* demand: each ringing call with the probability that it will still be answered given how long it has rung
+  (from the measured answer rate and the empirical answer-delay distribution), plus p for each new call.
+
+Supply and demand are independent sums of Bernoulli variables; their exact distributions are convolved, and the
+pacer dials the largest number of new calls whose expected excess (answered calls with no free agent) stays
+within ``risk``. ``risk`` is a feedback controller on the campaign's own abandon outcomes: every abandoned call
+cuts it by a factor, every connected call raises it a little, so that the long-run abandoned share settles at
+``target`` (70 % of the cap). At or over the cap (rolling window) the campaign dials progressively until the
+window is back under it. A callee answered with no free agent hears the campaign's message (never silence) and
+is counted as abandoned.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+MODES = ("preview", "progressive", "predictive")
 
 
 @dataclass(frozen=True)
 class AgentState:
     free: int  # logged in, not paused, not on a call
-    wrapping: int  # in wrap-up: free within a few seconds
-    talking: int
+    waiting: int = 0  # answered callees waiting in the campaign's queue (at most the grace time) for an agent
+    wrapping: tuple[float, ...] = ()  # seconds of wrap-up left, one per agent in wrap-up
+    talking: tuple[float, ...] = ()  # seconds on the call so far, one per talking agent
+
+
+def _bernoulli_sum(probs: Sequence[float]) -> list[float]:
+    """Distribution of the number of successes of independent Bernoulli trials (Poisson-binomial)."""
+    pmf = [1.0]
+    for p in probs:
+        nxt = [0.0] * (len(pmf) + 1)
+        for k, v in enumerate(pmf):
+            nxt[k] += v * (1 - p)
+            nxt[k + 1] += v * p
+        pmf = nxt
+    return pmf
+
+
+def _add_bernoulli(pmf: list[float], p: float) -> list[float]:
+    out = [0.0] * (len(pmf) + 1)
+    for k, v in enumerate(pmf):
+        out[k] += v * (1 - p)
+        out[k + 1] += v * p
+    return out
+
+
+def _expected_excess(demand: list[float], supply: list[float], offset: int) -> float:
+    """E[(D - (offset + S))+] for independent D and S given as distributions."""
+    total = 0.0
+    for d, pd in enumerate(demand):
+        if pd < 1e-12 or d <= offset:
+            continue
+        for s, ps in enumerate(supply):
+            if d - offset - s <= 0:
+                break
+            total += pd * ps * (d - offset - s)
+    return total
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
 @dataclass
@@ -31,35 +82,42 @@ class Pacer:
     mode: str  # "progressive" | "predictive" | "preview"
     abandon_cap: float = 0.03
     window: int = 300  # answered calls in the rolling abandon window
-    aggressiveness: float = 0.6  # share of the expected free agents' answer-rate-scaled lines to dial
-    max_aggressiveness: float = 2.5
+    risk: float = 0.05  # allowed expected abandoned calls per dialling decision (adapted)
+    max_risk: float = 1.0
+    max_lines_per_agent: int = 6
     answered: deque = field(default_factory=deque)  # True = abandoned, for the last `window` answered calls
     attempts: deque = field(default_factory=deque)  # True = answered, last `window * 3` attempts
-    handle_seconds: float = 120.0  # rolling mean talk + wrap-up
-    answer_delay: float = 8.0  # rolling mean seconds from dial to answer
+    delays: deque = field(default_factory=lambda: deque(maxlen=200))  # seconds from dial to answer
+    log_talk: deque = field(default_factory=lambda: deque(maxlen=500))  # ln(talk seconds) of handled calls
+    wrapup_seconds: float = 10.0  # rolling mean wrap-up
+    grace_seconds: float = 0.0  # an answered callee waits this long in the queue for an agent before the message
+
+    @property
+    def target(self) -> float:
+        return self.abandon_cap * 0.7
 
     def record_attempt(self, *, answered: bool, abandoned: bool = False, delay: float | None = None) -> None:
         self.attempts.append(answered)
         while len(self.attempts) > self.window * 3:
             self.attempts.popleft()
-        if answered:
-            if delay is not None:
-                self.answer_delay += (delay - self.answer_delay) * 0.05
-            self.answered.append(abandoned)
-            while len(self.answered) > self.window:
-                self.answered.popleft()
-            self._adapt(abandoned)
+        if not answered:
+            return
+        if delay is not None:
+            self.delays.append(delay)
+        self.answered.append(abandoned)
+        while len(self.answered) > self.window:
+            self.answered.popleft()
+        # Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target).
+        step = 0.25
+        if abandoned:
+            self.risk = max(0.005, self.risk * math.exp(-step * (1 - self.target)))
+        else:
+            self.risk = min(self.max_risk, self.risk * math.exp(step * self.target))
 
-    def record_handled(self, *, seconds: float) -> None:
-        self.handle_seconds += (seconds - self.handle_seconds) * 0.05
-
-    def _adapt(self, abandoned: bool) -> None:
-        rate = self.abandon_rate()
-        floor = self.answer_rate()  # at this aggressiveness predictive dials like progressive
-        if abandoned and rate > self.abandon_cap * 0.5:
-            self.aggressiveness = max(floor, self.aggressiveness * 0.8)
-        elif not abandoned and rate < self.abandon_cap * 0.6:
-            self.aggressiveness = min(self.max_aggressiveness, self.aggressiveness + 0.01)
+    def record_handled(self, *, talk_seconds: float, wrapup_seconds: float | None = None) -> None:
+        self.log_talk.append(math.log(max(talk_seconds, 1.0)))
+        if wrapup_seconds is not None:
+            self.wrapup_seconds += (wrapup_seconds - self.wrapup_seconds) * 0.05
 
     def abandon_rate(self) -> float:
         """Abandoned / answered over the rolling window (counted over at least 100 calls, so the first abandoned
@@ -71,13 +129,71 @@ class Pacer:
             return 0.5  # a careful guess until the campaign has its own figures
         return max(0.05, sum(self.attempts) / len(self.attempts))
 
-    def calls_to_place(self, *, agents: AgentState, ringing: int) -> int:
-        """New calls to start now, given the agents and the calls already ringing (dialled, not yet answered)."""
+    def answer_delay(self) -> float:
+        return sum(self.delays) / len(self.delays) if self.delays else 8.0
+
+    def _talk_fit(self) -> tuple[float, float]:
+        if len(self.log_talk) < 10:
+            return math.log(120.0), 0.6
+        mu = sum(self.log_talk) / len(self.log_talk)
+        var = sum((x - mu) ** 2 for x in self.log_talk) / (len(self.log_talk) - 1)
+        return mu, max(math.sqrt(var), 0.05)
+
+    def _ends_within(self, elapsed: float, horizon: float, fit: tuple[float, float]) -> float:
+        """P(a call that has lasted `elapsed` s ends, wrap-up included, within `horizon` s), lognormal talk."""
+        mu, sigma = fit
+        end = elapsed + horizon - self.wrapup_seconds
+        if end <= elapsed:
+            return 0.0
+        survive_now = 1 - _normal_cdf((math.log(max(elapsed, 1e-3)) - mu) / sigma)
+        survive_end = 1 - _normal_cdf((math.log(end) - mu) / sigma)
+        return 1.0 if survive_now < 1e-12 else max(0.0, 1 - survive_end / survive_now)
+
+    def _delay_cdf(self, t: float) -> float:
+        if not self.delays:
+            return min(1.0, t / 16.0)
+        return sum(1 for d in self.delays if d <= t) / len(self.delays)
+
+    def _answers_within(self, rung: float, tau: float, p: float) -> float:
+        """P(a call that has rung `rung` s without answer is answered within the next `tau` s)."""
+        before, by = self._delay_cdf(rung), self._delay_cdf(rung + tau)
+        still = p * (1 - before) + (1 - p)
+        return p * (by - before) / still if still > 0 else 0.0
+
+    def _checkpoints(self) -> list[float]:
+        """Moments ahead (quantiles of the answer delay) at which answers and free agents are compared."""
+        if not self.delays:
+            return [4.0, 8.0, 12.0, 16.0]
+        ordered = sorted(self.delays)
+        return sorted({ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.2, 0.4, 0.6, 0.8, 0.99)})
+
+    def calls_to_place(self, *, agents: AgentState, ringing: Sequence[float]) -> int:
+        """New calls to start now, given the agents and the calls already ringing (seconds each has rung)."""
         if self.mode == "preview":
             return 0  # the agent dials from the preview
         if self.mode == "progressive" or self.abandon_rate() >= self.abandon_cap:
-            return max(0, agents.free - ringing)
-        soon = agents.talking * min(1.0, self.answer_delay / max(self.handle_seconds, 1.0))
-        expected_free = agents.free + agents.wrapping + soon
-        target = math.floor(expected_free * self.aggressiveness / self.answer_rate())
-        return max(0, target - ringing)
+            return max(0, agents.free - len(ringing))
+        return self._predictive(agents, ringing)
+
+    def _predictive(self, agents: AgentState, ringing: Sequence[float]) -> int:
+        p, fit = self.answer_rate(), self._talk_fit()
+        checks = []  # per checkpoint: (answer distribution so far, free-agent distribution, P(new call answered by then))
+        for tau in self._checkpoints():
+            reach = tau + self.grace_seconds
+            soon = [1.0 if left <= reach else 0.0 for left in agents.wrapping]
+            soon += [self._ends_within(e, reach, fit) for e in agents.talking]
+            demand = [0.0] * agents.waiting + _bernoulli_sum([self._answers_within(r, tau, p) for r in ringing])
+            checks.append([demand, _bernoulli_sum(soon), p * self._delay_cdf(tau)])
+        staffed = agents.free + len(agents.wrapping) + len(agents.talking)
+        limit = max(0, staffed * self.max_lines_per_agent - len(ringing))
+        # Soft brake: the allowed risk shrinks as the rolling abandon rate nears the cap (hard stop at the cap).
+        risk = self.risk * min(1.0, max(0.0, (self.abandon_cap - self.abandon_rate()) / (self.abandon_cap * 0.5)))
+        n = 0
+        while n < limit:
+            trials = [_add_bernoulli(demand, q) for demand, _s, q in checks]
+            if max(_expected_excess(t, c[1], agents.free) for t, c in zip(trials, checks, strict=True)) > risk:
+                break
+            for c, t in zip(checks, trials, strict=True):
+                c[0] = t
+            n += 1
+        return max(n, agents.free - len(ringing), 0)

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
 from contactcenter.selectors import caller_numbers, inquiry_numbers
-from outbound.models import MessageState, OptOut, SmsGroup, SmsMessage, SmsSend, SmsSettings, SmsTemplate
+from outbound.models import (
+    AttemptOutcome,
+    AttemptState,
+    CallAttempt,
+    Campaign,
+    CampaignContact,
+    CampaignStatus,
+    ContactState,
+    DoNotCall,
+    MessageState,
+    OptOut,
+    SmsGroup,
+    SmsMessage,
+    SmsSend,
+    SmsSettings,
+    SmsTemplate,
+)
 from outbound.numbers import number_normalise, number_or_none
 from outbound.text import SmsShape, sms_shape, template_fields, template_fill
+from switchboard.holidays import norwegian_public_holidays
 
 MAX_SERIES = 100_000
 
@@ -148,3 +166,78 @@ def send_page() -> dict:
 
 def send_exists(*, send_id: int) -> bool:
     return SmsSend.objects.filter(pk=send_id).exists()
+
+
+# --- Dialer campaigns ------------------------------------------------------------------------------------------
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def campaign_window_open(*, campaign: Campaign, at: dt.datetime) -> bool:
+    """Is ``at`` inside the campaign's calling window, in Norwegian time, on an allowed weekday that is not a
+    public holiday (when the campaign skips them)?"""
+    local = at.astimezone(OSLO)
+    if str(local.isoweekday()) not in campaign.weekdays:
+        return False
+    if campaign.skip_holidays and local.date() in norwegian_public_holidays(local.year):
+        return False
+    return campaign.window_start <= local.time().replace(tzinfo=None) < campaign.window_end
+
+
+def do_not_call_numbers() -> set[str]:
+    return set(DoNotCall.objects.values_list("number", flat=True))
+
+
+def campaign_running_ids() -> list[int]:
+    return list(Campaign.objects.filter(status=CampaignStatus.RUNNING).values_list("pk", flat=True))
+
+
+def campaign_get(*, campaign_id: int) -> Campaign:
+    return Campaign.objects.select_related("queue").get(pk=campaign_id)
+
+
+def campaign_stats(*, campaign_id: int) -> dict:
+    """Progress and rates of a campaign for the supervisors' live view."""
+    contacts = dict(CampaignContact.objects.filter(campaign_id=campaign_id).values_list("state")
+                    .annotate(n=Count("id")).values_list("state", "n"))
+    ended = CallAttempt.objects.filter(campaign_id=campaign_id, state=AttemptState.ENDED)
+    outcomes = dict(ended.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
+    attempts = sum(outcomes.values())
+    answered = sum(outcomes.get(o, 0) for o in (AttemptOutcome.CONNECTED, AttemptOutcome.ABANDONED, AttemptOutcome.MACHINE))
+    total = sum(contacts.values())
+    return {
+        "total": total, "pending": contacts.get(ContactState.PENDING, 0), "done": contacts.get(ContactState.DONE, 0),
+        "failed": contacts.get(ContactState.FAILED, 0), "blocked": contacts.get(ContactState.BLOCKED, 0),
+        "progress": (total - contacts.get(ContactState.PENDING, 0) - contacts.get(ContactState.DIALLING, 0)) / total
+        if total else 0.0,
+        "attempts": attempts, "outcomes": outcomes,
+        "live": CallAttempt.objects.filter(campaign_id=campaign_id).exclude(state=AttemptState.ENDED).count(),
+        "answer_rate": answered / attempts if attempts else 0.0,
+        "abandon_rate": outcomes.get(AttemptOutcome.ABANDONED, 0) / answered if answered else 0.0,
+    }
+
+
+def campaign_list() -> list[Campaign]:
+    return list(Campaign.objects.select_related("queue").order_by("name"))
+
+
+def campaign_exists(*, campaign_id: int) -> bool:
+    return Campaign.objects.filter(pk=campaign_id).exists()
+
+
+def campaign_live(*, campaign_id: int) -> dict:
+    """The supervisors' live view: status, progress and rates, and the last attempts."""
+    campaign = campaign_get(campaign_id=campaign_id)
+    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related("contact", "disposition")[:15]
+    return {"id": campaign.pk, "name": campaign.name, "status": campaign.status,
+            "status_label": campaign.get_status_display(), "mode_label": campaign.get_mode_display(),
+            "abandon_cap": float(campaign.abandon_cap), "queue": campaign.queue.name,
+            **campaign_stats(campaign_id=campaign_id),
+            "recent": [{"number": a.contact.number, "state": a.get_state_display(),
+                        "outcome": a.get_outcome_display() if a.outcome else "", "agent": a.agent,
+                        "disposition": a.disposition.name if a.disposition else ""} for a in recent]}
+
+
+def campaign_config_rows() -> list[dict]:
+    """What the dialplan needs of each campaign that is not finished (asterisk_conf renders the dialer context)."""
+    return list(Campaign.objects.exclude(status=CampaignStatus.DONE).order_by("id").values("id", "name", "queue_id", "amd"))

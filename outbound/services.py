@@ -4,23 +4,41 @@ sends them), the sender run, delivery reports and inbound messages."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.selectors import number_call_count
+from contactcenter.selectors import number_call_count, queue_categories
 from contactcenter.services import message_inquiry_register
 from outbound.gateway import SmsGateway, gateway_from_settings
-from outbound.models import MessageState, OptOut, SendStatus, SmsGroup, SmsGroupMember, SmsMessage, SmsSend
+from outbound.imports import rows_from_file
+from outbound.models import (
+    AttemptOutcome,
+    AttemptState,
+    CallAttempt,
+    Campaign,
+    CampaignContact,
+    CampaignStatus,
+    ContactState,
+    DoNotCall,
+    MessageState,
+    OptOut,
+    SendStatus,
+    SmsGroup,
+    SmsGroupMember,
+    SmsMessage,
+    SmsSend,
+)
 from outbound.numbers import number_normalise, number_or_none
-from outbound.selectors import Audience, sms_settings
+from outbound.selectors import Audience, campaign_window_open, do_not_call_numbers, sms_settings
 from outbound.sender import run_rows
 from outbound.text import sms_shape, template_fill
 
@@ -175,3 +193,152 @@ def sms_inbound_receive(*, from_number: str, text: str, picture: bytes | None = 
     person = person_by_number(number=number)
     return {"optout": False, "inquiry_id": inquiry.pk, "person": str(person) if person else "",
             "earlier_calls": number_call_count(number=number)}
+
+
+# --- Dialer campaigns ------------------------------------------------------------------------------------------
+
+@dataclass
+class ContactImport:
+    """What an import of a contact list did (or, in a dry run, would do)."""
+
+    added: int = 0
+    duplicates: int = 0  # already on the list, or twice in the file
+    do_not_call: int = 0  # on the agency's do-not-call list, not added
+    errors: list[str] = field(default_factory=list)  # one Norwegian line per unreadable row
+
+
+@transaction.atomic
+def campaign_contacts_import(*, campaign_id: int, name: str, data: bytes, dry_run: bool) -> ContactImport:
+    """Add the numbers of a CSV/Excel file to a campaign's list. A dry run writes nothing; a real import with any
+    row error writes nothing either (ValidationError listing the rows), so a list is never half imported."""
+    try:
+        parsed = rows_from_file(name=name, data=data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    result = ContactImport(errors=list(parsed.errors))
+    blocked = do_not_call_numbers()
+    seen = set(CampaignContact.objects.filter(campaign_id=campaign_id).values_list("number", flat=True))
+    new = []
+    for row in parsed.rows:
+        number = row.pop("nummer")
+        if number in blocked:
+            result.do_not_call += 1
+        elif number in seen:
+            result.duplicates += 1
+        else:
+            seen.add(number)
+            new.append(CampaignContact(campaign_id=campaign_id, number=number, data=row))
+    result.added = len(new)
+    if dry_run:
+        return result
+    if result.errors:
+        raise ValidationError(result.errors)
+    CampaignContact.objects.bulk_create(new, batch_size=2000)
+    return result
+
+
+_TRANSITIONS = {"start": ([CampaignStatus.DRAFT], CampaignStatus.RUNNING),
+                "pause": ([CampaignStatus.RUNNING], CampaignStatus.PAUSED),
+                "resume": ([CampaignStatus.PAUSED], CampaignStatus.RUNNING),
+                "finish": ([CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED], CampaignStatus.DONE)}
+
+
+def campaign_status_change(*, campaign_id: int, action: str) -> None:
+    """Start, pause, resume or finish a campaign (one conditional UPDATE); a paused campaign dials nothing new,
+    calls already ringing finish normally."""
+    if action not in _TRANSITIONS:
+        raise ValidationError(_("Ukjent handling."))
+    allowed, target = _TRANSITIONS[action]
+    if Campaign.objects.filter(pk=campaign_id, status__in=allowed).update(status=target) != 1:
+        raise ValidationError(_("Kampanjen kan ikke endres slik nå (status er en annen)."))
+
+
+@transaction.atomic
+def do_not_call_add(*, number: str, reason: str = "") -> DoNotCall:
+    """Put a number on the agency's do-not-call list; it leaves every campaign list that has not called it yet."""
+    try:
+        normalised = number_normalise(number)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    entry, _created = DoNotCall.objects.get_or_create(number=normalised, defaults={"reason": reason.strip()[:200]})
+    CampaignContact.objects.filter(number=normalised, state=ContactState.PENDING).update(state=ContactState.BLOCKED)
+    return entry
+
+
+@transaction.atomic
+def attempt_claim(*, campaign_id: int, at: dt.datetime | None = None) -> CallAttempt | None:
+    """Claim the next due contact of a running campaign inside its window: the contact moves pending -> dialling
+    and an attempt row is created in the same transaction, before anything is dialled. Concurrent claimers skip
+    locked rows; the partial unique index allows one open attempt per contact."""
+    at = at or timezone.now()
+    campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.RUNNING).first()
+    if campaign is None or not campaign_window_open(campaign=campaign, at=at):
+        return None
+    contact = (CampaignContact.objects.select_for_update(skip_locked=True)
+               .filter(campaign_id=campaign_id, state=ContactState.PENDING)
+               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
+               .exclude(number__in=DoNotCall.objects.values("number"))
+               .order_by(F("next_attempt_at").asc(nulls_first=True), "id").first())
+    if contact is None:
+        return None
+    CampaignContact.objects.filter(pk=contact.pk, state=ContactState.PENDING).update(
+        state=ContactState.DIALLING, attempts=F("attempts") + 1)
+    return CallAttempt.objects.create(campaign_id=campaign_id, contact=contact)
+
+
+def attempt_dialling(*, attempt_id: int) -> bool:
+    """claimed -> dialling, just before the engine originates; False if someone else moved it (never dial then)."""
+    return CallAttempt.objects.filter(pk=attempt_id, state=AttemptState.CLAIMED).update(
+        state=AttemptState.DIALLING, dialled_at=timezone.now()) == 1
+
+
+def attempt_answered(*, attempt_id: int) -> bool:
+    return CallAttempt.objects.filter(pk=attempt_id, state=AttemptState.DIALLING).update(
+        state=AttemptState.ANSWERED, answered_at=timezone.now()) == 1
+
+
+def _retry_minutes(campaign: Campaign, outcome: str) -> int:
+    return {AttemptOutcome.BUSY: campaign.retry_busy_minutes, AttemptOutcome.MACHINE: campaign.retry_machine_minutes,
+            AttemptOutcome.ABANDONED: campaign.retry_abandoned_minutes}.get(outcome, campaign.retry_noanswer_minutes)
+
+
+@transaction.atomic
+def attempt_end(*, attempt_id: int, outcome: str, agent: str = "", at: dt.datetime | None = None) -> bool:
+    """Record how an attempt ended (once: a second report is ignored) and schedule the contact's retry by outcome,
+    or close it (connected, or out of attempts)."""
+    if outcome not in AttemptOutcome.values:
+        raise ValidationError(_("Ukjent utfall."))
+    now = at or timezone.now()
+    if CallAttempt.objects.filter(pk=attempt_id).exclude(state=AttemptState.ENDED).update(
+            state=AttemptState.ENDED, outcome=outcome, ended_at=now, agent=agent[:100]) != 1:
+        return False
+    attempt = CallAttempt.objects.select_related("campaign", "contact").get(pk=attempt_id)
+    contact, campaign = attempt.contact, attempt.campaign
+    if outcome == AttemptOutcome.CONNECTED:
+        state, next_at = ContactState.DONE, None
+    elif contact.attempts >= campaign.max_attempts:
+        state, next_at = ContactState.FAILED, None
+    else:
+        state, next_at = ContactState.PENDING, now + dt.timedelta(minutes=_retry_minutes(campaign, outcome))
+    CampaignContact.objects.filter(pk=contact.pk, state=ContactState.DIALLING).update(
+        state=state, next_attempt_at=next_at, last_outcome=outcome)
+    return True
+
+
+def attempts_recover(*, older_than: dt.timedelta, at: dt.datetime | None = None) -> int:
+    """After an engine restart: attempts left open longer than a call can ring end as failed (their contacts get a
+    later retry like any failed call); they are never originated again as they are."""
+    at = at or timezone.now()
+    stale = CallAttempt.objects.exclude(state=AttemptState.ENDED).filter(claimed_at__lt=at - older_than)
+    return sum(attempt_end(attempt_id=pk, outcome=AttemptOutcome.FAILED, at=at) for pk in stale.values_list("pk", flat=True))
+
+
+def attempt_dispose(*, attempt_id: int, category_id: int) -> None:
+    """The agent's disposition after the call: one of the campaign queue's inquiry categories."""
+    attempt = CallAttempt.objects.select_related("campaign").filter(pk=attempt_id).first()
+    if attempt is None:
+        raise ValidationError(_("Fant ikke samtalen."))
+    allowed = {c["id"] for c in queue_categories(queue_ids=[attempt.campaign.queue_id])[attempt.campaign.queue_id]}
+    if category_id not in allowed:
+        raise ValidationError(_("Velg en kategori fra kampanjens kø."))
+    CallAttempt.objects.filter(pk=attempt_id).update(disposition_id=category_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -74,3 +74,63 @@ def log(request: HttpRequest) -> HttpResponse:
     return render(request, "outbound/log.html",
                   {"messages_log": selectors.message_log(query=request.GET.get("q", "")[:40]), "supervisor": True,
                    "q": request.GET.get("q", "")})
+
+
+# --- Dialer campaigns (supervisors) ----------------------------------------------------------------------------
+
+def _campaign_or_404(campaign_id: int) -> JsonResponse | None:
+    if not selectors.campaign_exists(campaign_id=campaign_id):
+        return JsonResponse({"error": _("Ukjent kampanje.")}, status=404)
+    return None
+
+
+@login_required
+def campaigns(request: HttpRequest) -> HttpResponse:
+    _may_send(request)
+    return render(request, "outbound/campaigns.html", {"campaigns": selectors.campaign_list(), "supervisor": True})
+
+
+@login_required
+def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    _may_send(request)
+    if not selectors.campaign_exists(campaign_id=campaign_id):
+        raise Http404(_("Ukjent kampanje."))
+    return render(request, "outbound/campaign.html",
+                  {"campaign": selectors.campaign_live(campaign_id=campaign_id), "supervisor": True})
+
+
+@login_required
+def campaign_live(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    _may_send(request)
+    return _campaign_or_404(campaign_id) or JsonResponse(selectors.campaign_live(campaign_id=campaign_id))
+
+
+@login_required
+@require_POST
+def campaign_import(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    _may_send(request)
+    missing = _campaign_or_404(campaign_id)
+    upload = request.FILES.get("file")
+    if missing or upload is None:
+        return missing or JsonResponse({"error": _("Velg en fil (CSV eller Excel).")}, status=400)
+    try:
+        result = services.campaign_contacts_import(campaign_id=campaign_id, name=upload.name, data=upload.read(),
+                                                   dry_run=request.POST.get("dry_run") == "1")
+    except ValidationError as exc:
+        return JsonResponse({"error": _("Ingenting ble importert."), "errors": exc.messages}, status=400)
+    return JsonResponse({"added": result.added, "duplicates": result.duplicates, "do_not_call": result.do_not_call,
+                         "errors": result.errors, "dry_run": request.POST.get("dry_run") == "1"})
+
+
+@login_required
+@require_POST
+def campaign_action(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    _may_send(request)
+    missing = _campaign_or_404(campaign_id)
+    if missing:
+        return missing
+    try:
+        services.campaign_status_change(campaign_id=campaign_id, action=request.POST.get("action", ""))
+    except ValidationError as exc:
+        return _errors(exc)
+    return JsonResponse(selectors.campaign_live(campaign_id=campaign_id))

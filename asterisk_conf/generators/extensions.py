@@ -345,8 +345,43 @@ def ivrs(snap: AgencySnapshot, ctx: Names) -> list[str]:
     return [line for menu in snap.ivrs for line in _ivr(snap.slug, ctx, menu)]
 
 
+def _campaign(slug: str, campaign: dict) -> list[str]:
+    cid, queue = v(campaign["id"]), naming.queue_name(slug, campaign["queue_id"])
+    event = f"Campaign: {cid},Attempt: ${{DIALER_ATTEMPT}}"
+    amd = [" same => n,AMD()", ' same => n,GotoIf($["${AMDSTATUS}" = "MACHINE"]?machine)'] if campaign["amd"] else []
+    return [
+        f"; kampanje {cid}: {comment(campaign['name'])}",
+        f"exten => {cid},1,Set(__TENANT={slug})",
+        " same => n,Set(CHANNEL(language)=no)",
+        *amd,
+        f" same => n,GotoIf($[${{QUEUE_MEMBER({queue},ready)}} > 0]?agent)",
+        f" same => n,UserEvent(DialerAbandoned,{event})",
+        " same => n,Playback(dialer-abandoned)",
+        " same => n,Hangup()",
+        f" same => n(agent),UserEvent(DialerConnecting,{event})",
+        f" same => n,Queue({queue},t)",
+        " same => n,Hangup()",
+        f" same => n(machine),UserEvent(DialerMachine,{event})",
+        " same => n,Hangup()",
+    ]
+
+
+def dialer(snap: AgencySnapshot, ctx: Names) -> list[str]:
+    """Dialer campaigns: the engine originates the call to the contact into ``<campaign id>`` here, with the
+    attempt's id in DIALER_ATTEMPT. When the callee answers: answering-machine detection if the campaign uses it,
+    then the campaign's queue if an agent is ready (logged in, not paused, not busy, not in wrap-up); otherwise
+    the callee hears the Norwegian message (``dialer-abandoned``), never silence, and the call counts as abandoned.
+    The UserEvents tell the engine which way each attempt went."""
+    if not snap.campaigns:
+        return []
+    lines = [f"[{ctx['dialer']}]"]
+    for campaign in snap.campaigns:
+        lines += _campaign(snap.slug, campaign)
+    return lines + [""]
+
+
 AGENCY_CONTEXTS: tuple[Callable[[AgencySnapshot, Names], list[str]], ...] = (
-    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs, cbq)
+    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs, cbq, dialer)
 
 
 def render_extensions(snap: AgencySnapshot) -> str:

@@ -38,6 +38,7 @@ PROMPTS: dict[str, str] = {
     "queue-approximately": "omtrent", "queue-more-than": "mer enn",  # for the platform's own wait estimate
     "queue-thankyou": "Takk for at du venter. Vi svarer så snart vi kan.",
     "queue-periodic-announce": "Alle våre medarbeidere er opptatt. Vennligst vent, så blir du betjent.",
+    "dialer-abandoned": "Hei, vi prøvde å ringe deg, men ingen medarbeider er ledig akkurat nå. Vi ringer deg igjen.",
     "pbx-transfer": "Setter over.", "pbx-invalid": "Ugyldig nummer.",
     "pm-invalid-option": "Ugyldig valg.", "vm-goodbye": "Ha det.", "ss-noservice": "Nummeret er ikke i bruk.",
 }
