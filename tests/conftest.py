@@ -64,6 +64,29 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
+@pytest.fixture(autouse=True)
+def _no_jobs_left_over(request):  # type: ignore[no-untyped-def]
+    """procrastinate's tables are not Django-managed, so a transactional test's flush leaves them: a periodic job
+    one test's worker deferred (holding its queueing lock) would refuse the next test's. Empty them around each
+    transactional test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    _empty_job_tables()
+    yield
+    _empty_job_tables()
+
+
+def _empty_job_tables() -> None:
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_events, procrastinate_workers CASCADE")
+
+
 @pytest.fixture
 def public_schema():  # type: ignore[no-untyped-def]
     from django.db import connection

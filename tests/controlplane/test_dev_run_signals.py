@@ -78,14 +78,14 @@ def test_next_run_recovers_from_a_run_killed_without_cleanup(data_dir):
     sleeper = None
     try:
         crashed.wait_engine_ok()
+        workers = [p for p in crashed.seen.values() if "procrastinate" in " ".join(_cmdline(p))]
+        assert workers, "run_platform startet ingen jobbkø-prosess"
         os.kill(crashed.pid, signal.SIGKILL)
         crashed.proc.wait(timeout=10)  # type: ignore[union-attr]
         for proc in crashed.seen.values():  # its managed Asterisk too (a session of its own): not this test's subject
             if proc.is_running() and PlatformProcess._name(proc) == "asterisk":
                 proc.kill()
         # Its job worker (a child) does not outlive it: it gets SIGTERM when run_platform dies and leaves.
-        workers = [p for p in crashed.seen.values() if "procrastinate" in " ".join(_cmdline(p))]
-        assert workers, "run_platform startet ingen jobbkø-prosess"
         _, still = psutil.wait_procs(workers, timeout=30)
         assert still == [], still
         left_pg = _postmaster(data_dir)
