@@ -173,7 +173,7 @@ from switchboard.admin import ConfigAdmin  # noqa: E402
 
 @admin.register(LegalBasis, site=agency_admin_site)
 class LegalBasisAdmin(ConfigAdmin):
-    list_display = ["name", "code", "retention_days", "is_active"]
+    list_display = ["name", "code", "retention_days", "overrides_opt_out", "is_active"]
 
 
 @admin.register(RecordingPolicy, site=agency_admin_site)

@@ -109,6 +109,10 @@ class LegalBasis(models.Model):
                             help_text=_("For eksempel «Trusler mot ansatte – berettiget interesse, GDPR art. 6 nr. 1 f»."))
     retention_days = models.PositiveIntegerField(_("oppbevares (dager)"), default=90)
     is_active = models.BooleanField(_("aktiv"), default=True)
+    overrides_opt_out = models.BooleanField(
+        _("gjelder også når innringeren har reservert seg"), default=False,
+        help_text=_("Bare for truende eller krenkende samtaler: agenten kan starte opptak med dette grunnlaget selv om "
+                    "innringeren trykket seg ut av opptak før samtalen ble besvart."))
 
     class Meta:
         verbose_name = _("rettslig grunnlag for opptak")
