@@ -39,6 +39,7 @@ class AgencySnapshot:
     attendants: list[dict] = field(default_factory=list)  # switchboard numbers (the attendant console)
     recording: dict[int, dict] = field(default_factory=dict)  # queue id -> recording policy (queues that record)
     welcome: dict[int, str] = field(default_factory=dict)  # queue id -> welcome announcement (sound path)
+    closed_sounds: dict[int, dict[str, str]] = field(default_factory=dict)  # schedule id -> closed/holiday sound
     spool_dir: str = ""  # where the agency's recordings are written (settings.ASTERISK_SPOOL_DIR)
     routing: dict[int, dict] = field(default_factory=dict)  # queue ID -> skill routing (contactcenter.QueueRouting)
     priority_numbers: list[str] = field(default_factory=list)
@@ -112,6 +113,7 @@ def _load_contact_center(snap: AgencySnapshot) -> None:
     snap.mohs = cc.music_on_hold_config_rows()
     snap.recording = cc.recording_policy_config_rows()
     snap.welcome = cc.queue_welcome_config_rows()
+    snap.closed_sounds = cc.schedule_announcement_config_rows()
     snap.spool_dir = str(settings.ASTERISK_SPOOL_DIR)
     for q in cc.queue_config_rows():
         snap.queues.append({

@@ -166,13 +166,14 @@ from contactcenter.models_voice import (  # noqa: E402
     RecordingAccess,
     RecordingDeletion,
     RecordingPolicy,
+    ScheduleAnnouncement,
 )
 from switchboard.admin import ConfigAdmin  # noqa: E402
 
 
 @admin.register(LegalBasis, site=agency_admin_site)
 class LegalBasisAdmin(ConfigAdmin):
-    list_display = ["name", "code", "retention_days", "is_active"]
+    list_display = ["name", "code", "retention_days", "overrides_opt_out", "is_active"]
 
 
 @admin.register(RecordingPolicy, site=agency_admin_site)
@@ -206,3 +207,8 @@ class RecordingDeletionAdmin(ReadOnlyLogAdmin):
 @admin.register(QueueWelcome, site=agency_admin_site)
 class QueueWelcomeAdmin(ConfigAdmin):
     list_display = ["queue", "prompt"]
+
+
+@admin.register(ScheduleAnnouncement, site=agency_admin_site)
+class ScheduleAnnouncementAdmin(ConfigAdmin):
+    list_display = ["schedule", "closed_prompt", "holiday_prompt"]

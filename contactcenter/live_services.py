@@ -95,8 +95,10 @@ def call_resume(*, agency: str, channel: str) -> None:
     _engine("resume", agency, {"channel": channel})
 
 
-def recording_start(*, agency: str, agent_id: int | None, channel: str) -> str:
-    result = _engine("record_start", agency, {"channel": channel})
+def recording_start(*, agency: str, agent_id: int | None, channel: str, override_opt_out: bool = False) -> str:
+    """Start recording the call on ``channel``. Refused by the engine when the caller opted out by key, unless
+    ``override_opt_out`` (only from a legal basis that overrides the opt-out, see ``recordings``)."""
+    result = _engine("record_start", agency, {"channel": channel, "override_opt_out": override_opt_out})
     with schema_context(agency):
         recording_added(linkedid=result["linkedid"], path=result["path"], at=dt.datetime.now(dt.UTC),
                         agent_id=agent_id)

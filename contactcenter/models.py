@@ -361,6 +361,7 @@ from contactcenter.models_voice import (  # noqa: E402,F401  (lydmeldinger, musi
     RecordingAccess,
     RecordingDeletion,
     RecordingPolicy,
+    ScheduleAnnouncement,
 )
 
 # --- Callback that keeps the caller's place (contactcenter.callbacks; docs/tilbakeringing.md) -----------------------

@@ -109,6 +109,10 @@ class LegalBasis(models.Model):
                             help_text=_("For eksempel «Trusler mot ansatte – berettiget interesse, GDPR art. 6 nr. 1 f»."))
     retention_days = models.PositiveIntegerField(_("oppbevares (dager)"), default=90)
     is_active = models.BooleanField(_("aktiv"), default=True)
+    overrides_opt_out = models.BooleanField(
+        _("gjelder også når innringeren har reservert seg"), default=False,
+        help_text=_("Bare for truende eller krenkende samtaler: agenten kan starte opptak med dette grunnlaget selv om "
+                    "innringeren trykket seg ut av opptak før samtalen ble besvart."))
 
     class Meta:
         verbose_name = _("rettslig grunnlag for opptak")
@@ -203,3 +207,38 @@ class QueueWelcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue}: {self.prompt}"
+
+
+class ScheduleAnnouncement(models.Model):
+    """What a caller hears when a schedule (opening hours, ``switchboard.Schedule``) sends the call on because the
+    agency is closed: ``closed`` outside opening hours, ``holiday`` on a closed day or public holiday (the closed
+    announcement when no holiday one is chosen). Played before the schedule's destination."""
+
+    schedule = models.OneToOneField("switchboard.Schedule", verbose_name=_("åpningstid"),
+                                    related_name="announcement", on_delete=models.CASCADE)
+    closed_prompt = models.ForeignKey(Prompt, verbose_name=_("melding når det er stengt"), null=True, blank=True,
+                                      related_name="+", on_delete=models.PROTECT, limit_choices_to={"kind": "closed"})
+    holiday_prompt = models.ForeignKey(Prompt, verbose_name=_("melding på stengte dager og helligdager"), null=True,
+                                       blank=True, related_name="+", on_delete=models.PROTECT,
+                                       limit_choices_to={"kind": "holiday"})
+
+    class Meta:
+        verbose_name = _("melding ved stengt")
+        verbose_name_plural = _("meldinger ved stengt")
+        constraints = [models.CheckConstraint(condition=Q(closed_prompt__isnull=False) | Q(holiday_prompt__isnull=False),
+                                              name="scheduleannouncement_has_prompt",
+                                              violation_error_message=_("Velg minst én melding."))]
+
+    def __str__(self) -> str:
+        return str(self.schedule)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.closed_prompt_id and self.closed_prompt.kind != PromptKind.CLOSED:
+            errors["closed_prompt"] = _("Velg en melding av typen «Stengt».")
+        if self.holiday_prompt_id and self.holiday_prompt.kind != PromptKind.HOLIDAY:
+            errors["holiday_prompt"] = _("Velg en melding av typen «Helligdag».")
+        if errors:
+            raise ValidationError(errors)

@@ -57,20 +57,22 @@ def recording_policy_set(*, queue: Queue, mode: str, notice=None, opt_out_digit:
 
 
 @transaction.atomic
-def legal_basis_create(*, code: str, name: str, retention_days: int) -> LegalBasis:
-    basis = LegalBasis(code=code, name=name, retention_days=retention_days)
+def legal_basis_create(*, code: str, name: str, retention_days: int, overrides_opt_out: bool = False) -> LegalBasis:
+    basis = LegalBasis(code=code, name=name, retention_days=retention_days, overrides_opt_out=overrides_opt_out)
     config_object_save(obj=basis)
     return basis
 
 
 def recording_start_with_basis(*, agency: str, agent_id: int, channel: str, legal_basis_code: str) -> Recording:
     """An agent starts recording an abusive call: only with one of the agency's active legal bases; the recording
-    gets the basis's own retention class and period."""
+    gets the basis's own retention class and period. When the caller opted out by key before an agent answered, only
+    a basis marked ``overrides_opt_out`` (abusive calls) is accepted; the engine checks the call's ``REC_OPTOUT``."""
     with schema_context(agency):
         basis = LegalBasis.objects.filter(code=legal_basis_code, is_active=True).first()
     if basis is None:
         raise EngineRefused(_("Velg et rettslig grunnlag for opptaket fra etatens liste."))
-    path = live_services.recording_start(agency=agency, agent_id=agent_id, channel=channel)
+    path = live_services.recording_start(agency=agency, agent_id=agent_id, channel=channel,
+                                         override_opt_out=basis.overrides_opt_out)
     with schema_context(agency), transaction.atomic():
         rec = Recording.objects.select_for_update().filter(path=path).order_by("-id").first()
         if rec is None:
@@ -78,7 +80,8 @@ def recording_start_with_basis(*, agency: str, agent_id: int, channel: str, lega
         rec.retention_class, rec.legal_basis = RetentionClass.ABUSE, basis
         rec.delete_after = rec.started_at + dt.timedelta(days=basis.retention_days)
         rec.save(update_fields=["retention_class", "legal_basis", "delete_after"])
-    logger.info("Opptak startet av agent %s med grunnlag %s: %s", agent_id, basis.code, path)
+    logger.info("Opptak startet av agent %s med grunnlag %s%s: %s", agent_id, basis.code,
+                " (gjelder også når innringeren har reservert seg)" if basis.overrides_opt_out else "", path)
     return rec
 
 

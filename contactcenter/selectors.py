@@ -161,6 +161,21 @@ def queue_welcome_config_rows() -> dict[int, str]:
             for w in QueueWelcome.objects.select_related("prompt").order_by("queue_id")}
 
 
+def schedule_announcement_config_rows() -> dict[int, dict[str, str]]:
+    """Schedule id -> {"closed": sound, "holiday": sound} (absolute paths without extension; holiday falls back to
+    the closed announcement). Sound paths come from the prompts' checked file names only."""
+    from contactcenter.models_voice import ScheduleAnnouncement
+    from contactcenter.prompts import prompt_sound
+
+    out: dict[int, dict[str, str]] = {}
+    for row in ScheduleAnnouncement.objects.select_related("closed_prompt", "holiday_prompt").order_by("schedule_id"):
+        sounds = {kind: prompt_sound(agency=connection.schema_name, prompt=prompt)
+                  for kind, prompt in (("closed", row.closed_prompt), ("holiday", row.holiday_prompt)) if prompt}
+        sounds.setdefault("holiday", sounds.get("closed", ""))
+        out[row.schedule_id] = {k: v for k, v in sounds.items() if v}
+    return out
+
+
 def recordings_list(*, limit: int = 200) -> list:
     """Recordings newest first, with call, queue, who started it and the legal basis (for the recordings page)."""
     from contactcenter.models import Recording

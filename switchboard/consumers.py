@@ -264,5 +264,5 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
         message = await self.in_agency(attendant_message_send, person_id=person_id, text=text,
                                        caller_number=self._text(content, "caller_number", 40),
                                        caller_name=self._text(content, "caller_name", 150),
-                                       taken_by=self.operator["name"])
-        return {"message_id": message.pk}
+                                       taken_by=self.operator["name"], channel=self._text(content, "channel", 8) or "email")
+        return {"message_id": message.pk, "channel": message.channel}

@@ -350,8 +350,14 @@ class Operator(models.Model):
         return f"{self.user} ({self.extension.number})"
 
 
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("e-post")
+    SMS = "sms", _("SMS")
+
+
 class AttendantMessage(models.Model):
-    """A message the operator took for a person, sent by e-mail."""
+    """A message the operator took for a person, sent by e-mail or by SMS to the person's mobile (through the SMS
+    app, so the SMS is in the SMS log like every other; ``sms_send`` links to it)."""
 
     person = models.ForeignKey(Person, verbose_name=_("person"), related_name="messages", on_delete=models.CASCADE)
     caller_number = models.CharField(_("innringer"), max_length=40, blank=True, default="")
@@ -360,6 +366,9 @@ class AttendantMessage(models.Model):
     taken_by = models.CharField(_("tatt av"), max_length=150, blank=True, default="")
     created_at = models.DateTimeField(_("tatt"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    channel = models.CharField(_("sendt som"), max_length=8, choices=MessageChannel.choices, default=MessageChannel.EMAIL)
+    sms_send = models.ForeignKey("outbound.SmsSend", verbose_name=_("SMS-utsending"), null=True, blank=True,
+                                 related_name="+", on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = _("beskjed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -14,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchboard.destinations import destination_delete_check
+
+if TYPE_CHECKING:
+    from outbound.models import SmsSend
 from switchboard.models import (
     AttendantMessage,
     AttendantSettings,
@@ -173,31 +177,64 @@ def calendar_presence_set(*, person: Person, state: str, until: object = None, l
 
 
 def attendant_message_send(*, person_id: int, text: str, caller_number: str = "", caller_name: str = "",
-                           taken_by: str = "") -> AttendantMessage:
-    """Take a message for a person and send it by e-mail (Django's e-mail backend, SMTP from settings). The message
-    is saved first; ``sent_at`` is set only when the SMTP server accepted it."""
-    from django.conf import settings
-    from django.core.mail import send_mail
+                           taken_by: str = "", channel: str = "email") -> AttendantMessage:
+    """Take a message for a person and send it by e-mail (Django's e-mail backend, SMTP from settings) or by SMS to
+    the person's mobile (``channel="sms"``: through the SMS app's send, so it is logged in the SMS log and sent by
+    the SMS job). The message is saved first; ``sent_at`` is set when the SMTP server accepted the e-mail, or when
+    the SMS was handed to the SMS job (its delivery is followed in the SMS log)."""
     from django.utils import timezone
 
+    from switchboard.models import MessageChannel
+
+    if channel not in MessageChannel.values:
+        raise ValidationError(_("Velg e-post eller SMS."))
     person = Person.objects.filter(pk=person_id).first()
     if person is None:
         raise ValidationError(_("Personen finnes ikke."))
-    if not person.email:
+    if channel == MessageChannel.SMS and not person.mobile:
+        raise ValidationError(_("%(p)s har ikke mobilnummer, så beskjeden kan ikke sendes på SMS. Send den på e-post.")
+                              % {"p": person})
+    if channel == MessageChannel.EMAIL and not person.email:
         raise ValidationError(_("%(p)s har ingen e-postadresse.") % {"p": person})
     with transaction.atomic():
         message = AttendantMessage(person=person, text=text.strip(), caller_number=caller_number[:40],
-                                   caller_name=caller_name, taken_by=taken_by[:150])
+                                   caller_name=caller_name, taken_by=taken_by[:150], channel=channel)
         message.full_clean()
         message.save()
-    who = " ".join(filter(None, (caller_name, caller_number))) or _("ukjent innringer")
-    body = _("Beskjed fra sentralbordet\n\nFra: %(who)s\nTatt av: %(by)s\n\n%(text)s\n") % {
-        "who": who, "by": taken_by or "-", "text": message.text}
-    send_mail(_("Beskjed fra sentralbordet: %(who)s") % {"who": who}, body,
-              getattr(settings, "DEFAULT_FROM_EMAIL", "sentralbord@localhost"), [person.email])
+        who = " ".join(filter(None, (caller_name, caller_number))) or _("ukjent innringer")
+        if channel == MessageChannel.SMS:
+            message.sms_send = _attendant_sms(message=message, who=who)
+    if channel == MessageChannel.EMAIL:
+        _attendant_email(message=message, who=who)
     message.sent_at = timezone.now()
-    message.save(update_fields=["sent_at"])
+    message.save(update_fields=["sent_at", "sms_send"])
     return message
+
+
+def _attendant_email(*, message: AttendantMessage, who: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    body = _("Beskjed fra sentralbordet\n\nFra: %(who)s\nTatt av: %(by)s\n\n%(text)s\n") % {
+        "who": who, "by": message.taken_by or "-", "text": message.text}
+    send_mail(_("Beskjed fra sentralbordet: %(who)s") % {"who": who}, body,
+              getattr(settings, "DEFAULT_FROM_EMAIL", "sentralbord@localhost"), [message.person.email])
+
+
+def _attendant_sms(*, message: AttendantMessage, who: str) -> SmsSend:
+    """One SMS to the person's mobile through the SMS app (logged, opt-outs respected); returns its send."""
+    from outbound.selectors import audience_typed
+    from outbound.services import sms_send_create
+
+    audience = audience_typed(text=message.person.mobile)
+    if audience.opted_out:
+        raise ValidationError(_("%(p)s har reservert seg mot SMS. Send beskjeden på e-post.") % {"p": message.person})
+    if audience.errors or not audience.count:
+        raise ValidationError(_("Mobilnummeret til %(p)s kan ikke brukes for SMS.") % {"p": message.person})
+    body = _("Beskjed fra sentralbordet fra %(who)s: %(text)s") % {"who": who, "text": message.text}
+    audience.label = (_("Beskjed fra sentralbordet til %(p)s") % {"p": message.person})[:300]
+    # The SMS body is a template in the SMS app; the operator's braces are text, not variables.
+    return sms_send_create(user_id=None, audience=audience, body=body.replace("{", "{{").replace("}", "}}"))
 @transaction.atomic
 def phone_rotate_provisioning_secret(*, phone: Phone) -> Phone:
     """A new provisioning secret: the old provisioning URL stops working at once."""

@@ -222,8 +222,10 @@ def dest(snap: AgencySnapshot, ctx: Names) -> list[str]:
     return out + [""]
 
 
-def _schedule_lines(s: str, sch: dict, then: str) -> list[str]:
-    """Lines (as ``same =>``) that check opening hours, then continue with ``then`` if open."""
+def _schedule_lines(s: str, sch: dict, then: str, sounds: dict[str, str]) -> list[str]:
+    """Lines (as ``same =>``) that check opening hours, then continue with ``then`` if open. Closed: the schedule's
+    closed announcement (``ScheduleAnnouncement``), on a closed day or public holiday the holiday one, then its
+    destination."""
     sid = sch["id"]
     holidays = naming.context(s, "holidays")
     closed_goto = goto(s, sch["dest"])
@@ -231,17 +233,17 @@ def _schedule_lines(s: str, sch: dict, then: str) -> list[str]:
         f"; åpningstid {sid}: {comment(sch['name'])}",
         f" same => n,NoOp(Åpningstid {sid})",
         f' same => n,GotoIf(${{DIALPLAN_EXISTS({holidays},{sid}-${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}},1)}}'
-        f"?closed{sid})",
+        f"?holiday{sid})",
     ]
     for weekday, opens, closes in sch["rules"]:
         lines.append(f" same => n,GotoIfTime({opens:%H:%M}-{closes:%H:%M},{WEEKDAYS[weekday]},*,*,{TIMEZONE}"
                      f"?open{sid})")
-    lines += [
-        f" same => n(closed{sid}),{closed_goto}",
-        " same => n,Hangup()",
-        f" same => n(open{sid}),{then}",
-    ]
-    return lines
+    for kind in ("closed", "holiday"):
+        lines.append(f" same => n({kind}{sid}),NoOp({'Stengt' if kind == 'closed' else 'Stengt dag'} {sid})")
+        if sounds.get(kind):
+            lines += [" same => n,Answer()", f" same => n,Playback({v(sounds[kind], what='lydfil')})"]
+        lines += [f" same => n,{closed_goto}", " same => n,Hangup()"]
+    return lines + [f" same => n(open{sid}),{then}"]
 
 
 def did(snap: AgencySnapshot, ctx: Names) -> list[str]:
@@ -257,7 +259,7 @@ def did(snap: AgencySnapshot, ctx: Names) -> list[str]:
                 f" same => n,Set(__TENANT={s})"]
         target = goto(s, number["dest"])
         if number["schedule"] is not None:
-            out += _schedule_lines(s, schedules[number["schedule"]], target)
+            out += _schedule_lines(s, schedules[number["schedule"]], target, snap.closed_sounds.get(number["schedule"], {}))
         else:
             out.append(f" same => n,{target}")
         out.append(" same => n,Hangup()")

@@ -230,3 +230,52 @@ def test_agent_starts_recording_mid_call_only_with_a_legal_basis(live, db, tmp_p
         assert rec.retention_class == "abuse" and rec.legal_basis.code == "trusler"
         assert rec.delete_after - rec.started_at == dt.timedelta(days=180)
         assert rec.started_by_id == agent_id
+
+
+def test_opted_out_caller_is_recorded_mid_call_only_with_a_basis_for_abusive_calls(live, db, tmp_path):
+    """The caller presses 9 during the notice; the agent can then not start recording with an ordinary basis, only
+    with one marked ``overrides_opt_out`` (threats and abuse)."""
+    from contactcenter.models import Agent, Recording
+    from contactcenter.models_voice import LegalBasis
+    from contactcenter.recordings import legal_basis_create, recording_start_with_basis
+
+    ast, et = live
+    with schema_context("fhi"):
+        agent_id = Agent.objects.get(extension__number="1001").pk
+        legal_basis_create(code="krenkende", name="Trusler og krenkelser, også ved reservasjon", retention_days=365,
+                           overrides_opt_out=True)
+    agent, agent_user = _ua(ast, tmp_path, "1001", RTP + 300)
+    caller, _ = _ua(ast, tmp_path, "1005", RTP + 340)
+    ast.cli(f"queue add member PJSIP/{agent_user} to t-fhi-q1")
+    try:
+        start = _log_size(ast)
+        caller.command("dial", "7000")
+        _wait_log(ast, NOTICE, start)
+        caller.command("sndcode", "9")
+        assert agent.wait_event({"CALL_INCOMING"}, timeout=20) is not None
+        agent.command("accept")
+        channel = et.wait_for(lambda: next((c["channel"] for c in et.engine.snapshot("fhi")["calls"].values()
+                                            if c["channel"].startswith(f"PJSIP/{agent_user}-") and c["bridge"]), None))
+        with schema_context("fhi"):
+            rows = Recording.objects.count()
+            with pytest.raises(EngineRefused, match="reservert seg mot opptak"):
+                recording_start_with_basis(agency="fhi", agent_id=agent_id, channel=channel, legal_basis_code="trusler")
+            assert Recording.objects.count() == rows
+        assert not [c for c in et.engine.snapshot("fhi")["calls"].values() if c.get("recording")]
+        with schema_context("fhi"):
+            rec = recording_start_with_basis(agency="fhi", agent_id=agent_id, channel=channel,
+                                             legal_basis_code="krenkende")
+        time.sleep(2.5)
+        caller.command("hangup")
+        et.wait_for(lambda: not et.engine.snapshot("fhi")["calls"], timeout=10)
+    finally:
+        ast.cli(f"queue remove member PJSIP/{agent_user} from t-fhi-q1")
+        caller.stop()
+        agent.stop()
+    et.wait_for(lambda: Path(rec.path).exists() and Path(rec.path).stat().st_size > 1000, timeout=10)
+    with schema_context("fhi"):
+        rec = Recording.objects.get(pk=rec.pk)
+        assert rec.retention_class == "abuse" and rec.legal_basis.code == "krenkende"
+        assert rec.delete_after - rec.started_at == dt.timedelta(days=365)
+        Recording.objects.filter(legal_basis__code="krenkende").delete()
+        LegalBasis.objects.filter(code="krenkende").delete()

@@ -159,7 +159,8 @@
     ev.preventDefault();
     const r = results[person], c = selected && calls[selected];
     act("message", { person_id: r.person_id, text: $("msg-text").value, caller_name: $("msg-name").value,
-                     caller_number: c ? c.number : "" }).then(() => {
+                     caller_number: c ? c.number : "",
+                     channel: (document.querySelector("input[name=msg-channel]:checked") || {}).value || "email" }).then(() => {
       toast(gettext("Beskjeden er sendt."), "ok"); $("message-form").hidden = true; $("msg-text").value = "";
     });
   });
