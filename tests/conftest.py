@@ -84,7 +84,8 @@ def _empty_job_tables() -> None:
 
     connection.set_schema_to_public()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_events, procrastinate_workers CASCADE")
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_events, "
+                       "procrastinate_workers CASCADE")
 
 
 @pytest.fixture
