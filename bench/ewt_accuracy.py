@@ -7,9 +7,13 @@ callers who hang up after an exponential patience. Every caller hears an announc
 
 * ours: ``estimate_wait`` with what the engine knows live (position, serving agents and how long each has been busy
   or when their wrap-up ends,
-  the last 100 handling times, the recent share of callers who hung up);
+  the last 100 handling times, how often callers hung up per second waited (with the time the callers still waiting
+  have waited so far), the share of the last 100 calls after which the agent paused and the last 100 pause
+  lengths, each known when the pause ended);
 * app_queue's: its smoothed hold time of answered callers (``holdtime = (3 * holdtime + newtime) / 4`` on every
-  answered caller, newtime = that caller's wait) minus the time this caller has waited (app_queue.c, say_position).
+  answered caller, newtime = that caller's wait) minus the time this caller has waited, as an absolute value
+  (app_queue.c, say_position: ``abs((holdtime + 30) - (now - qe->start)) / 60``; a caller who has waited longer
+  than the smoothed hold time hears the difference, not 0).
 
 Errors are measured against the caller's real remaining wait, only for callers who were answered (a caller who hung
 up has no true wait). ``mae_s`` and ``app_queue_mae_s`` are over the announcements where ours said a number
@@ -133,7 +137,7 @@ class World:
     def announce(self, t: int, every: int) -> None:
         for pos, caller in enumerate(self.waiting, start=1):
             if (t - caller.joined) % every == 0:
-                caller.announcements.append((t, self.ours(t, pos), max(self.holdtime - (t - caller.joined), 0.0)))
+                caller.announcements.append((t, self.ours(t, pos), abs(self.holdtime - (t - caller.joined))))
 
     def abandon(self, t: int) -> None:
         for caller in [c for c in self.waiting if t - c.joined >= c.patience]:

@@ -292,19 +292,40 @@ def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
         policy = getattr(q, "callback_policy", None)
         out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
                      "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
-                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None}
+                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None,
+                     **queue_skill_view(queue=q)}
     return out
 
 
-def wait_estimate(*, position: int, agents: list[tuple[float | None, float | None]], handle_times: list[float],
-                  abandon_rate: float = 0.0) -> dict:
+def queue_skill_view(*, queue: Queue) -> dict:
+    """What the wait estimate needs to count only the agents who can take this queue's callers: the required
+    skills' names, and per agent ID the required skills the agent has at the queue's minimum level or above."""
+    from contactcenter.models import AgentSkill
+
+    reqs = {r.skill_id: (r.skill.name, r.min_level) for r in queue.skill_requirements.select_related("skill")}
+    skills: dict[int, list[str]] = {}
+    for row in AgentSkill.objects.filter(skill_id__in=reqs).values("agent_id", "skill_id", "level"):
+        name, min_level = reqs[row["skill_id"]]
+        if row["level"] >= min_level:
+            skills.setdefault(row["agent_id"], []).append(name)
+    return {"required": sorted(name for name, _lvl in reqs.values()), "agent_skills": skills}
+
+
+def wait_estimate(*, position: int, agents: list[tuple], handle_times: list[float], abandon_rate: float = 0.0,
+                  away_share: float = 0.0, away_times: list[float] | None = None,
+                  required: list[str] | None = None) -> dict:
     """The estimated wait for the caller at ``position`` (contactcenter.ewt): ``agents`` are (busy_for, free_in)
-    of each agent who can take the call. Returns kind ("about", "more_than", "unknown"), seconds, minutes and the
-    Norwegian sentence."""
+    or (busy_for, free_in, skills) of each agent logged in and not paused (skills: None when not known);
+    ``away_share``/``away_times``: how often agents paused or logged out after a call lately, and for how long;
+    ``required``: the skills the caller needs. Returns kind ("about", "more_than", "unknown"), seconds, minutes
+    and the Norwegian sentence."""
     from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_text
 
-    est = estimate_wait(WaitInput(position=position, agents=[AgentLoad(busy_for=b, free_in=f) for b, f in agents],
-                                  handle_times=handle_times, abandon_rate=abandon_rate))
+    loads = [AgentLoad(busy_for=a[0], free_in=a[1], skills=None if len(a) < 3 or a[2] is None else frozenset(a[2]))
+             for a in agents]
+    est = estimate_wait(WaitInput(position=position, agents=loads, handle_times=handle_times, abandon_rate=abandon_rate,
+                                  away_share=away_share, away_times=away_times or (),
+                                  required=frozenset(required or ())))
     return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}
 
 
