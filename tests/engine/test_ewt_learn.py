@@ -27,3 +27,14 @@ def test_pauses_after_calls_and_their_lengths_are_learned() -> None:
 
 def test_nothing_seen_nothing_learned() -> None:
     assert learn.away_inputs({}) == {"away_share": 0.0, "away_times": []}
+
+
+def test_agent_loads_carry_the_skills_the_queue_requires() -> None:
+    from engine.features.ewt.announce import agent_loads
+
+    live = AgencyLive()
+    for agent_id, state in [(1, "idle"), (2, "in_call"), (3, "paused")]:
+        live.agents[agent_id] = AgentState(agent_id=agent_id, interface=f"PJSIP/a{agent_id}", queues=["q"],
+                                           state=state, since=100.0)
+    assert agent_loads(live, "q", 160.0) == [(None, None, None), (60.0, None, None)]  # no requirement: all count
+    assert agent_loads(live, "q", 160.0, {2: ["samisk"]}) == [(None, None, []), (60.0, None, ["samisk"])]
