@@ -278,19 +278,27 @@ def recording_file(*, recording: Recording) -> Path | None:
 def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
     """Per queue, what the wait estimate needs from history: the last ``limit`` handling times (talk plus the
     queue's wrap-up) of answered callers, how often callers hung up per second waited, and the queue's
-    announcement settings."""
+    announcement settings. The hang-up rate counts the time the callers still waiting (who came in the last hour)
+    have waited so far: without it the rate is too high while a queue builds up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contactcenter.ewt import hang_up_rate
     from contactcenter.models import QueueOutcome, QueueVisit
 
+    now = timezone.now()
     out: dict[int, dict] = {}
     for q in Queue.objects.select_related("callback_policy").order_by("id"):
         visits = QueueVisit.objects.filter(queue=q).exclude(outcome=QueueOutcome.WAITING).order_by("-entered_at")
         recent = list(visits.values("outcome", "talk_seconds", "waited_seconds")[: 2 * limit])
         handle = [v["talk_seconds"] + q.wrapup_seconds for v in recent
                   if v["outcome"] == QueueOutcome.ANSWERED and v["talk_seconds"]][:limit]
-        waited = sum(v["waited_seconds"] or 0 for v in recent)
-        gave_up = sum(1 for v in recent if v["outcome"] == QueueOutcome.ABANDONED)
+        still = QueueVisit.objects.filter(queue=q, outcome=QueueOutcome.WAITING, entered_at__gte=now - timedelta(hours=1))
+        rate = hang_up_rate([(v["waited_seconds"] or 0, v["outcome"] == QueueOutcome.ABANDONED) for v in recent],
+                            [(now - at).total_seconds() for at in still.values_list("entered_at", flat=True)])
         policy = getattr(q, "callback_policy", None)
-        out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
+        out[q.pk] = {"handle_times": handle, "abandon_rate": rate,
                      "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
                      "callback_above": policy.offer_above_seconds if policy and policy.enabled else None,
                      **queue_skill_view(queue=q)}

@@ -3,10 +3,13 @@ callers, and only they count in the estimate."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from contactcenter.models import Agent, AgentSkill, Queue, QueueSkill, Skill
+from contactcenter.models import Agent, AgentSkill, Call, Queue, QueueSkill, QueueVisit, Skill
 from contactcenter.selectors import queue_wait_history, wait_estimate
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +44,20 @@ def test_a_queue_without_skills_counts_every_agent() -> None:
         QueueSkill.objects.filter(queue=queue).delete()
         view = queue_wait_history()[queue.pk]
     assert view["required"] == [] and view["agent_skills"] == {}
+
+
+def test_hang_up_rate_counts_callers_still_waiting() -> None:
+    now = timezone.now()
+    with schema_context("fhi"):
+        queue = Queue.objects.order_by("id").first()
+        QueueVisit.objects.filter(queue=queue).delete()
+        call = Call.objects.create(linkedid="7.1", direction="inbound", started_at=now)
+        for uid, outcome, waited, minutes_ago in (("7.1", "answered", 60, 10), ("7.2", "abandoned", 140, 9),
+                                                  ("7.3", "waiting", None, 5), ("7.4", "waiting", None, 600)):
+            QueueVisit.objects.create(call=call, queue=queue, uniqueid=uid, position_on_entry=1, outcome=outcome,
+                                      entered_at=now - dt.timedelta(minutes=minutes_ago), waited_seconds=waited,
+                                      talk_seconds=100 if outcome == "answered" else None)
+        rate = queue_wait_history()[queue.pk]["abandon_rate"]
+    # one hang-up in 60 + 140 s of finished waits and the 5 minutes (about) of the caller still waiting; the
+    # caller "waiting" for 10 hours is a leftover, not a wait
+    assert 1 / 520 < rate < 1 / 490
