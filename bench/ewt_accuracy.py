@@ -7,9 +7,13 @@ callers who hang up after an exponential patience. Every caller hears an announc
 
 * ours: ``estimate_wait`` with what the engine knows live (position, serving agents and how long each has been busy
   or when their wrap-up ends,
-  the last 100 handling times, the recent share of callers who hung up);
+  the last 100 handling times, how often callers hung up per second waited (with the time the callers still waiting
+  have waited so far), the share of the last 100 calls after which the agent paused and the last 100 pause
+  lengths, each known when the pause ended);
 * app_queue's: its smoothed hold time of answered callers (``holdtime = (3 * holdtime + newtime) / 4`` on every
-  answered caller, newtime = that caller's wait) minus the time this caller has waited (app_queue.c, say_position).
+  answered caller, newtime = that caller's wait) minus the time this caller has waited, as an absolute value
+  (app_queue.c, say_position: ``abs((holdtime + 30) - (now - qe->start)) / 60``; a caller who has waited longer
+  than the smoothed hold time hears the difference, not 0).
 
 Errors are measured against the caller's real remaining wait, only for callers who were answered (a caller who hung
 up has no true wait). ``mae_s`` and ``app_queue_mae_s`` are over the announcements where ours said a number
@@ -38,12 +42,13 @@ import django  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
 django.setup()
 
-from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait  # noqa: E402
+from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, hang_up_rate  # noqa: E402
 
 DAY_START, DAY_HOURS = 8 * 3600, 8
 CALLS_PER_HOUR = [230, 170, 130, 110, 90, 150, 110, 60]  # the opening surge of a helpline
 TALK_MEDIAN_S, TALK_SIGMA, WRAPUP_S = 200.0, 0.8, 30
 PATIENCE_MEAN_S = 600.0
+AWAY_WINDOW = 100  # what the estimate learns agents' pauses from: the last 100 calls and the last 100 pauses
 
 
 @dataclass
@@ -110,6 +115,10 @@ class World:
     agents: list[Agent]
     handle_times: deque = field(default_factory=lambda: deque(maxlen=100))
     exits: deque = field(default_factory=lambda: deque(maxlen=200))  # (seconds waited, hung up before answer)
+    after_calls: deque = field(default_factory=lambda: deque(maxlen=AWAY_WINDOW))  # paused after the call?
+    away_times: deque = field(default_factory=lambda: deque(maxlen=AWAY_WINDOW))  # finished pauses, seconds
+    pauses_going: list = field(default_factory=list)  # (ends at, seconds): seen by the engine when they end
+    just_free: list = field(default_factory=list)  # agents whose call ended this second
     holdtime: float = 0.0  # app_queue's smoothed hold time
     waiting: list[Caller] = field(default_factory=list)
     results: list[tuple] = field(default_factory=list)  # (ours, ours as said, app_queue's, actual remaining)
@@ -120,15 +129,15 @@ class World:
 
     def ours(self, t: int, position: int) -> object:
         loads = [a.load(t) for a in self.agents if a.serving(t)]
-        waited = sum(w for w, _gave_up in self.exits)
-        rate = sum(1 for _w, gave_up in self.exits if gave_up) / waited if waited else 0.0
+        rate = hang_up_rate(self.exits, [t - c.joined for c in self.waiting])
+        away = sum(self.after_calls) / len(self.after_calls) if self.after_calls else 0.0
         return estimate_wait(WaitInput(position=position, agents=loads, handle_times=list(self.handle_times),
-                                       abandon_rate=rate))
+                                       abandon_rate=rate, away_share=away, away_times=list(self.away_times)))
 
     def announce(self, t: int, every: int) -> None:
         for pos, caller in enumerate(self.waiting, start=1):
             if (t - caller.joined) % every == 0:
-                caller.announcements.append((t, self.ours(t, pos), max(self.holdtime - (t - caller.joined), 0.0)))
+                caller.announcements.append((t, self.ours(t, pos), abs(self.holdtime - (t - caller.joined))))
 
     def abandon(self, t: int) -> None:
         for caller in [c for c in self.waiting if t - c.joined >= c.patience]:
@@ -138,9 +147,23 @@ class World:
 
     def start_pauses(self, t: int) -> None:
         for a in self.agents:
-            while a.next_pause < len(a.pauses) and a.pauses[a.next_pause][0] <= t and a.busy_until <= t:
+            while (a.next_pause < len(a.pauses) and a.pauses[a.next_pause][0] <= t and a.busy_until <= t
+                   and a.paused_until <= t):  # one pause at a time (a second one due at once follows the first)
                 a.paused_until = t + a.pauses[a.next_pause][1]
                 a.next_pause += 1
+                self.pauses_going.append((a.paused_until, a.pauses[a.next_pause - 1][1]))
+        self.observe_pauses(t)
+
+    def observe_pauses(self, t: int) -> None:
+        """What the engine learns: after each call, whether the agent paused at once; each pause's length when
+        it ends."""
+        for a in self.just_free:
+            if a.start <= t < a.end:
+                self.after_calls.append(a.paused_until > t)
+        self.just_free = []
+        for ends, seconds in [p for p in self.pauses_going if p[0] <= t]:
+            self.pauses_going.remove((ends, seconds))
+            self.away_times.append(float(seconds))
 
     def serve(self, t: int) -> None:
         for a in self.agents:
@@ -171,6 +194,7 @@ class World:
         for a in self.agents:
             if a.busy_until == t:
                 self.handle_times.append(float(t - a.took_at))
+                self.just_free.append(a)
 
 
 def simulate(seed: int, every: int) -> World:

@@ -1,23 +1,30 @@
 """Honest estimated wait (EWT): a pure estimator, no database, no Asterisk.
 
-The wait of the caller at place ``position`` is the time until the ``position``-th agent becomes free, among the
-agents that can take the call (logged in, not paused, with the required skill). Each busy agent's next free moment
-is the mean *remaining* handling time of the recent calls that lasted longer than this one has so far (handling
-times are long-tailed: a call already 8 minutes long is likely to go on for a while). After that every agent is
-free again one mean handling time later. Callers ahead of this one who hang up before their turn shorten the wait,
-in the share observed recently.
+The wait of the caller at place ``position`` is the time until the agents who can take the call (logged in, not
+paused, with every skill the caller needs) have served everyone ahead of this caller. It is found by replaying the
+near future ``RUNS`` times, seeded:
 
-The estimate is the remaining wait from now: nothing is subtracted for time the caller has not waited. It is said
-as "omtrent N minutter" only when it is reliable; with few agents, too little history or nobody serving, it is
-either a lower bound ("mer enn N minutter") or nothing at all, never a number that is likely wrong.
+* each busy agent's remaining time is drawn among the recent calls that lasted longer than this one has so far
+  (handling times are long-tailed); the recent handling times count the calls going on now too (Kaplan–Meier), or
+  they are too short while calls pile up;
+* after each call the agent goes away (a break, lunch, logging out) in the share of recent calls after which agents
+  did, for a drawn recent pause length;
+* each caller ahead hangs up after a drawn patience, at the rate observed recently.
+
+What is said is the median replay, raised until the wait stays within 1.5 × the number in ``KEPT_PROMISE`` of the
+replays. It is the remaining wait from now: nothing is subtracted for time the caller has not waited. It is said as
+"omtrent N minutter" only when it is reliable; with few agents, too little history, nobody serving or agents who may
+all be gone, it is either a lower bound ("mer enn N minutter") or nothing at all, never a number that is likely wrong.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
+import math
 import random
-import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,7 +35,10 @@ MIN_HISTORY = 20  # handling times needed before a number is said
 MIN_TAIL = 5  # samples longer than the elapsed time needed for a residual from data
 MIN_AGENTS = 2  # with fewer serving agents only a lower bound is said
 LOWER_QUANTILE = 0.2  # the lower bound ("mer enn") is exceeded in 4 of 5 replays
-SAID_QUANTILE = 0.6  # the median replay: the number that is off by the least, on average
+MEDIAN = 0.5  # the median replay: the number that is off by the least, on average
+KEPT_PROMISE = 0.97  # ... raised until 97 of 100 replays end within 1.5 × what is said (calibrated on other
+#                     simulated days than the ones measured: docs/ventetid.md)
+PROMISE_SLACK = 1.5  # "underpromised": the caller waited more than 1.5 × what was said
 RUNS = 101  # replays of the near future per estimate
 SEED = 10  # replays are seeded: the same situation always gives the same answer
 
@@ -41,6 +51,7 @@ class AgentLoad:
 
     busy_for: float | None = None
     free_in: float | None = None
+    skills: frozenset[str] | None = None  # the agent's skills; None: not known (counts for every caller)
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,9 @@ class WaitInput:
     agents: Sequence[AgentLoad]  # logged in, not paused, with the skill
     handle_times: Sequence[float]  # recent handling times (answer to free, with wrap-up), seconds
     abandon_rate: float = 0.0  # recent callers who hung up in the queue per second waited (all callers' waits)
+    away_share: float = 0.0  # recent calls after which the agent paused or logged out instead of taking the next
+    away_times: Sequence[float] = ()  # how long those recent pauses lasted, seconds (math.inf: logged out)
+    required: frozenset[str] = frozenset()  # skills the caller needs: only agents with all of them count
 
 
 @dataclass(frozen=True)
@@ -69,50 +83,120 @@ class WaitEstimate:
 UNKNOWN = WaitEstimate("unknown", None, None)
 
 
-def remaining_samples(samples: Sequence[float], elapsed: float, mean: float) -> list[float]:
-    """What is left of a call that has lasted ``elapsed`` seconds: the recent calls that lasted longer, minus
-    ``elapsed``. A call longer than nearly all recent ones could end any moment, or not: then a spread up to half
-    the mean."""
-    tail = [t - elapsed for t in samples if t > elapsed]
-    if len(tail) >= MIN_TAIL:
-        return tail
-    return [mean * i / 10 for i in range(1, 6)]
+@dataclass(frozen=True)
+class Handling:
+    """The handling times to draw from: the recent calls, each weighted so that the calls going on now count too
+    (Kaplan–Meier, by redistributing to the right: a call that has lasted 6 minutes so far will last longer than
+    the recent calls shorter than that, so its share goes to the longer ones). Without it the recent history is
+    too short while calls pile up (the long calls of the last half hour have not ended yet)."""
+
+    values: tuple[float, ...]  # sorted
+    cum_weights: tuple[float, ...]
+    mean: float
+
+    @classmethod
+    def of(cls, samples: Sequence[float], running: Sequence[float] = ()) -> Handling:
+        items = sorted([(t, 0) for t in samples] + [(t, 1) for t in running])  # at a tie the ended call first
+        mass = [1.0] * len(items)
+        for i, (_t, going_on) in enumerate(items):  # a running call's share goes to the longer ones, in proportion
+            right = sum(mass[i + 1:])
+            if going_on and right:
+                grow = 1 + mass[i] / right
+                mass[i + 1:] = [m * grow for m in mass[i + 1:]]
+                mass[i] = 0.0
+        kept = [(t, m) for (t, _g), m in zip(items, mass, strict=True) if m]  # what no longer call took stays put
+        values, weights = [t for t, _m in kept], [m for _t, m in kept]
+        total = sum(weights)
+        cum = tuple(itertools.accumulate(w / total for w in weights))
+        mean = sum(v * w for v, w in zip(values, weights, strict=True)) / total
+        return cls(tuple(values), cum, mean)
+
+    def draw(self, rng: random.Random) -> float:
+        return rng.choices(self.values, cum_weights=self.cum_weights)[0]
+
+    def remaining(self, rng: random.Random, elapsed: float) -> float:
+        """What is left of a call that has lasted ``elapsed`` seconds: a recent call that lasted longer, minus
+        ``elapsed``. A call longer than nearly all recent ones could end any moment, or not: then a spread up to
+        half the mean."""
+        first = bisect.bisect_right(self.values, elapsed)
+        if len(self.values) - first < MIN_TAIL:
+            return self.mean * rng.randint(1, 5) / 10
+        below = self.cum_weights[first - 1] if first else 0.0
+        pick = below + rng.random() * (self.cum_weights[-1] - below)
+        i = min(bisect.bisect_left(self.cum_weights, pick, lo=first), len(self.values) - 1)
+        return self.values[i] - elapsed
 
 
-def replay(first_free: list[float], ahead: int, draw: Callable[[], float], patience: Callable[[], float]) -> float:
-    """One replay: agents free at ``first_free``, every call then taking ``draw()`` seconds; each of the ``ahead``
-    callers before ours hangs up after ``patience()`` more seconds unless their turn came first. Returns when our
-    caller's turn comes."""
-    heap = list(first_free)
+@dataclass
+class Draws:
+    """The seeded random draws of one estimate: a coming call's handling time, a caller's patience, and whether an
+    agent who just finished a call goes away (a break, lunch, logging out) and for how long."""
+
+    rng: random.Random
+    handling_times: Handling
+    abandon_rate: float = 0.0
+    away_share: float = 0.0
+    away_times: Sequence[float] = ()
+
+    def handling(self) -> float:
+        return self.handling_times.draw(self.rng)
+
+    def patience(self) -> float:
+        return self.rng.expovariate(self.abandon_rate) if self.abandon_rate > 0 else math.inf
+
+    def away(self) -> float:
+        """Seconds the agent is away after the call that just ended (0: takes the next call)."""
+        if self.away_share <= 0 or not self.away_times or self.rng.random() >= self.away_share:
+            return 0.0
+        return self.rng.choice(self.away_times)
+
+
+def replay(first_free: list[float], ahead: int, draws: Draws) -> float:
+    """One replay: agents free at ``first_free``, every call then taking a drawn handling time, after which the
+    agent may go away for a drawn time; each of the ``ahead`` callers before ours hangs up after a drawn patience
+    unless their turn came first. Returns when our caller's turn comes (math.inf: no agent is left)."""
+    heap = [t for t in first_free if t < math.inf]
     heapq.heapify(heap)
-    ahead_of_us = [patience() for _c in range(ahead)]  # in queue order: when each would hang up
-    while True:
+    ahead_of_us = [draws.patience() for _c in range(ahead)]  # in queue order: when each would hang up
+    while heap:
         t = heapq.heappop(heap)
         ahead_of_us = [p for p in ahead_of_us if p >= t]  # those who gave up by now are gone
         if not ahead_of_us:
             return t
         ahead_of_us.pop(0)  # the head is served
-        heapq.heappush(heap, t + draw())
+        heapq.heappush(heap, t + draws.handling() + draws.away())
+    return math.inf
+
+
+def can_serve(agent: AgentLoad, required: frozenset[str]) -> bool:
+    return not required or agent.skills is None or required <= agent.skills
 
 
 def simulated_waits(inp: WaitInput, samples: Sequence[float], runs: int = RUNS) -> list[float]:
     """The caller's wait in ``runs`` replays of the near future, each drawing the busy agents' remaining times
-    and the coming calls' handling times from recent history, and which callers ahead hang up. Seeded: the same
-    input gives the same answer."""
+    (and whether they go away after the current call), the coming calls' handling times from recent history, and
+    which callers ahead hang up. Seeded: the same input gives the same answer."""
     rng = random.Random(SEED)
-    mean = statistics.fmean(samples)
-    tails = [[a.free_in] if a.free_in is not None else None if a.busy_for is None
-             else remaining_samples(samples, a.busy_for, mean) for a in inp.agents]
-    rate = inp.abandon_rate
-
-    def patience() -> float:
-        return rng.expovariate(rate) if rate > 0 else float("inf")
-
+    handling = Handling.of(samples, [a.busy_for for a in inp.agents if a.busy_for is not None and a.free_in is None])
+    agents = [a for a in inp.agents if can_serve(a, inp.required)]
+    draws = Draws(rng, handling, inp.abandon_rate, inp.away_share, [t for t in inp.away_times if t >= 0])
     waits = []
     for _run in range(runs):
-        first = [0.0 if tail is None else rng.choice(tail) for tail in tails]
-        waits.append(replay(first, inp.position - 1, lambda: rng.choice(samples), patience))
+        first = [0.0 if a.busy_for is None and a.free_in is None
+                 else (a.free_in if a.free_in is not None else handling.remaining(rng, a.busy_for or 0.0)) + draws.away()
+                 for a in agents]
+        waits.append(replay(first, inp.position - 1, draws))
     return sorted(waits)
+
+
+def hang_up_rate(exits: Sequence[tuple[float, bool]], waiting_for: Sequence[float] = ()) -> float:
+    """How often callers hang up in the queue, per second waited: recent callers who hung up, divided by all the
+    time recent callers waited, including the time the callers still waiting have waited so far (leaving them out
+    overstates the rate while a queue builds up, when the long waits are still going on).
+    ``exits``: (seconds waited, hung up) of recent callers who left the queue."""
+    gave_up = sum(1 for _w, hung_up in exits if hung_up)
+    waited = sum(w for w, _h in exits) + sum(waiting_for)
+    return gave_up / waited if waited > 0 else 0.0
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -132,21 +216,28 @@ def said_minutes(seconds: float) -> int:
 def lower_bound(waits: Sequence[float]) -> WaitEstimate:
     """A wait we are confident is exceeded (the low quantile of the replays), in whole minutes; nothing under one."""
     bound = quantile(waits, LOWER_QUANTILE)
-    minutes = int(bound // 60)
+    minutes = int(min(bound, 24 * 3600) // 60)
     if minutes < 1:
         return UNKNOWN
     return WaitEstimate("more_than", bound, minutes)
 
 
+def said_seconds(waits: Sequence[float]) -> float:
+    """The number to say: the median replay, raised so that in ``KEPT_PROMISE`` of the replays the wait stays
+    within ``PROMISE_SLACK`` × that number (a wide spread is said higher rather than broken)."""
+    return max(quantile(waits, MEDIAN), quantile(waits, KEPT_PROMISE) / PROMISE_SLACK)
+
+
 def estimate_wait(inp: WaitInput) -> WaitEstimate:
     """The wait to announce to the caller at ``inp.position``, from now."""
     samples = [float(t) for t in inp.handle_times if t and t > 0]
-    if inp.position < 1 or not inp.agents or not samples:
+    agents = [a for a in inp.agents if can_serve(a, inp.required)]
+    if inp.position < 1 or not agents or not samples:
         return UNKNOWN  # nobody serving, or nothing known: any number would be a guess
     waits = simulated_waits(inp, samples)
-    if len(samples) < MIN_HISTORY or len(inp.agents) < MIN_AGENTS:
+    seconds = said_seconds(waits)
+    if len(samples) < MIN_HISTORY or len(agents) < MIN_AGENTS or seconds == math.inf:
         return lower_bound(waits)
-    seconds = quantile(waits, SAID_QUANTILE)
     return WaitEstimate("about", seconds, said_minutes(seconds))
 
 

@@ -293,33 +293,62 @@ def recording_file(*, recording: Recording) -> Path | None:
 def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
     """Per queue, what the wait estimate needs from history: the last ``limit`` handling times (talk plus the
     queue's wrap-up) of answered callers, how often callers hung up per second waited, and the queue's
-    announcement settings."""
+    announcement settings. The hang-up rate counts the time the callers still waiting (who came in the last hour)
+    have waited so far: without it the rate is too high while a queue builds up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contactcenter.ewt import hang_up_rate
     from contactcenter.models import QueueOutcome, QueueVisit
 
+    now = timezone.now()
     out: dict[int, dict] = {}
     for q in Queue.objects.select_related("callback_policy").order_by("id"):
         visits = QueueVisit.objects.filter(queue=q).exclude(outcome=QueueOutcome.WAITING).order_by("-entered_at")
         recent = list(visits.values("outcome", "talk_seconds", "waited_seconds")[: 2 * limit])
         handle = [v["talk_seconds"] + q.wrapup_seconds for v in recent
                   if v["outcome"] == QueueOutcome.ANSWERED and v["talk_seconds"]][:limit]
-        waited = sum(v["waited_seconds"] or 0 for v in recent)
-        gave_up = sum(1 for v in recent if v["outcome"] == QueueOutcome.ABANDONED)
+        still = QueueVisit.objects.filter(queue=q, outcome=QueueOutcome.WAITING, entered_at__gte=now - timedelta(hours=1))
+        rate = hang_up_rate([(v["waited_seconds"] or 0, v["outcome"] == QueueOutcome.ABANDONED) for v in recent],
+                            [(now - at).total_seconds() for at in still.values_list("entered_at", flat=True)])
         policy = getattr(q, "callback_policy", None)
-        out[q.pk] = {"handle_times": handle, "abandon_rate": gave_up / waited if waited else 0.0,
+        out[q.pk] = {"handle_times": handle, "abandon_rate": rate,
                      "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
-                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None}
+                     "callback_above": policy.offer_above_seconds if policy and policy.enabled else None,
+                     **queue_skill_view(queue=q)}
     return out
 
 
-def wait_estimate(*, position: int, agents: list[tuple[float | None, float | None]], handle_times: list[float],
-                  abandon_rate: float = 0.0) -> dict:
+def queue_skill_view(*, queue: Queue) -> dict:
+    """What the wait estimate needs to count only the agents who can take this queue's callers: the required
+    skills' names, and per agent ID the required skills the agent has at the queue's minimum level or above."""
+    from contactcenter.models import AgentSkill
+
+    reqs = {r.skill_id: (r.skill.name, r.min_level) for r in queue.skill_requirements.select_related("skill")}
+    skills: dict[int, list[str]] = {}
+    for row in AgentSkill.objects.filter(skill_id__in=reqs).values("agent_id", "skill_id", "level"):
+        name, min_level = reqs[row["skill_id"]]
+        if row["level"] >= min_level:
+            skills.setdefault(row["agent_id"], []).append(name)
+    return {"required": sorted(name for name, _lvl in reqs.values()), "agent_skills": skills}
+
+
+def wait_estimate(*, position: int, agents: list[tuple], handle_times: list[float], abandon_rate: float = 0.0,
+                  away_share: float = 0.0, away_times: list[float] | None = None,
+                  required: list[str] | None = None) -> dict:
     """The estimated wait for the caller at ``position`` (contactcenter.ewt): ``agents`` are (busy_for, free_in)
-    of each agent who can take the call. Returns kind ("about", "more_than", "unknown"), seconds, minutes and the
-    Norwegian sentence."""
+    or (busy_for, free_in, skills) of each agent logged in and not paused (skills: None when not known);
+    ``away_share``/``away_times``: how often agents paused or logged out after a call lately, and for how long;
+    ``required``: the skills the caller needs. Returns kind ("about", "more_than", "unknown"), seconds, minutes
+    and the Norwegian sentence."""
     from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_text
 
-    est = estimate_wait(WaitInput(position=position, agents=[AgentLoad(busy_for=b, free_in=f) for b, f in agents],
-                                  handle_times=handle_times, abandon_rate=abandon_rate))
+    loads = [AgentLoad(busy_for=a[0], free_in=a[1], skills=None if len(a) < 3 or a[2] is None else frozenset(a[2]))
+             for a in agents]
+    est = estimate_wait(WaitInput(position=position, agents=loads, handle_times=handle_times, abandon_rate=abandon_rate,
+                                  away_share=away_share, away_times=away_times or (),
+                                  required=frozenset(required or ())))
     return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from django.utils import translation
 
-from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_minutes, said_text
+from contactcenter.ewt import (
+    AgentLoad,
+    Handling,
+    WaitInput,
+    estimate_wait,
+    hang_up_rate,
+    said_minutes,
+    said_text,
+    simulated_waits,
+)
 
 HISTORY = [random.Random(1).lognormvariate(5.4, 0.6) for _ in range(100)]  # about 4–5 minutes per call
 
@@ -72,3 +82,82 @@ def test_said_honestly_in_norwegian() -> None:
     est = estimate_wait(WaitInput(position=12, agents=busy(4), handle_times=HISTORY))
     with translation.override("nb"):
         assert said_text(est) == f"Forventet ventetid er omtrent {est.minutes} minutter."
+
+
+# --- what the estimate learns: agents going away, calls going on, skills, hang-ups ---------------------------------
+
+BREAKS = [600.0, 900.0, 1800.0]  # recent pauses: two short breaks and a lunch
+
+
+def test_agents_who_go_on_a_break_after_the_call_make_the_wait_longer() -> None:
+    stay = estimate_wait(WaitInput(position=6, agents=busy(4), handle_times=HISTORY))
+    away = estimate_wait(WaitInput(position=6, agents=busy(4), handle_times=HISTORY, away_share=0.3, away_times=BREAKS))
+    assert away.kind == "about" and away.seconds > stay.seconds
+
+
+def test_pauses_count_only_as_often_as_they_happen() -> None:
+    rare = estimate_wait(WaitInput(position=6, agents=busy(4), handle_times=HISTORY, away_share=0.02, away_times=BREAKS))
+    often = estimate_wait(WaitInput(position=6, agents=busy(4), handle_times=HISTORY, away_share=0.5, away_times=BREAKS))
+    assert rare.seconds < often.seconds
+
+
+def test_agents_all_logging_out_after_the_call_gives_no_number() -> None:
+    est = estimate_wait(WaitInput(position=3, agents=busy(3), handle_times=HISTORY, away_share=1.0,
+                                  away_times=[math.inf]))
+    assert est.kind in ("more_than", "unknown")
+
+
+def test_long_calls_going_on_now_count_in_the_handling_times() -> None:
+    short = [120.0] * 30 + [600.0] * 5  # the long calls of the last half hour have mostly not ended yet
+    long_calls = [AgentLoad(busy_for=400.0) for _ in range(6)]
+    assert Handling.of(short, [400.0] * 6).mean > Handling.of(short).mean
+    est = estimate_wait(WaitInput(position=8, agents=[AgentLoad(), *long_calls], handle_times=short))
+    naive = sum(short) / len(short)
+    assert est.kind == "about" and est.seconds > naive  # 7 callers ahead, 7 agents: at least one call each
+
+
+def test_kaplan_meier_weights_add_up_and_move_to_the_right() -> None:
+    h = Handling.of([100.0, 200.0, 300.0, 400.0], [250.0])
+    weights = [round(b - a, 9) for a, b in zip((0.0, *h.cum_weights), h.cum_weights, strict=False)]
+    assert weights == [0.2, 0.2, 0.3, 0.3]  # the running 250 s call's fifth goes to the 300 s and 400 s calls
+
+
+def test_only_agents_with_the_required_skill_count() -> None:
+    nynorsk = frozenset({"nynorsk"})
+    agents = [AgentLoad(skills=frozenset({"bokmål"})), AgentLoad(skills=frozenset({"bokmål"})),
+              *[AgentLoad(busy_for=60.0, skills=nynorsk | {"bokmål"}) for _ in range(2)]]
+    anyone = estimate_wait(WaitInput(position=2, agents=agents, handle_times=HISTORY))
+    skilled = estimate_wait(WaitInput(position=2, agents=agents, handle_times=HISTORY, required=nynorsk))
+    assert anyone.minutes == 1 and skilled.seconds > anyone.seconds + 60
+    nobody = estimate_wait(WaitInput(position=1, agents=agents[:2], handle_times=HISTORY, required=nynorsk))
+    assert nobody.kind == "unknown"
+
+
+def test_one_skilled_agent_gives_a_lower_bound_at_most() -> None:
+    agents = [*busy(5), AgentLoad(busy_for=60.0, skills=frozenset({"samisk"}))]
+    agents[:5] = [AgentLoad(busy_for=60.0, skills=frozenset()) for _ in range(5)]
+    est = estimate_wait(WaitInput(position=4, agents=agents, handle_times=HISTORY, required=frozenset({"samisk"})))
+    assert est.kind == "more_than"
+
+
+def test_the_number_said_keeps_its_promise_in_most_replays() -> None:
+    inp = WaitInput(position=9, agents=busy(4), handle_times=HISTORY, abandon_rate=1 / 600, away_share=0.1,
+                    away_times=BREAKS)
+    est = estimate_wait(inp)
+    waits = simulated_waits(inp, HISTORY)
+    broken = sum(1 for w in waits if w > 1.5 * est.seconds) / len(waits)
+    assert broken <= 0.08 and est.seconds >= waits[len(waits) // 2]
+
+
+def test_hang_up_rate_counts_the_time_callers_still_waiting_have_waited() -> None:
+    exits = [(60.0, False), (120.0, True), (180.0, False), (240.0, True)]
+    assert hang_up_rate(exits) == 2 / 600
+    assert hang_up_rate(exits, [300.0, 600.0]) == 2 / 1500
+    assert hang_up_rate([]) == 0.0
+
+
+def test_seeded_with_pauses_and_skills_same_answer() -> None:
+    inp = WaitInput(position=5, agents=[AgentLoad(busy_for=float(30 * i), skills=frozenset({"a"})) for i in range(5)],
+                    handle_times=HISTORY, abandon_rate=0.001, away_share=0.2, away_times=BREAKS,
+                    required=frozenset({"a"}))
+    assert estimate_wait(inp) == estimate_wait(inp)

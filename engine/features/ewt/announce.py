@@ -18,6 +18,7 @@ import time
 
 from asterisk_conf import naming
 from engine.ari import AriError, _path_part
+from engine.features.ewt import learn
 from engine.registry import ActionContext
 from engine.state import AgencyLive
 
@@ -71,20 +72,22 @@ async def _refresh(ctx: ActionContext, slug: str, data: dict) -> None:
         logger.exception("ventetidshistorikk for %s kunne ikke leses", slug)
 
 
-def agent_loads(live: AgencyLive, queue: str, now: float) -> list[tuple[float | None, float | None]]:
-    """(busy_for, free_in) of each agent of ``queue`` who is logged in and not paused."""
-    out: list[tuple[float | None, float | None]] = []
+def agent_loads(live: AgencyLive, queue: str, now: float, skills: dict | None = None) -> list[tuple]:
+    """(busy_for, free_in, skills) of each agent of ``queue`` who is logged in and not paused; ``skills``: the
+    queue's required skills each agent ID has (None: the queue requires none, every member counts)."""
+    out: list[tuple] = []
     for agent in live.agents.values():
         if queue not in agent.queues or agent.state not in SERVING:
             continue
+        has = None if skills is None else skills.get(agent.agent_id, [])
         if agent.state == "idle":
-            out.append((None, None))
+            out.append((None, None, has))
         elif agent.state == "wrapup":
-            out.append((None, max(agent.wrapup_until - now, 0.0)))
+            out.append((None, max(agent.wrapup_until - now, 0.0), has))
         elif agent.state == "ringing":
-            out.append((0.0, None))
+            out.append((0.0, None, has))
         else:
-            out.append((max(now - agent.since, 0.0), None))
+            out.append((max(now - agent.since, 0.0), None, has))
     return out
 
 
@@ -104,6 +107,7 @@ def _due(data: dict, uniqueid: str, joined_at: float, period: int, now: float) -
 async def tick(ctx: ActionContext) -> None:
     for slug, live in list(ctx.state.agencies.items()):
         data = _data(live)
+        learn.observe(data, live)
         waiting = {uid for callers in live.queues.values() for uid in callers}
         since = ctx.now - data["loaded_at"]
         if since >= REFRESH_S or (since >= REFRESH_NEW_CALLER_S and waiting - set(data["announced"])):
@@ -127,14 +131,18 @@ def _queue_tick(ctx: ActionContext, live: AgencyLive, data: dict, queue: str, ca
         if not _due(data, caller.uniqueid, caller.joined_at, cfg["periodic"], ctx.now):
             continue
         data["announced"][caller.uniqueid] = ctx.now
-        _spawn(_announce(ctx, data, queue, caller.uniqueid, caller.position, cfg, agent_loads(live, queue, ctx.now)))
+        skills = cfg.get("agent_skills") if cfg.get("required") else None
+        cfg = {**cfg, **learn.away_inputs(data)}
+        _spawn(_announce(ctx, data, queue, caller.uniqueid, caller.position, cfg,
+                         agent_loads(live, queue, ctx.now, skills)))
 
 
 def _estimate(position: int, loads: list, cfg: dict) -> dict:
     from contactcenter.selectors import wait_estimate
 
     return wait_estimate(position=position, agents=loads, handle_times=cfg["handle_times"],
-                         abandon_rate=cfg["abandon_rate"])
+                         abandon_rate=cfg["abandon_rate"], away_share=cfg.get("away_share", 0.0),
+                         away_times=cfg.get("away_times"), required=cfg.get("required"))
 
 
 async def _announce(ctx: ActionContext, data: dict, queue: str, uniqueid: str, position: int, cfg: dict,
