@@ -57,7 +57,7 @@ def context(slug: str, role: str) -> str:
 
 
 CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold",
-                 "xout", "xin", "cbq")
+                 "xout", "xin", "cbq", "cbph")
 
 
 def queue_name(slug: str, queue_id: int) -> str:

@@ -110,6 +110,13 @@ def callbacks_to_start(*, pending: Iterable[tuple[int, float]], waiting_joined: 
     return [rid for _joined, rid in due[:max(free_agents, 0)]]
 
 
+def callback_queue_position(*, joined_at: float, waiting_joined: Iterable[float]) -> int:
+    """Where a callback's placeholder enters app_queue (``Queue(..., position)``, 1 = head): behind every entry still
+    waiting that joined before the caller did, ahead of every later one. A placeholder's own entry counts with its
+    request's ``joined_at``, not the time the placeholder entered."""
+    return 1 + sum(1 for joined in waiting_joined if joined < joined_at)
+
+
 def callback_claim(*, request_id: int, claimed_by: str, now: dt.datetime | None = None) -> CallbackRequest | None:
     """Claim the request's next attempt for dialling. Returns it, or None when it is not due, not in the calling
     window, already claimed or finished. One UPDATE: only one claimant can ever win an attempt."""
