@@ -345,13 +345,6 @@ def callback_due_rows() -> list[dict]:
              "caller_id": r["queue__callback_policy__caller_id"] or ""} for r in rows]
 
 
-def callbacks_to_start(*, pending: list[tuple[int, float]], waiting_joined: list[float], free_agents: int) -> list[int]:
-    """Which callbacks start now (contactcenter.callbacks.callbacks_to_start): the place is kept."""
-    from contactcenter import callbacks
-
-    return callbacks.callbacks_to_start(pending=pending, waiting_joined=waiting_joined, free_agents=free_agents)
-
-
 def callback_queue_position(*, joined_at: float, waiting_joined: list[float]) -> int:
     """Where a callback's placeholder enters the queue (contactcenter.callbacks.callback_queue_position)."""
     from contactcenter import callbacks
