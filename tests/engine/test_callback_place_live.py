@@ -166,3 +166,17 @@ def test_an_engine_restart_keeps_the_waiting_placeholder_and_dials_once(live, co
         services.agent_logout(agency="fhi", agent_id=ingrid)
         agent.stop()
         a_phone.stop()
+
+
+def test_a_placeholder_whose_request_was_cancelled_leaves_the_queue(live, committed, tmp_path):
+    """The request stops waiting (cancelled here; expired is the same) while its placeholder waits: the placeholder
+    leaves the queue, so no agent is handed a call that would dial nobody."""
+    from contactcenter.models import CallbackRequest
+
+    ast, et = live["ast"], live["et"]
+    request, _get = committed
+    pk = request(number=_public_number("fhi", "1004"), caller_number="1005")
+    et.wait_for(lambda: len(_placeholders(ast, pk)) == 2, timeout=15)
+    _own_connection(lambda: CallbackRequest.objects.filter(pk=pk).update(state="cancelled"))
+    et.wait_for(lambda: not _placeholders(ast, pk), timeout=15)
+    assert not [c for c in _waiting(et.snapshot("fhi")) if c.startswith(f"Local/cb{pk}@")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from engine.registry import ActionContext
 from engine.state import AgencyLive
@@ -95,6 +96,7 @@ async def _refresh(ctx: ActionContext, slug: str, data: dict) -> None:
         return
     started = set(data["reserved"].values())
     data["rows"] = [r for r in rows if r["id"] not in started]
+    data["rows_at"] = time.monotonic()
 
 
 def _start_due(ctx: ActionContext, slug: str, live: AgencyLive, data: dict) -> None:

@@ -75,6 +75,10 @@ def step(ctx: ActionContext, slug: str, live: AgencyLive, data: dict, spawn: Cal
             if agent is not None:
                 data["reserved"][agent.interface] = rid
                 spawn(_answered(ctx, slug, live, data, rows[rid], halves, agent, db))
+    if data.get("rows_at"):
+        for rid in [r for r in present if r not in rows and r not in handled and r not in data["reserved"].values()]:
+            handled[rid] = now  # its request is no longer waiting (expired, cancelled, or claimed before a restart)
+            spawn(_release_unclaimed(ctx, present[rid]))
     for rid, row in rows.items():
         if rid in present or rid in placing or rid in handled or rid in data["reserved"].values():
             continue
@@ -125,6 +129,7 @@ async def _answered(ctx: ActionContext, slug: str, live: AgencyLive, data: dict,
     try:
         if two is None or await db(ctx, slug, callback_claim, request_id=rid, claimed_by=token) is None:
             logger.info("tilbakeringing %s: ikke krevd (allerede krevd eller ikke lenger ventende)", rid)
+            await _release_unclaimed(ctx, halves)
             return  # claimed before (e.g. by the run before a restart): that run's call goes on, never a second dial
         logger.info("tilbakeringing %s: %s tok plassholderen, forsøket er krevd, ringer innringeren", rid,
                     agent.interface)
@@ -138,6 +143,19 @@ async def _answered(ctx: ActionContext, slug: str, live: AgencyLive, data: dict,
     finally:
         data.setdefault("handled", {})[rid] = time.monotonic()
         data["reserved"].pop(agent.interface, None)
+
+
+async def _release_unclaimed(ctx: ActionContext, halves: dict[int, ChannelState]) -> None:
+    """A placeholder whose request could not be claimed: if it was never sent to dial (no C2C_TARGET on its ;2
+    half: the request expired or was cancelled while it waited), hang it up so the agent is free again. One that
+    was sent to dial by an earlier run is left alone: that call goes on."""
+    two = halves.get(2)
+    if two is None:
+        return
+    channel = channel_name(two.channel)
+    response = await ctx.ami.action({"Action": "Getvar", "Channel": channel, "Variable": "C2C_TARGET"})
+    if isinstance(response, dict) and response.get("Response") == "Success" and not response.get("Value"):
+        await ctx.ami.action({"Action": "Hangup", "Channel": channel})
 
 
 async def _dial(ctx: ActionContext, live: AgencyLive, two: ChannelState, row: dict) -> str:
