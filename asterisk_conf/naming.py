@@ -57,7 +57,7 @@ def context(slug: str, role: str) -> str:
 
 
 CONTEXT_ROLES = ("phones", "internal", "dest", "outbound", "did", "holidays", "ivr", "queue", "c2c", "xfer", "hold",
-                 "xout", "xin", "cbq", "dialer")
+                 "xout", "xin", "cbq", "cbph", "dialer")
 
 
 def queue_name(slug: str, queue_id: int) -> str:

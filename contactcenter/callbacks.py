@@ -1,8 +1,8 @@
 """Callback that keeps the caller's place: the request's state machine (see docs/tilbakeringing.md).
 
-A request keeps the time its caller joined the queue (``joined_at``): it is started only when no caller still
-waiting joined before it (``callbacks_to_start``), so it is served after those who came first and before those who
-came later. States::
+A request keeps the time its caller joined the queue (``joined_at``): the engine puts a placeholder into app_queue at
+that place (``callback_queue_position``), so it is served after those who came first and before those who came
+later; the attempt is claimed when an agent takes the placeholder. States::
 
     waiting --claim--> dialling --answered--> done
        ^                  |  no answer / busy / interrupted
@@ -101,13 +101,11 @@ def callback_request_create(*, queue_id: int, number: str, joined_at: dt.datetim
     return request
 
 
-def callbacks_to_start(*, pending: Iterable[tuple[int, float]], waiting_joined: Iterable[float],
-                       free_agents: int) -> list[int]:
-    """Which pending callbacks (id, joined_at) start now: those that would be at the head of the queue (no caller
-    still waiting joined before them), oldest first, at most one per free agent."""
-    first_waiting = min(waiting_joined, default=float("inf"))
-    due = sorted((joined, rid) for rid, joined in pending if joined < first_waiting)
-    return [rid for _joined, rid in due[:max(free_agents, 0)]]
+def callback_queue_position(*, joined_at: float, waiting_joined: Iterable[float]) -> int:
+    """Where a callback's placeholder enters app_queue (``Queue(..., position)``, 1 = head): behind every entry still
+    waiting that joined before the caller did, ahead of every later one. A placeholder's own entry counts with its
+    request's ``joined_at``, not the time the placeholder entered."""
+    return 1 + sum(1 for joined in waiting_joined if joined < joined_at)
 
 
 def callback_claim(*, request_id: int, claimed_by: str, now: dt.datetime | None = None) -> CallbackRequest | None:

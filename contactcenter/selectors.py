@@ -372,25 +372,28 @@ def priority_numbers() -> list[str]:
 # --- callbacks (contactcenter.callbacks; the engine's dispatcher reads these) ----------------------------------------
 
 def callback_due_rows() -> list[dict]:
-    """Callback requests waiting for their place and due now, oldest place first, with their queue's caller ID."""
+    """Callback requests waiting for their place and due now, in a queue whose calling window is open, oldest place
+    first, with their queue's caller ID."""
     from django.db.models import Q
     from django.utils import timezone
 
-    from contactcenter.models import CallbackRequest, CallbackState
+    from contactcenter.callbacks import next_window_start
+    from contactcenter.models import CallbackPolicy, CallbackRequest, CallbackState
 
     now = timezone.now()
-    rows = (CallbackRequest.objects.filter(state=CallbackState.WAITING, expires_at__gt=now)
+    open_queues = [p.queue_id for p in CallbackPolicy.objects.filter(enabled=True) if next_window_start(now, p) <= now]
+    rows = (CallbackRequest.objects.filter(state=CallbackState.WAITING, expires_at__gt=now, queue_id__in=open_queues)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("joined_at", "id")
             .values("id", "queue_id", "number", "joined_at", "queue__callback_policy__caller_id"))
     return [{"id": r["id"], "queue_id": r["queue_id"], "number": r["number"], "joined_at": r["joined_at"].timestamp(),
              "caller_id": r["queue__callback_policy__caller_id"] or ""} for r in rows]
 
 
-def callbacks_to_start(*, pending: list[tuple[int, float]], waiting_joined: list[float], free_agents: int) -> list[int]:
-    """Which callbacks start now (contactcenter.callbacks.callbacks_to_start): the place is kept."""
+def callback_queue_position(*, joined_at: float, waiting_joined: list[float]) -> int:
+    """Where a callback's placeholder enters the queue (contactcenter.callbacks.callback_queue_position)."""
     from contactcenter import callbacks
 
-    return callbacks.callbacks_to_start(pending=pending, waiting_joined=waiting_joined, free_agents=free_agents)
+    return callbacks.callback_queue_position(joined_at=joined_at, waiting_joined=waiting_joined)
 
 
 def callback_dialling_claims() -> list[dict]:

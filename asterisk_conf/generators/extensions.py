@@ -342,6 +342,23 @@ def cbq(snap: AgencySnapshot, ctx: Names) -> list[str]:
     ]
 
 
+def cbph(snap: AgencySnapshot, ctx: Names) -> list[str]:
+    """A callback's placeholder in the queue (engine/features/callback/placeholder.py): a Local channel whose ;1
+    half enters ``Queue()`` at the place the caller had (CB_POS) and whose ;2 half waits, silent, until an agent
+    takes the placeholder; then the engine claims the attempt and sends the ;2 half to click-to-call (the caller)."""
+    queue = f"t-{naming.checked_slug(snap.slug)}-q"  # + the queue ID from the extension (digits only)
+    return [
+        f"[{ctx['cbph']}]",
+        "exten => _cbX!,1,Answer()",
+        " same => n,Wait(43200)",
+        " same => n,Hangup()",
+        "exten => _qX!,1,Set(CB_POS=${FILTER(0123456789,${CB_POS})})",
+        f" same => n,Queue({queue}${{EXTEN:1}},,,,,,,,${{CB_POS}})",
+        " same => n,Hangup()",
+        "",
+    ]
+
+
 def ivrs(snap: AgencySnapshot, ctx: Names) -> list[str]:
     """One context per voice menu (``t-<agency>-ivr<id>``)."""
     return [line for menu in snap.ivrs for line in _ivr(snap.slug, ctx, menu)]
@@ -383,7 +400,7 @@ def dialer(snap: AgencySnapshot, ctx: Names) -> list[str]:
 
 
 AGENCY_CONTEXTS: tuple[Callable[[AgencySnapshot, Names], list[str]], ...] = (
-    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs, cbq, dialer)
+    phones, c2c, xfer, hold, outbound, xout, xin, internal, dest, did, holidays, ivrs, cbq, cbph, dialer)
 
 
 def render_extensions(snap: AgencySnapshot) -> str:

@@ -16,10 +16,10 @@ from contactcenter.callbacks import (
     callback_attempt_result,
     callback_claim,
     callback_pending_list,
+    callback_queue_position,
     callback_request_create,
     callback_retries_due,
     callback_settle_interrupted,
-    callbacks_to_start,
     norwegian_number,
 )
 from contactcenter.models import CallbackPolicy, CallbackRequest
@@ -66,15 +66,25 @@ def test_asking_twice_from_the_same_visit_gives_one_request(fhi):
     assert CallbackRequest.objects.count() == 1
 
 
-def test_the_callback_keeps_its_place_between_earlier_and_later_callers():
+def test_the_placeholder_enters_between_earlier_and_later_callers():
     joined = 1000.0
-    # A caller who joined before the callback is still waiting: the callback waits too.
-    assert callbacks_to_start(pending=[(7, joined)], waiting_joined=[joined - 60, joined + 60], free_agents=2) == []
-    # That caller has been served: the callback goes before the one who joined after it.
-    assert callbacks_to_start(pending=[(7, joined)], waiting_joined=[joined + 60], free_agents=1) == [7]
-    # Oldest place first, and never more than the free agents.
-    assert callbacks_to_start(pending=[(8, joined + 5), (7, joined)], waiting_joined=[], free_agents=1) == [7]
-    assert callbacks_to_start(pending=[(7, joined)], waiting_joined=[], free_agents=0) == []
+    # Two callers joined before the callback's caller, one after: the placeholder enters third, ahead of the later one.
+    assert callback_queue_position(joined_at=joined, waiting_joined=[joined - 60, joined + 60, joined - 5]) == 3
+    # Everyone still waiting came later (a retry an hour on): the callback is at the head again.
+    assert callback_queue_position(joined_at=joined, waiting_joined=[joined + 3600, joined + 60]) == 1
+    assert callback_queue_position(joined_at=joined, waiting_joined=[]) == 1
+
+
+def test_only_queues_inside_their_calling_window_get_placeholders(fhi):
+    from contactcenter.selectors import callback_due_rows
+
+    req = _request(3, "u-window", number="22 22 22 22")
+    CallbackPolicy.objects.filter(queue_id=1).update(weekdays_only=False, window_opens=dt.time(0, 0),
+                                                    window_closes=dt.time(23, 59, 59))
+    assert [r["id"] for r in callback_due_rows()] == [req.pk]
+    window = (dt.time(0, 0), dt.time(1, 0)) if dt.datetime.now(OSLO).hour >= 12 else (dt.time(23, 0), dt.time(23, 59))
+    CallbackPolicy.objects.filter(queue_id=1).update(window_opens=window[0], window_closes=window[1])
+    assert callback_due_rows() == [], "outside the calling window no placeholder takes an agent"
 
 
 def test_an_attempt_is_claimed_once(fhi):

@@ -150,7 +150,7 @@ def test_an_attempt_left_dialling_by_a_stopped_engine_is_not_dialled_again(live,
         pk = request(number=_public_number("fhi", "1004"), state="dialling", attempts=1,
                      claimed_by="old-engine|PJSIP/fhi-p1|deadbeef")
         for slug_live in et.engine.runtimes["test"].state.agencies.values():  # as a fresh engine: settle first
-            slug_live.extra.get("callback", {})["settled"] = False
+            slug_live.parts.setdefault("callback", {})["settled"] = False
         settled = et.wait_for(lambda: (r := get(pk)).state != "dialling" and r, timeout=15)
         assert settled.state == "retry" and settled.attempts == 1 and settled.claimed_by == ""
         assert customer.wait_event(RINGS, timeout=3) is None

@@ -45,5 +45,7 @@ async def on_user_event(ctx: ActionContext, slug: str, ev: dict[str, str]) -> No
     except Exception:
         logger.exception("tilbakeringing fra %s kunne ikke lagres", ev.get("Uniqueid"))
         result = "error"
+    if result == "ok":  # read the requests now: the placeholder takes the caller's place without waiting a refresh
+        ctx.state.agency(slug).parts.get("callback", {})["loaded_at"] = 0.0
     await ctx.ami.action({"Action": "Setvar", "Channel": ami_value(ev.get("Channel", ""), what="kanal"),
                           "Variable": "CB_RESULT", "Value": result})
