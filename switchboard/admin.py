@@ -243,6 +243,13 @@ class AttendantMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "person", "caller_number", "caller_name", "taken_by", "sent_at")
     readonly_fields = ("person", "caller_number", "caller_name", "text", "taken_by", "created_at", "sent_at")
 
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

