@@ -402,3 +402,10 @@ def console_callbacks(*, queue_ids: list[int] | None = None) -> list[dict]:
                     "offered_agent_id": offered[0] if offered else None,
                     "offered_agent": offered[1] if offered else r["agent"]})
     return out
+
+
+def callback_list():  # type: ignore[no-untyped-def]
+    """Every callback request (the API's read list), newest place first."""
+    from contactcenter.models import CallbackRequest
+
+    return CallbackRequest.objects.select_related("queue").order_by("-joined_at", "-id")

@@ -148,3 +148,8 @@ def send_page() -> dict:
 
 def send_exists(*, send_id: int) -> bool:
     return SmsSend.objects.filter(pk=send_id).exists()
+
+
+def sms_message_list():  # type: ignore[no-untyped-def]
+    """The SMS log (the API's read list), newest first."""
+    return SmsMessage.objects.select_related("send").order_by("-send__created_at", "-id")
