@@ -105,3 +105,40 @@ def test_fhi_callbacks_are_never_shown_at_nkh(stack, browser, two_callbacks):  #
         page.wait_for_function("document.getElementById('t-callbacks').textContent === '0'", timeout=10000)
     finally:
         page.close()
+
+
+def _offer_to_sigrid() -> None:
+    """The engine's claim of the next attempt for Sigrid's phone (what its dispatcher does when her turn comes)."""
+    from django_tenants.utils import schema_context
+
+    from asterisk_conf import naming
+    from contactcenter.models import Agent, CallbackPolicy
+    from contactcenter.services import callback_claim
+
+    with schema_context("fhi"):
+        CallbackPolicy.objects.update_or_create(queue_id=3, defaults={
+            "enabled": True, "weekdays_only": False, "window_opens": dt.time(0, 0), "window_closes": dt.time(23, 59, 59)})
+        from contactcenter.services import callback_request_create
+
+        request = callback_request_create(queue_id=3, number="41234567",
+                                          joined_at=timezone.now() - dt.timedelta(minutes=6))
+        agent = Agent.objects.get(user__username="sigrid")
+        interface = naming.phone_interface("fhi", agent.extension.phones.filter(is_active=True).first().pk)
+        assert callback_claim(request_id=request.pk, claimed_by=f"test|{interface}|abc") is not None
+
+
+def test_agent_offered_a_callback_sees_number_queue_and_wait(stack, browser, two_callbacks, artifacts_dir):  # noqa: F811
+    _ast, server = stack
+    _committed(_offer_to_sigrid)
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        _login(page, server.port, "sigrid")  # agent in Vaksinetelefonen only: fhi's Sentralbord callbacks are not hers
+        page.wait_for_selector("#callback-offer:not([hidden])", timeout=10000)
+        assert page.inner_text("#callback-offer [data-f=number]") == "+4741234567"
+        assert page.inner_text("#callback-offer [data-f=queue]") == "Vaksinetelefonen"
+        assert "6 min" in page.inner_text("#callback-offer [data-f=waited]")
+        rows = page.query_selector_all("#callbacks tr[data-callback]")
+        assert len(rows) == 1 and rows[0].get_attribute("data-state") == "dialling"
+        page.screenshot(path=str(artifacts_dir / "tilbakeringing-til-deg.png"))
+    finally:
+        page.close()
