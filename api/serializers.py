@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from asterisk_conf.naming import endpoint_name
 from contactcenter import models as cc
+from outbound.models import SmsMessage
 from switchboard import models as sb
 from switchboard import services as sb_services
 
@@ -156,3 +157,21 @@ class HistoryGapSerializer(serializers.ModelSerializer):
     class Meta:
         model = cc.HistoryGap
         fields = "__all__"
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    queue_name = serializers.CharField(source="queue.name", read_only=True)
+
+    class Meta:
+        model = cc.CallbackRequest
+        fields = ["id", "queue", "queue_name", "number", "caller_number", "joined_at", "requested_at", "state",
+                  "attempts", "next_attempt_at", "expires_at", "agent", "answered_at", "outcome"]
+
+
+class SmsMessageSerializer(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(source="send.created_at", read_only=True)
+
+    class Meta:
+        model = SmsMessage
+        fields = ["id", "send", "created_at", "number", "body", "encoding", "segments", "sent_by", "state", "sent_at",
+                  "smsc_accepted_at", "delivered_at", "error"]

@@ -29,7 +29,8 @@ def register_routes(router: DefaultRouter) -> None:
         ("operators", views.OperatorViewSet),
         ("calls", views.CallViewSet), ("queue-visits", views.QueueVisitViewSet), ("inquiries", views.InquiryViewSet),
         ("recordings", views.RecordingViewSet), ("history-gaps", views.HistoryGapViewSet),
-        # ("callbacks", CallbackViewSet),  <- extension point: tilbakeringing registreres her
+        ("callbacks", views.CallbackViewSet), ("sms-messages", views.SmsMessageViewSet),
+        # <- extension point: nye endepunkter registreres her
     ]:
         router.register(prefix, viewset, basename=prefix)
 

@@ -19,6 +19,7 @@ from api.language import request_language
 from contactcenter import live_services
 from contactcenter import models as cc
 from contactcenter import selectors as cc_selectors
+from outbound.selectors import sms_message_list
 from switchboard import models as sb
 from switchboard import selectors as sb_selectors
 from switchboard import services as sb_services
@@ -186,6 +187,10 @@ QueueVisitViewSet = history_viewset(cc_selectors.queue_visit_list(), s.QueueVisi
                                     "Købesøk, nyeste først; periode på tid inn i kø.")
 InquiryViewSet = history_viewset(cc_selectors.inquiry_list(), s.InquirySerializer, "created_at", "henvendelser",
                                  "Registrerte henvendelser, nyeste først; periode på registreringstid.")
+CallbackViewSet = history_viewset(cc_selectors.callback_list(), s.CallbackSerializer, "joined_at", "tilbakeringing",
+                                  "Tilbakeringinger (alle tilstander), nyeste plass først; periode på tid inn i kø.")
+SmsMessageViewSet = history_viewset(sms_message_list(), s.SmsMessageSerializer, "send__created_at", "sms",
+                                    "SMS-loggen (én rad per mottaker), nyeste først; periode på når utsendelsen ble laget.")
 HistoryGapViewSet = history_viewset(cc_selectors.history_gap_list(), s.HistoryGapSerializer, "started_at",
                                     "historikkhull", "Perioder uten kontakt med Asterisk.")
 

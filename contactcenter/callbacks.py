@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter.callback_live import callbacks_changed
 from contactcenter.models import CallbackPolicy, CallbackRequest, CallbackState, Queue
 from switchboard.holidays import norwegian_public_holidays
 
@@ -98,6 +99,7 @@ def callback_request_create(*, queue_id: int, number: str, joined_at: dt.datetim
                               joined_at=joined_at, expires_at=now + dt.timedelta(hours=policy.expire_hours))
     request.full_clean()
     request.save()
+    callbacks_changed()
     return request
 
 
@@ -123,7 +125,10 @@ def callback_claim(*, request_id: int, claimed_by: str, now: dt.datetime | None 
            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
            .update(state=CallbackState.DIALLING, attempts=F("attempts") + 1, claimed_by=claimed_by[:64],
                    updated_at=now))
-    return CallbackRequest.objects.get(pk=request_id) if won else None
+    if not won:
+        return None
+    callbacks_changed()
+    return CallbackRequest.objects.get(pk=request_id)
 
 
 def _after_failed_attempt(request: CallbackRequest, policy: CallbackPolicy, result: str, now: dt.datetime) -> None:
@@ -163,6 +168,7 @@ def callback_attempt_result(*, request_id: int, claimed_by: str, result: str, ag
         _after_failed_attempt(request, policy, result, now)
     request.claimed_by = ""
     request.save()
+    callbacks_changed()
     return request
 
 
@@ -188,6 +194,8 @@ def callback_retries_due(*, now: dt.datetime | None = None) -> dict[str, int]:
                .update(state=CallbackState.EXPIRED, outcome="utløpt", updated_at=now))
     due = (CallbackRequest.objects.filter(state=CallbackState.RETRY, next_attempt_at__lte=now)
            .update(state=CallbackState.WAITING, updated_at=now))
+    if expired or due:
+        callbacks_changed()
     return {"expired": expired, "due": due}
 
 

@@ -19,9 +19,11 @@ from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
 from contactcenter import live_services, recordings
+from contactcenter.callback_live import KIND as CALLBACKS
+from contactcenter.callback_live import callbacks_change
 from contactcenter.console_messages import MessageInvalid, message_parse
 from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
-from contactcenter.selectors import agent_channel_prefixes, console_role, queue_categories
+from contactcenter.selectors import agent_channel_prefixes, console_callbacks, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
 from switchboard.directories import reverse_lookup
@@ -39,6 +41,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     agent_id: int | None
     supervisor: bool
     queue_names: set[str]
+    queue_ids: frozenset[int]
     own_prefixes: tuple[str, ...]
     language: str = settings.LANGUAGE_CODE
     status: dict | None = None  # the engine's contact with Asterisk, as this console was last told
@@ -67,6 +70,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.supervisor = role["supervisor"]
         self.view_only = getattr(user, "vendor_grant", None) is not None  # a vendor under a grant only watches
         self.queue_names = {naming.queue_name(agency, q) for q in role["queue_ids"]}
+        self.queue_ids = frozenset(role["queue_ids"])
         self.own_prefixes = await self.in_agency(agent_channel_prefixes, agent=agent)
         # Everything that decides what this console may see; consoles with the same view share frames.
         self.view_key = ("all",) if self.supervisor else (
@@ -91,8 +95,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return self.supervisor or str(change.get("channel", "")).startswith(self.own_prefixes or ("\0",))
         return False
 
+    def _own_callbacks(self, rows: list[dict]) -> list[dict]:
+        """The callbacks of the queues this console may see (places are per queue, so they stay right)."""
+        return [r for r in rows if r.get("queue_id") in self.queue_ids]
+
     def filter_changes(self, changes: list[dict]) -> list[dict]:
-        return [c for c in changes if self._allowed(c)]
+        return [callbacks_change(rows=self._own_callbacks(c.get("rows", []))) if c.get("kind") == CALLBACKS else c
+                for c in changes if c.get("kind") == CALLBACKS or self._allowed(c)]
 
     def filter_snapshot(self, snap: dict) -> dict:
         return {
@@ -104,15 +113,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def send_snapshot(self) -> None:
+        """The live state from the engine, with the pending callbacks from the database (the initial state that the
+        live ``callbacks`` changes replace)."""
+        callbacks = self._own_callbacks(await self.in_agency(console_callbacks, queue_ids=sorted(self.queue_ids)))
         try:
             snap = await engine_call("snapshot", self.agency, timeout=5)
         except EngineUnavailable:
             self.status = ENGINE_UNAVAILABLE
             await self.send_json({"type": "status", "status": ENGINE_UNAVAILABLE})
+            await self.send_json({"type": "update", "changes": [callbacks_change(rows=callbacks)]})
             return
         data = self.filter_snapshot(snap)  # type: ignore[arg-type]
         self.status = data["status"]
-        await self.send_json({"type": "snapshot", "data": data})
+        await self.send_json({"type": "snapshot", "data": {**data, CALLBACKS: callbacks}})
 
     # -- actions ---------------------------------------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:

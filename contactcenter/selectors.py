@@ -409,3 +409,50 @@ def callback_queue_ids() -> set[int]:
     from contactcenter.models import CallbackPolicy
 
     return set(CallbackPolicy.objects.filter(enabled=True).values_list("queue_id", flat=True))
+
+
+# --- callbacks in the console and on the wallboard (docs/tilbakeringing.md) -------------------------------------------
+
+def _callback_interface(token: str) -> str:
+    """The agent's phone interface in a claim token ``node|PJSIP/<endpoint>|nonce`` ('' when it has none)."""
+    parts = token.split("|")
+    return parts[1] if len(parts) == 3 else ""
+
+
+def _agents_by_interface() -> dict[str, tuple[int, str]]:
+    """Each active phone's interface (``PJSIP/<endpoint>``) -> (agent ID, agent name), in this agency."""
+    out: dict[str, tuple[int, str]] = {}
+    for agent in Agent.objects.select_related("person", "extension").prefetch_related("extension__phones"):
+        for phone in agent.extension.phones.all():
+            if phone.is_active:
+                out[naming.phone_interface(connection.schema_name, phone.pk)] = (agent.pk, str(agent.person))
+    return out
+
+
+def console_callbacks(*, queue_ids: list[int] | None = None) -> list[dict]:
+    """Callbacks not yet made (waiting, retry, dialling) in ``queue_ids`` (None: all), oldest place first, as JSON:
+    place in its queue, number, queue, state, attempts, when the caller joined (epoch s), and the agent who is
+    offered it while it is being dialled (from the claim token) or who handled the last attempt."""
+    from contactcenter.callbacks import callback_pending_list
+    from contactcenter.models import CallbackRequest
+
+    rows = callback_pending_list(queue_ids=queue_ids)
+    tokens = dict(CallbackRequest.objects.filter(pk__in=[r["id"] for r in rows]).values_list("pk", "claimed_by"))
+    agents = _agents_by_interface() if any(tokens.values()) else {}
+    out = []
+    for r in rows:
+        offered = agents.get(_callback_interface(tokens.get(r["id"], "")))
+        out.append({"id": r["id"], "place": r["place"], "queue_id": r["queue_id"], "queue": r["queue"],
+                    "number": r["number"], "joined_at": r["joined_at"].timestamp(), "state": r["state"],
+                    "state_display": str(r["state_display"]), "attempts": r["attempts"],
+                    "next_attempt_at": r["next_attempt_at"].timestamp() if r["next_attempt_at"] else None,
+                    "offered_agent_id": offered[0] if offered else None,
+                    "offered_agent": offered[1] if offered else r["agent"]})
+    return out
+
+
+def callback_list():  # type: ignore[no-untyped-def]
+    """Every callback request (the API's read list), newest place first."""
+    from contactcenter.models import CallbackRequest
+
+    return CallbackRequest.objects.select_related("queue").order_by("-joined_at", "-id")

@@ -241,3 +241,6 @@ def campaign_live(*, campaign_id: int) -> dict:
 def campaign_config_rows() -> list[dict]:
     """What the dialplan needs of each campaign that is not finished (asterisk_conf renders the dialer context)."""
     return list(Campaign.objects.exclude(status=CampaignStatus.DONE).order_by("id").values("id", "name", "queue_id", "amd"))
+def sms_message_list():  # type: ignore[no-untyped-def]
+    """The SMS log (the API's read list), newest first."""
+    return SmsMessage.objects.select_related("send").order_by("-send__created_at", "-id")

@@ -17,7 +17,7 @@
     no_node: ["no-node", gettext("Plattformen har ingen Asterisk-node – samtaler kan ikke vises eller styres")],
     engine_unavailable: ["engine-down", gettext("Motoren svarer ikke – prøver igjen")],
   };
-  const live = { queues: {}, agents: {}, calls: {} };
+  const live = { queues: {}, agents: {}, calls: {}, callbacks: [] };
   const $ = (id) => document.getElementById(id);
   let ws = null, retry = 0, reqId = 0, myCall = null, status = null, snapshotRetry = null;
   const pending = {};
@@ -90,6 +90,7 @@
   function handle(msg) {
     if (msg.type === "snapshot") {
       live.queues = msg.data.queues; live.agents = msg.data.agents; live.calls = msg.data.calls;
+      if (msg.data.callbacks) live.callbacks = msg.data.callbacks;
       const st = msg.data.status || { state: msg.data.connected ? "connected" : "degraded", ami: msg.data.connected };
       showStatus(st);
       setStale(!st.ami);
@@ -98,6 +99,7 @@
       for (const ch of msg.changes) {
         if (ch.kind === "queue") live.queues[ch.queue] = ch;
         else if (ch.kind === "agent") live.agents[String(ch.agent_id)] = ch;
+        else if (ch.kind === "callbacks") live.callbacks = ch.rows;
         else if (ch.kind === "call") { if (ch.removed) delete live.calls[ch.uniqueid]; else live.calls[ch.uniqueid] = ch; }
       }
       render();
@@ -110,7 +112,43 @@
     }
   }
 
+  // Pending callbacks (the server sends the whole list of this console's queues, oldest place first).
+  let offeredWho = { number: null, name: "" };
+  function renderCallbacks() {
+    const body = $("callbacks");
+    if (!body) return;
+    $("callbacks-count").textContent = live.callbacks.length;
+    body.innerHTML = "";
+    if (!live.callbacks.length) {
+      const tr = body.insertRow(); tr.className = "empty";
+      const td = tr.insertCell(); td.colSpan = 6; td.textContent = gettext("Ingen venter på tilbakeringing");
+    }
+    for (const r of live.callbacks) {
+      const tr = body.insertRow(); tr.dataset.callback = r.id; tr.dataset.state = r.state;
+      const agent = r.state === "dialling" && r.offered_agent ? " – " + r.offered_agent : "";
+      for (const text of [r.place, r.number, fmt(now() - r.joined_at), r.queue, r.state_display + agent, r.attempts]) {
+        tr.insertCell().textContent = text;
+      }
+    }
+    const mine = live.callbacks.find((r) => r.state === "dialling" && cfg.agentId && r.offered_agent_id === cfg.agentId);
+    const box = $("callback-offer");
+    if (!box) return;
+    box.hidden = !mine;
+    if (!mine) return;
+    box.querySelector('[data-f="number"]').textContent = mine.number;
+    box.querySelector('[data-f="queue"]').textContent = mine.queue;
+    box.querySelector('[data-f="waited"]').textContent = fmt(now() - mine.joined_at);
+    if (offeredWho.number !== mine.number) {
+      offeredWho = { number: mine.number, name: "" };
+      send("who", { number: mine.number }).then((m) => { if (m && offeredWho.number === mine.number) offeredWho.name = m.name; })
+        .catch(() => {});
+    }
+    box.querySelector('[data-f="who"]').textContent = offeredWho.name;
+  }
+  setInterval(renderCallbacks, 1000);
+
   function render() {
+    renderCallbacks();
     document.querySelectorAll(".queue").forEach((el) => {
       const q = live.queues[el.dataset.queue];
       const callers = q ? q.callers : [];

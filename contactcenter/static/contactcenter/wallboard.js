@@ -4,7 +4,7 @@
   const gettext = window.gettext || ((s) => s);
   const STATES = { idle: gettext("Ledig"), ringing: gettext("Ringer"), in_call: gettext("I samtale"), paused: gettext("Pause"),
                    wrapup: gettext("Etterarbeid"), unavailable: gettext("Utilgjengelig") };
-  const live = { queues: {}, agents: {} };
+  const live = { queues: {}, agents: {}, callbacks: null };
   const $ = (id) => document.getElementById(id);
   const pct = (v) => (v === null || v === undefined ? "–" : v.toFixed(0) + " %");
   const secs = (v) => (v === null || v === undefined ? "–" : Math.round(v) + " s");
@@ -32,6 +32,7 @@
       const msg = JSON.parse(ev.data);
       if (msg.type === "snapshot") {
         live.queues = msg.data.queues; live.agents = msg.data.agents;
+        if (msg.data.callbacks) live.callbacks = msg.data.callbacks;
         const st = msg.data.status || { state: msg.data.connected ? "connected" : "degraded", ami: msg.data.connected };
         showStatus(st);
         setStale(!st.ami);
@@ -45,6 +46,7 @@
         for (const ch of msg.changes) {
           if (ch.kind === "queue") live.queues[ch.queue] = ch;
           if (ch.kind === "agent") live.agents[String(ch.agent_id)] = ch;
+          if (ch.kind === "callbacks") live.callbacks = ch.rows;
         }
       }
       renderLive();
@@ -62,6 +64,11 @@
       tr.querySelector('[data-f="waiting"]').textContent = callers.length;
       tr.querySelector('[data-f="longest"]').textContent = callers.length ? secs(l) : "–";
     });
+    if (live.callbacks) {  // callbacks not yet made, and how long the oldest has had its place
+      const oldest = live.callbacks.reduce((m, r) => Math.max(m, t - r.joined_at), 0);
+      $("t-callbacks").textContent = live.callbacks.length;
+      $("t-callback-oldest").textContent = live.callbacks.length ? secs(oldest) : "–";
+    }
     $("t-waiting").textContent = waiting;
     $("t-longest").textContent = waiting ? secs(longest) : "–";
     const counts = {};
@@ -77,6 +84,10 @@
     $("t-abandon").textContent = pct(tot.abandon_rate_pct);
     $("t-asa").textContent = secs(tot.asa_s);
     $("t-aht").textContent = secs(tot.aht_s);
+    if (data.callbacks && !live.callbacks) {
+      $("t-callbacks").textContent = data.callbacks.pending;
+      $("t-callback-oldest").textContent = data.callbacks.pending ? secs(data.callbacks.oldest_waited_s) : "–";
+    }
     document.querySelectorAll("#wall-queues tr").forEach((tr) => {
       const q = data.queues[tr.dataset.id];
       if (!q) return;
