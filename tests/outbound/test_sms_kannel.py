@@ -47,7 +47,8 @@ def test_group_and_criteria_are_deduplicated_and_opted_out_numbers_removed(kanne
     from contactcenter.history import call_started, queue_visit_joined
     from contactcenter.selectors import queue_list
 
-    now = timezone.now()
+    # The calls are on a day of their own: live tests commit calls of today in fhi's queues too.
+    now = timezone.make_aware(dt.datetime(2021, 5, 3, 12))
     with schema_context("fhi"):
         group = services.sms_group_create(name="Beredskap", numbers=[("91234511", "Åse"), ("+4791234512", "Øystein")])
         queue = queue_list().first()
