@@ -46,7 +46,26 @@ class SmsGroup(models.Model):
         return self.name
 
 
-class SmsGroupMember(models.Model):
+class NumberRow:
+    """A row that is one phone number (group member, opt-out, do-not-call): shown as the number, and stored in E.164
+    (``outbound.numbers.number_normalise``), a Norwegian error otherwise."""
+
+    number: str
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        from outbound.numbers import number_normalise
+
+        super().clean()  # type: ignore[misc]
+        try:
+            self.number = number_normalise(self.number)
+        except ValueError as exc:
+            raise ValidationError({"number": str(exc)}) from exc
+
+
+class SmsGroupMember(NumberRow, models.Model):
     group = models.ForeignKey(SmsGroup, related_name="members", on_delete=models.CASCADE)
     number = models.CharField(_("nummer"), max_length=20)
     name = models.CharField(_("navn"), max_length=100, blank=True, default="")
@@ -56,16 +75,6 @@ class SmsGroupMember(models.Model):
         verbose_name_plural = _("gruppemedlemmer")
         constraints = [models.UniqueConstraint(fields=["group", "number"], name="sms_group_member_unique")]
 
-    def __str__(self) -> str:
-        return self.number
-
-    def clean(self) -> None:
-        from outbound.numbers import number_normalise
-
-        try:
-            self.number = number_normalise(self.number)
-        except ValueError as exc:
-            raise ValidationError({"number": str(exc)}) from exc
 
 
 class SmsTemplate(models.Model):
@@ -81,7 +90,7 @@ class SmsTemplate(models.Model):
         return self.name
 
 
-class OptOut(models.Model):
+class OptOut(NumberRow, models.Model):
     number = models.CharField(_("nummer"), max_length=20, unique=True)
     source = models.CharField(_("kilde"), max_length=20, default="sms")
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
@@ -91,16 +100,6 @@ class OptOut(models.Model):
         verbose_name_plural = _("avmeldte numre")
         ordering = ["-created_at"]
 
-    def __str__(self) -> str:
-        return self.number
-
-    def clean(self) -> None:
-        from outbound.numbers import number_normalise
-
-        try:
-            self.number = number_normalise(self.number)
-        except ValueError as exc:
-            raise ValidationError({"number": str(exc)}) from exc
 
 
 class SendStatus(models.TextChoices):
@@ -254,7 +253,7 @@ class CampaignContact(models.Model):
         return self.number
 
 
-class DoNotCall(models.Model):
+class DoNotCall(NumberRow, models.Model):
     """The agency's do-not-call list: numbers no campaign dials."""
 
     number = models.CharField(_("nummer"), max_length=20, unique=True)
@@ -266,16 +265,6 @@ class DoNotCall(models.Model):
         verbose_name_plural = _("reserverte numre (ring ikke)")
         ordering = ["-created_at"]
 
-    def __str__(self) -> str:
-        return self.number
-
-    def clean(self) -> None:
-        from outbound.numbers import number_normalise
-
-        try:
-            self.number = number_normalise(self.number)
-        except ValueError as exc:
-            raise ValidationError({"number": str(exc)}) from exc
 
 
 class AttemptOutcome(models.TextChoices):
