@@ -298,6 +298,12 @@ class CallAttempt(models.Model):
     agent = models.CharField(_("agent"), max_length=100, blank=True, default="")
     disposition = models.ForeignKey("contactcenter.InquiryCategory", verbose_name=_("kategori"), null=True,
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The uniqueid the engine gives the contact's channel (AMI Originate ChannelId): links the attempt to the call
+    # in the history and to the inquiry the agent registers (the disposition).
+    channel_id = models.CharField(_("kanal-ID"), max_length=64, blank=True, default="", db_index=True)
+    # Preview mode: the agent the contact is shown to (claimed for that agent only, dialled when they press Ring).
+    preview_agent = models.ForeignKey("contactcenter.Agent", verbose_name=_("vist til agent"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("ringeforsøk")
