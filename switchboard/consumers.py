@@ -89,6 +89,8 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.operator = operator
+        # A vendor under a grant (a stand-in someone made an operator) may watch with live view, never act.
+        self.view_only = getattr(user, "vendor_grant", None) is not None
         self.endpoint = naming.phone_interface(agency, operator["phone_id"])
         self.phone_states: dict[int, str] = {}
         self.looked_up: set[str] = set()
@@ -190,6 +192,8 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
             handler = getattr(self, f"do_{action}", None)
             if handler is None:
                 raise ActionRefused(_("Ukjent handling."))
+            if self.view_only:
+                raise ActionRefused(_("Leverandørtilgang gir bare innsyn, ingen handlinger."))
             result = await handler(content)
         except (ActionRefused, EngineRefused, EngineUnavailable, UnsafeValue) as exc:
             await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from importlib import import_module
 
 import pytest
@@ -31,7 +32,8 @@ def vendors(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     made: dict = {}
 
     def make() -> dict:
-        for name, scope in (("ws.lese", "config_read"), ("ws.sanntid", "live_view")):
+        tag = uuid.uuid4().hex[:6]  # own names per test: a stand-in left by an earlier test never clashes
+        for name, scope in ((f"ws.lese.{tag}", "config_read"), (f"ws.sanntid.{tag}", "live_view")):
             account = vendor_account_create(username=name, password="leverandor-passord-2026", organisation="Acme")
             secret = pyotp.random_base32()
             vendor_totp_confirm(user_id=account.user_id, secret=secret, code=pyotp.TOTP(secret).now())
@@ -89,3 +91,35 @@ async def test_vendor_live_data_only_with_live_view_and_no_actions(engine, vendo
     again = _comm(made["live_view"]["key"])
     connected, code = await again.connect(timeout=5)
     assert not connected and code == 4401
+
+
+def _make_operator(user_id: int) -> None:
+    """What an agency admin could do by mistake: make the vendor's stand-in an operator on a phone's extension."""
+    from django_tenants.utils import schema_context
+
+    from switchboard.models import Extension, Operator
+
+    with schema_context("fhi"):
+        extension = Extension.objects.filter(phones__isnull=False).order_by("number").first()
+        Operator.objects.create(user_id=user_id, extension=extension)
+
+
+async def test_vendor_made_operator_only_watches_the_attendant_console(engine, vendors):  # noqa: F811
+    from controlplane.asgi import application
+
+    make, _revoke = vendors
+    made = await asyncio.to_thread(make)
+    await asyncio.to_thread(_make_operator, made["live_view"]["grant"].local_user_id)
+    comm = WebsocketCommunicator(application, "/ws/attendant/", headers=[
+        (b"host", b"fhi.localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={made['live_view']['key']}".encode())])
+    connected, _code = await comm.connect(timeout=5)
+    assert connected
+    assert (await comm.receive_json_from(timeout=5))["type"] == "snapshot"
+    for action in ({"action": "answer", "id": 3, "call_id": "1733000000-9"}, {"action": "status", "id": 4, "status": "dnd"}):
+        await comm.send_json_to(action)
+        while True:
+            answer = await comm.receive_json_from(timeout=5)
+            if answer.get("id") == action["id"]:
+                break
+        assert answer["type"] == "error" and "bare innsyn" in answer["error"]
+    await comm.disconnect()
