@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.backends import BACKEND_PATH
+from access.live import grant_ended_notify
 from access.models import GrantScope, VendorGrant
 from access.selectors import grant_active_for_vendor
 from audit.context import client_ip
@@ -61,6 +62,7 @@ def grant_revoke(*, grant: VendorGrant) -> VendorGrant:
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
         grant.save(update_fields=["revoked_at"])
+        grant_ended_notify(grant_id=grant.pk)  # open console WebSockets under it close after commit
     return grant
 
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from access.live import GrantWatch
 from asterisk_conf import naming
 from contactcenter import live_services, recordings
 from contactcenter.callback_live import KIND as CALLBACKS
@@ -32,7 +33,7 @@ from switchboard.selectors import person_directory
 logger = logging.getLogger(__name__)
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
     """Live updates reach the console through the process's LiveHub (one group subscription per agency
     and process); this consumer decides what its user may see and handles the user's actions."""
 
@@ -76,10 +77,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.view_key = ("all",) if self.supervisor else (
             self.agent_id, tuple(sorted(self.queue_names)), self.own_prefixes)
         await self.accept()
+        await self.watch_grant(user, agency)
         await LiveHub.get(self.channel_layer).join(agency, self)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
+        await self.unwatch_grant()
         if getattr(self, "agency", None):
             await LiveHub.get(self.channel_layer).leave(self.agency, self)
 

@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from access.live import GrantWatch
 from asterisk_conf import naming
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call, live_group
 from switchboard.directories import directory_search, reverse_lookup
@@ -62,7 +63,7 @@ def _own_status_set(person_id: int, status: str, note: str) -> None:
     person_status_set(person=Person.objects.get(pk=person_id), status=status, note=note.strip())
 
 
-class AttendantConsumer(AsyncJsonWebsocketConsumer):
+class AttendantConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
     agency: str
     endpoint: str
     operator: dict
@@ -96,10 +97,12 @@ class AttendantConsumer(AsyncJsonWebsocketConsumer):
         self.looked_up: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         await self.accept()
+        await self.watch_grant(user, agency)
         await self.channel_layer.group_add(live_group(agency), self.channel_name)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
+        await self.unwatch_grant()
         if getattr(self, "agency", None):
             await self.channel_layer.group_discard(live_group(self.agency), self.channel_name)
         for task in getattr(self, "tasks", ()):

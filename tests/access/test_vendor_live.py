@@ -123,3 +123,45 @@ async def test_vendor_made_operator_only_watches_the_attendant_console(engine, v
                 break
         assert answer["type"] == "error" and "bare innsyn" in answer["error"]
     await comm.disconnect()
+
+
+async def test_an_open_console_closes_when_the_grant_is_revoked(engine, vendors):  # noqa: F811
+    make, revoke = vendors
+    made = await asyncio.to_thread(make)
+    live = _comm(made["live_view"]["key"])
+    assert (await live.connect(timeout=5))[0]
+    assert (await live.receive_json_from(timeout=5))["type"] == "snapshot"
+    await asyncio.to_thread(revoke, "live_view")
+    closed = None
+    for _ in range(20):  # frames may still arrive before the close
+        message = await live.receive_output(timeout=5)
+        if message["type"] == "websocket.close":
+            closed = message
+            break
+    assert closed is not None and closed["code"] == 4401
+
+
+async def test_an_open_console_closes_when_the_grant_expires(engine, vendors):  # noqa: F811
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from access.models import VendorGrant
+
+    make, _revoke = vendors
+    made = await asyncio.to_thread(make)
+
+    def expire_soon() -> None:
+        with schema_context("fhi"):
+            VendorGrant.objects.filter(pk=made["live_view"]["grant"].pk).update(
+                expires_at=timezone.now() + dt.timedelta(seconds=2))
+
+    await asyncio.to_thread(expire_soon)
+    live = _comm(made["live_view"]["key"])
+    assert (await live.connect(timeout=5))[0]
+    closed = None
+    for _ in range(20):
+        message = await live.receive_output(timeout=10)
+        if message["type"] == "websocket.close":
+            closed = message
+            break
+    assert closed is not None and closed["code"] == 4401
