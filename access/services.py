@@ -18,8 +18,8 @@ from access.selectors import grant_active_for_vendor
 from audit.context import client_ip
 from audit.models import AuditAction
 from audit.services import audit_entry_append
-from tenants.selectors import vendor_account_get, vendor_check_password
-from tenants.services import vendor_totp_check
+from tenants.selectors import vendor_account_get, vendor_check_password, vendor_locked
+from tenants.services import VENDOR_LOCK_MINUTES, vendor_failure_record, vendor_failures_clear, vendor_totp_check
 
 STAND_IN_PREFIX = "leverandor."
 
@@ -66,17 +66,21 @@ def grant_revoke(*, grant: VendorGrant) -> VendorGrant:
     return grant
 
 
-def _refuse(request: HttpRequest, username: str, why: str) -> None:
+def _refuse(request: HttpRequest, username: str, why: str, *, locked: bool = False) -> None:
+    detail = {"path": request.path[:300], "reason": why, **({"locked_minutes": VENDOR_LOCK_MINUTES} if locked else {})}
     audit_entry_append(actor=f"leverandor:{username[:150]}", ip=client_ip(request), action=AuditAction.LOGIN_FAILED,
-                       model="access.vendorgrant", detail={"path": request.path[:300], "reason": why})
+                       model="access.vendorgrant", detail=detail)
 
 
 def vendor_sign_in(*, request: HttpRequest, username: str, password: str, code: str) -> VendorGrant | None:
     """Password and TOTP of the vendor account (public schema), then an active grant in this agency; sign
     the stand-in in with GrantBackend. Every refusal lands in the audit trail (reason there, not to the user)."""
+    if vendor_locked(username=username):
+        _refuse(request, username, "locked")  # too many wrong passwords or codes: closed for a while
+        return None
     account = vendor_check_password(username=username, password=password)
     if account is None:
-        _refuse(request, username, "password")
+        _refuse(request, username, "password", locked=vendor_failure_record(username=username))
         return None
     if account.totp_confirmed_at is None:
         _refuse(request, username, "totp_not_enrolled")
@@ -86,8 +90,9 @@ def vendor_sign_in(*, request: HttpRequest, username: str, password: str, code: 
         _refuse(request, username, "no_grant")
         return None
     if not vendor_totp_check(user_id=account.user_id, code=code):
-        _refuse(request, username, "totp")
+        _refuse(request, username, "totp", locked=vendor_failure_record(username=username))
         return None
+    vendor_failures_clear(user_id=account.user_id)
     user = grant.local_user
     user.audit_actor = f"leverandor:{grant.vendor_name} (tilgang {grant.pk})"
     login(request, user, backend=BACKEND_PATH)

@@ -19,10 +19,22 @@ from access.services import vendor_sign_in
 from audit.context import client_ip
 from audit.models import AuditAction
 from audit.services import audit_entry_append
-from tenants.selectors import vendor_check_password
-from tenants.services import vendor_totp_confirm, vendor_totp_new_secret, vendor_totp_uri
+from tenants.selectors import vendor_check_password, vendor_locked
+from tenants.services import (
+    VENDOR_LOCK_AFTER,
+    VENDOR_LOCK_MINUTES,
+    vendor_failure_record,
+    vendor_totp_confirm,
+    vendor_totp_new_secret,
+    vendor_totp_uri,
+)
 
 ENROL_SESSION_KEY = "vendor_totp_enrol"
+
+
+def _lock_note() -> str:
+    return _("Etter %(n)s feil forsøk på rad stenges kontoen i %(m)s minutter.") % {
+        "n": VENDOR_LOCK_AFTER, "m": VENDOR_LOCK_MINUTES}
 
 
 @never_cache
@@ -35,15 +47,17 @@ def vendor_login(request: HttpRequest) -> HttpResponse:
         if grant is not None:
             return HttpResponseRedirect("/admin/" if grant.scopes - {"live_view"} else "/console/")
         error = _("Innloggingen ble avvist: feil brukernavn, passord eller engangskode, "
-                  "eller etaten har ikke gitt deg tilgang nå.")
+                  "eller etaten har ikke gitt deg tilgang nå.") + " " + _lock_note()
     return render(request, "access/vendor_login.html", {"error": error}, status=403 if error else 200)
 
 
 def _enrol_start(request: HttpRequest) -> HttpResponse:
-    account = vendor_check_password(username=request.POST.get("username", ""),
-                                    password=request.POST.get("password", ""))
+    username = request.POST.get("username", "")
+    account = None if vendor_locked(username=username) else vendor_check_password(
+        username=username, password=request.POST.get("password", ""))
     if account is None:
-        return render(request, "access/vendor_totp.html", {"error": _("Feil brukernavn eller passord.")}, status=403)
+        vendor_failure_record(username=username)
+        return render(request, "access/vendor_totp.html", {"error": _("Feil brukernavn eller passord.") + " " + _lock_note()}, status=403)
     if account.totp_confirmed_at is not None:
         return render(request, "access/vendor_totp.html", {"error": _(
             "Engangskoder er allerede registrert for kontoen. Be plattformadministrasjonen nullstille dem.")},

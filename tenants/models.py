@@ -173,6 +173,9 @@ class VendorAccount(models.Model):
     totp_secret = models.CharField(_("TOTP-hemmelighet"), max_length=64, blank=True, default="", editable=False)
     totp_confirmed_at = models.DateTimeField(_("TOTP registrert"), null=True, blank=True, editable=False)
     totp_last_step = models.BigIntegerField(default=0, editable=False)
+    # Wrong passwords or codes in a row; at VENDOR_LOCK_AFTER the account is locked until ``locked_until``.
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(_("stengt til"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("leverandørkonto")

@@ -199,3 +199,13 @@ def vendor_check_password(*, username: str, password: str):  # type: ignore[no-u
         if not user.check_password(password):
             return None
         return VendorAccount.objects.select_related("user").filter(user=user).first()
+
+
+def vendor_locked(*, username: str) -> bool:
+    """True while the vendor account named ``username`` is locked after too many wrong passwords or codes."""
+    from django.utils import timezone
+
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        return VendorAccount.objects.filter(user__username=username, locked_until__gt=timezone.now()).exists()

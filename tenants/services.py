@@ -307,3 +307,37 @@ def vendor_totp_reset(*, user_id: int) -> None:
 
     with schema_context(get_public_schema_name()):
         VendorAccount.objects.filter(user_id=user_id).update(totp_secret="", totp_confirmed_at=None, totp_last_step=0)
+
+
+VENDOR_LOCK_AFTER = 5  # wrong passwords or one-time codes in a row
+VENDOR_LOCK_MINUTES = 15
+
+
+def vendor_failure_record(*, username: str) -> bool:
+    """One more wrong password or code for the vendor account ``username`` (nothing for an unknown name); at
+    VENDOR_LOCK_AFTER in a row the account is locked for VENDOR_LOCK_MINUTES. True when this locked it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        account = VendorAccount.objects.select_for_update().filter(user__username=username).first()
+        if account is None:
+            return False
+        account.failed_attempts += 1
+        locked = account.failed_attempts >= VENDOR_LOCK_AFTER
+        if locked:
+            account.failed_attempts = 0
+            account.locked_until = timezone.now() + dt.timedelta(minutes=VENDOR_LOCK_MINUTES)
+        account.save(update_fields=["failed_attempts", "locked_until"])
+        return locked
+
+
+def vendor_failures_clear(*, user_id: int) -> None:
+    """A successful sign-in starts the count again."""
+    from tenants.models import VendorAccount
+
+    with schema_context(get_public_schema_name()):
+        VendorAccount.objects.filter(user_id=user_id).update(failed_attempts=0, locked_until=None)
