@@ -57,7 +57,8 @@ def _enrol_start(request: HttpRequest) -> HttpResponse:
         username=username, password=request.POST.get("password", ""))
     if account is None:
         vendor_failure_record(username=username)
-        return render(request, "access/vendor_totp.html", {"error": _("Feil brukernavn eller passord.") + " " + _lock_note()}, status=403)
+        error = _("Feil brukernavn eller passord.") + " " + _lock_note()
+        return render(request, "access/vendor_totp.html", {"error": error}, status=403)
     if account.totp_confirmed_at is not None:
         return render(request, "access/vendor_totp.html", {"error": _(
             "Engangskoder er allerede registrert for kontoen. Be plattformadministrasjonen nullstille dem.")},
