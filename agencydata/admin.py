@@ -17,7 +17,8 @@ from tenants.admin_mixins import ServiceErrorsAdminMixin
 
 
 def _kind_choices() -> list[tuple[str, str]]:
-    return [(k.kind, f"{k.label} ({_days(k.default_days)})") for k in kinds() if k.expired is not None]
+    return [(k.kind, f"{k.label} ({_days(k.default_days)})") for k in kinds()
+            if k.expired is not None or k.file_items is not None]
 
 
 def _days(days: int | None) -> str:

@@ -211,6 +211,25 @@ def voicemail_messages(*, voicemail: Voicemail) -> list[dict]:
     return sorted(found, key=lambda m: -m["origtime"])
 
 
+def voicemail_all_messages() -> list[dict]:
+    """Every voicemail message of the agency (all mailboxes, both folders) with its files, for GDPR retention,
+    subject access and erasure: extension, folder, index, callerid, received (aware), duration, paths."""
+    from switchboard.voicemail_files import FOLDERS, mailbox_dir, read_message_info
+
+    found = []
+    for number in Voicemail.objects.values_list("extension__number", flat=True):
+        base = mailbox_dir(number)
+        for folder in FOLDERS:
+            for txt in sorted((base / folder).glob("msg[0-9][0-9][0-9][0-9].txt")):
+                info = read_message_info(txt)
+                files = tuple(p for p in sorted(txt.parent.glob(f"{txt.stem}.*")) if p.is_file())
+                found.append({"extension": number, "folder": folder, "index": int(txt.stem[3:]),
+                              "callerid": info.get("callerid", ""), "duration": int(info.get("duration", "0") or 0),
+                              "received": datetime.fromtimestamp(int(info.get("origtime", "0") or 0), tz=UTC),
+                              "paths": files})
+    return found
+
+
 def voicemail_message_audio(*, voicemail: Voicemail, folder: str, index: int) -> Path | None:
     from switchboard.voicemail_files import message_path
 

@@ -3,6 +3,7 @@ so neither needs to know about GDPR). Apps added later register their own kinds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from agencydata.gdpr.registry import DEFAULT_DAYS, DataKind, register_kind
+from agencydata.gdpr.registry import DEFAULT_DAYS, DataKind, FileItem, register_kind
 
 
 def _recording_files(rows: QuerySet) -> Iterable[Path]:
@@ -65,6 +66,9 @@ def register_builtin() -> None:
         for_person=lambda p: Agent.objects.filter(person=p)))
     _register_sms()
     register_kind(DataKind(
+        kind="voicemail", label=_("talepost"), default_days=DEFAULT_DAYS["voicemail"], order=18,
+        file_items=_voicemail_items))
+    register_kind(DataKind(
         kind="extensions", label=_("internnumre"), default_days=None, order=58, erase_by_person=False,
         kept_reason=_("Internnummeret er etatens oppsett; koblingen til personen fjernes med personen."),
         for_person=lambda p: Extension.objects.filter(person=p)))
@@ -95,3 +99,21 @@ def _person_numbers(person: object) -> list[str]:
     numbers = list(Extension.objects.filter(person=person).values_list("number", flat=True))
     mobile = getattr(person, "mobile", "")
     return numbers + ([mobile] if mobile else [])
+
+
+def _callerid_number(callerid: str) -> str:
+    """The number in app_voicemail's callerid ("Kari Haugen" <1002>, or just 1002); '' when there is none."""
+    match = re.search(r"<([^>]*)>", callerid)
+    return (match.group(1) if match else callerid).strip()
+
+
+def _voicemail_items() -> Iterable[FileItem]:
+    from switchboard.models import Extension
+    from switchboard.selectors import voicemail_all_messages
+
+    person_of = dict(Extension.objects.values_list("number", "person_id"))
+    for m in voicemail_all_messages():
+        yield FileItem(paths=m["paths"], at=m["received"], number=_callerid_number(m["callerid"]),
+                       person_id=person_of.get(m["extension"]),
+                       info={"internnummer": m["extension"], "mappe": m["folder"], "fra": m["callerid"],
+                             "varighet_s": m["duration"]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from agencydata.gdpr.registry import DataKind
+from agencydata.gdpr.registry import DataKind, FileItem
 from agencydata.models import LegalHold, RetentionPolicy
 
 
@@ -57,3 +57,26 @@ def subject_hold_reason(*, variants: list[str], person: object | None) -> str | 
         if person is not None and hold.person_id == getattr(person, "pk", None):
             return _("Personen har pålegg om oppbevaring: %(why)s") % {"why": hold.reason}
     return None
+
+
+def file_item_held(item: FileItem) -> bool:
+    """A file item (voicemail message) from a number or of a person under an active legal hold."""
+    from agencydata.gdpr.subjects import item_about
+
+    for hold in LegalHold.objects.filter(is_active=True).filter(~Q(phone_number="") | Q(person__isnull=False)):
+        if hold.person_id and hold.person_id == item.person_id:
+            return True
+        if hold.phone_number and item_about(item, variants=number_variants_safe(hold.phone_number), person=None):
+            return True
+    return False
+
+
+def number_variants_safe(number: str) -> list[str]:
+    from django.core.exceptions import ValidationError
+
+    from agencydata.gdpr.subjects import number_variants
+
+    try:
+        return number_variants(number)
+    except ValidationError:
+        return []

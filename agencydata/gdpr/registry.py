@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import QuerySet
@@ -32,7 +32,20 @@ DEFAULT_DAYS: dict[str, int | None] = {
     "sms": 90,
     "audit": 1825,
     "directory": None,
+    "voicemail": 90,
 }
+
+
+@dataclass(frozen=True)
+class FileItem:
+    """One piece of personal data kept as files, not rows (a voicemail message: its .txt and .wav): when it was
+    made, the phone number it is from (as written, '' if none) and the person it belongs to (None if nobody)."""
+
+    paths: tuple[Path, ...]
+    at: dt.datetime
+    number: str = ""
+    person_id: int | None = None
+    info: dict = field(default_factory=dict)  # what subject access shows of it
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,9 @@ class DataKind:
     kept_reason: str = ""
     # Lower first: rows that point at others are deleted before what they point at.
     order: int = 50
+    # A kind kept as files (voicemail): every item of the agency. Retention, subject access and erasure use it
+    # instead of the row callbacks above.
+    file_items: Callable[[], Iterable[FileItem]] | None = None
 
 
 _KINDS: dict[str, DataKind] = {}

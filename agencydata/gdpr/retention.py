@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencydata.gdpr.holds import kind_hold_reason, retention_days, without_held_subjects
+from agencydata.gdpr.holds import file_item_held, kind_hold_reason, retention_days, without_held_subjects
 from agencydata.gdpr.registry import DataKind, kinds
 from agencydata.models import RetentionRun
 
@@ -24,7 +24,7 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionRun:
     run = RetentionRun.objects.create(started_at=timezone.now())
     files = 0
     for kind in kinds():
-        if kind.expired is None:
+        if kind.expired is None and kind.file_items is None:
             continue
         try:
             files += _apply_kind(kind, now, run)
@@ -46,6 +46,8 @@ def _apply_kind(kind: DataKind, now: dt.datetime, run: RetentionRun) -> int:
     if days is None:
         run.kept[kind.kind] = _("Oppbevares til det slettes for hånd.")
         return 0
+    if kind.file_items is not None:
+        return _apply_file_kind(kind, now - dt.timedelta(days=days), run)
     with transaction.atomic():
         rows = without_held_subjects(kind, kind.expired(now - dt.timedelta(days=days)))
         paths = list(kind.files(rows)) if kind.files is not None else []
@@ -53,6 +55,15 @@ def _apply_kind(kind: DataKind, now: dt.datetime, run: RetentionRun) -> int:
         _total, per_model = rows.delete()
         run.deleted[kind.kind] = per_model.get(model._meta.label, 0)
         transaction.on_commit(lambda: delete_files(paths))
+    return len(paths)
+
+
+def _apply_file_kind(kind: DataKind, cutoff: dt.datetime, run: RetentionRun) -> int:
+    """Files (voicemail messages) older than the cut-off, less those about a number or person on hold."""
+    due = [item for item in kind.file_items() if item.at < cutoff and not file_item_held(item)]
+    paths = [path for item in due for path in item.paths]
+    delete_files(paths)
+    run.deleted[kind.kind] = len(due)
     return len(paths)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from agencydata import archive
 from agencydata.export import _Jsonl
 from agencydata.gdpr.holds import kind_hold_reason, subject_hold_reason
-from agencydata.gdpr.registry import DataKind, kinds
+from agencydata.gdpr.registry import DataKind, FileItem, kinds
 from agencydata.gdpr.retention import delete_files
 from agencydata.models import ErasureReceipt
 
@@ -64,6 +64,30 @@ def subject_for(*, number: str = "", person_id: int | None = None) -> Subject:
     return Subject(variants=[], person=person, label=_("person %(id)s") % {"id": person.pk})
 
 
+def item_about(item: FileItem, *, variants: list[str], person: object | None) -> bool:
+    """Whether a file item is about the subject: of the person, or from one of the number's spellings."""
+    if person is not None:
+        return item.person_id is not None and item.person_id == getattr(person, "pk", None)
+    try:
+        return bool(item.number) and bool(set(number_variants(item.number)) & set(variants))
+    except ValidationError:
+        return False  # "Ukjent", a name only: about no number
+
+
+def _items(kind: DataKind, subject: Subject) -> list[FileItem]:
+    return [i for i in kind.file_items() if item_about(i, variants=subject.variants, person=subject.person)]
+
+
+def _export_items(zf: zipfile.ZipFile, kind: DataKind, items: list[FileItem]) -> None:
+    lines = [json.dumps({**item.info, "tid": item.at.isoformat(timespec="seconds")}, ensure_ascii=False)
+             for item in items]
+    zf.writestr(f"{kind.kind}.jsonl", "".join(f"{line}\n" for line in lines))
+    for item in items:
+        for path in item.paths:
+            if path.is_file():
+                zf.write(path, f"filer/{kind.kind}/{path.parent.parent.name}-{path.parent.name}-{path.name}")
+
+
 def _rows(kind: DataKind, subject: Subject):  # type: ignore[no-untyped-def]
     if subject.person is not None:
         return kind.for_person(subject.person) if kind.for_person is not None else None
@@ -75,6 +99,11 @@ def subject_access_export(*, subject: Subject, out: IO[bytes]) -> dict[str, int]
     counts: dict[str, int] = {}
     with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
         for kind in kinds():
+            if kind.file_items is not None:
+                items = _items(kind, subject)
+                _export_items(zf, kind, items)
+                counts[kind.kind] = len(items)
+                continue
             rows = _rows(kind, subject)
             if rows is None:
                 continue
@@ -105,15 +134,20 @@ def subject_erase(*, subject: Subject, requested_by: str) -> ErasureReceipt:
     paths = []
     held = subject_hold_reason(variants=subject.variants, person=subject.person)
     for kind in kinds():
-        rows = _rows(kind, subject)
-        if rows is None:
+        items = _items(kind, subject) if kind.file_items is not None else None
+        rows = None if items is not None else _rows(kind, subject)
+        if items is None and rows is None:
             continue
         allowed = kind.erase_by_person if subject.person is not None else kind.erase_by_number
         reason = held or kind_hold_reason(kind) or (None if allowed else str(kind.kept_reason))
-        count = rows.count()
+        count = len(items) if items is not None else rows.count()
         if reason:
             if count:
                 kept[kind.kind] = {"antall": count, "hvorfor": str(reason)}
+            continue
+        if items is not None:
+            paths += [path for item in items for path in item.paths]
+            deleted[kind.kind] = count
             continue
         paths += list(kind.files(rows)) if kind.files is not None else []
         model = rows.model

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_retention_deletes_by_kind_and_logs_the_run(history: Path, django_captur
         _age(100)  # within a year for calls and visits, within two for inquiries; past the SMS log's 90 days
         with django_capture_on_commit_callbacks(execute=True):
             run = retention_apply()
-        assert run.deleted == {"inquiries": 0, "sms": 1, "queue_visits": 0, "calls": 0}
+        assert run.deleted == {"inquiries": 0, "sms": 1, "voicemail": 0, "queue_visits": 0, "calls": 0}
         assert not SmsMessage.objects.exists() and OptOut.objects.filter(number=CALLER).exists()
         assert Call.objects.count() == 3 and Inquiry.objects.count() == 2
         assert history.exists()  # recordings follow the recording policy (contactcenter.recordings), not this job
@@ -98,7 +99,8 @@ def test_erasure_of_a_number_with_receipt(history: Path, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         call_command("erase_subject", slug="fhi", number="004791234567", stdout=out)
     receipt = json.loads(out.getvalue())
-    assert receipt["slettet"] == {"inquiries": 2, "sms": 1, "recordings": 1, "queue_visits": 2, "calls": 2}
+    assert receipt["slettet"] == {"inquiries": 2, "sms": 1, "voicemail": 0, "recordings": 1, "queue_visits": 2,
+                                  "calls": 2}
     assert "Revisjonsloggen beholdes" in receipt["beholdt"]["audit"]["hvorfor"]
     assert "avmelding" in receipt["beholdt"]["sms_optout"]["hvorfor"]  # an opt-out outlives erasure, and says why
     assert not history.exists()
@@ -213,3 +215,65 @@ def test_another_agencys_admin_neither_sees_nor_erases_our_caller(client, histor
                        HTTP_HOST="fhi.localhost").status_code == 302
     with schema_context("fhi"):
         assert Call.objects.filter(caller_number=CALLER).count() == 2
+
+
+FIXTURE_MESSAGE = Path(__file__).resolve().parents[1] / "fixtures" / "voicemail" / "msg0000.txt"  # by Asterisk 22
+
+
+@pytest.fixture
+def voicemail(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Two messages in one of fhi's mailboxes, in app_voicemail's own files (the .txt as a real Asterisk wrote it,
+    with the caller and time changed): one from CALLER 100 days ago, one from extension 1001 today."""
+    from switchboard.models import Voicemail
+    from switchboard.voicemail_files import mailbox_dir
+
+    settings.ASTERISK_SPOOL_DIR = tmp_path / "spool"
+    written = FIXTURE_MESSAGE.read_text()
+    with schema_context("fhi"):
+        box = Voicemail.objects.select_related("extension__person").order_by("id").first()
+        inbox = mailbox_dir(box.extension.number) / "INBOX"
+    inbox.mkdir(parents=True)
+    old = int((timezone.now() - dt.timedelta(days=100)).timestamp())
+    for index, (callerid, origtime) in enumerate(((f'"Kari Ås" <{CALLER}>', old), ("1001", int(time.time())))):
+        text = written.replace("callerid=1001", f"callerid={callerid}").replace("origtime=1796539113",
+                                                                                f"origtime={origtime}")
+        (inbox / f"msg{index:04d}.txt").write_text(text)
+        (inbox / f"msg{index:04d}.wav").write_bytes(b"RIFF" + bytes([index]) * 800)
+    return box, inbox
+
+
+def test_voicemail_past_its_time_is_deleted_unless_held(voicemail) -> None:  # type: ignore[no-untyped-def]
+    _box, inbox = voicemail
+    with schema_context("fhi"):
+        LegalHold.objects.create(phone_number=CALLER, reason="Klagesak 2026/200")
+        assert retention_apply().deleted["voicemail"] == 0  # the old message is from a number on hold
+        LegalHold.objects.all().delete()
+        run = retention_apply()
+    assert run.deleted["voicemail"] == 1 and run.files_deleted == 2
+    assert sorted(p.name for p in inbox.iterdir()) == ["msg0001.txt", "msg0001.wav"]  # today's message stays
+
+
+def test_voicemail_in_subject_access_and_erasure_by_number(voicemail, tmp_path,  # type: ignore[no-untyped-def]
+                                                           django_capture_on_commit_callbacks) -> None:
+    _box, inbox = voicemail
+    out = tmp_path / "innsyn.zip"
+    call_command("subject_access", slug="fhi", number="91234567", out=str(out), stdout=io.StringIO())
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("innsyn.json"))["antall"]["voicemail"] == 1
+        (line,) = zf.read("voicemail.jsonl").decode().splitlines()
+        assert json.loads(line)["fra"] == f'"Kari Ås" <{CALLER}>'  # Norwegian letters intact
+        wavs = [n for n in zf.namelist() if n.startswith("filer/voicemail/") and n.endswith(".wav")]
+        assert len(wavs) == 1 and zf.read(wavs[0]) == (inbox / "msg0000.wav").read_bytes()
+    receipt = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_subject", slug="fhi", number=CALLER, stdout=receipt)
+    assert json.loads(receipt.getvalue())["slettet"]["voicemail"] == 1
+    assert sorted(p.name for p in inbox.iterdir()) == ["msg0001.txt", "msg0001.wav"]
+
+
+def test_voicemail_of_a_person_is_in_their_subject_access(voicemail, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    box, _inbox = voicemail
+    out = tmp_path / "innsyn.zip"
+    call_command("subject_access", slug="fhi", person=box.extension.person_id, out=str(out), stdout=io.StringIO())
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("innsyn.json"))["antall"]["voicemail"] == 2  # the mailbox is the person's
