@@ -1,7 +1,8 @@
 """The browser softphone in real Chromium (fake microphone) against a real Asterisk: it registers over
 Asterisk's WebSocket transport with the user's own credentials, calls a real SIP phone (baresip) and audio
 flows both ways over DTLS-SRTP (WebRTC getStats in the page, Asterisk's RTP statistics on the phone's leg);
-hold and resume; and an incoming call from the phone is answered in the browser."""
+hold and resume; an incoming call from the phone is answered in the browser and transferred (REFER) to a third
+phone."""
 
 from __future__ import annotations
 
@@ -51,7 +52,10 @@ def softphone_user():  # type: ignore[no-untyped-def]
         Person.objects.filter(pk=ext.person_id).update(user=user)
         other = Phone.objects.exclude(extension=ext).filter(is_active=True, is_softphone=False).order_by("id").first()
         callee = (other.pk, other.sip_password, other.extension.number)
-    yield {"ext": ext.number, "callee": callee}
+        third = (Phone.objects.exclude(extension__in=[ext, other.extension]).filter(is_active=True, is_softphone=False)
+                 .order_by("id").first())
+        target = (third.pk, third.sip_password, third.extension.number)
+    yield {"ext": ext.number, "callee": callee, "target": target}
     connection.set_schema_to_public()
     with schema_context("fhi"):
         Phone.objects.filter(pk=soft.pk).delete()
@@ -90,6 +94,23 @@ def _channel_stats(asterisk, endpoint: str) -> tuple[int, int]:  # type: ignore[
     raise AssertionError(f"ingen kanal for {endpoint}:\n{out}")
 
 
+def _wait_bridged(asterisk, one: str, two: str) -> None:  # type: ignore[no-untyped-def]
+    """The two endpoints' channels are in one bridge (Asterisk's own view after the transfer)."""
+    out = ""
+    for _ in range(50):
+        out = asterisk.cli("core show channels concise")
+        bridges = {}
+        for line in out.splitlines():
+            cols = line.split("!")
+            if len(cols) > 12 and cols[12]:
+                bridges.setdefault(cols[12], []).append(cols[0])
+        if any(any(c.startswith(f"PJSIP/{one}-") for c in chans) and any(c.startswith(f"PJSIP/{two}-") for c in chans)
+               for chans in bridges.values()):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{one} og {two} ble ikke koblet sammen:\n{out}")
+
+
 def test_softphone_calls_phone_holds_and_answers_with_audio_both_ways(asterisk, softphone_user, artifacts_dir,
                                                                        tmp_path, monkeypatch):
     from playwright.sync_api import sync_playwright
@@ -99,6 +120,10 @@ def test_softphone_calls_phone_holds_and_answers_with_audio_both_ways(asterisk, 
     callee_user = naming.endpoint_name("fhi", callee_pk)
     phone = Baresip(tmp_path / "phone", username=callee_user, password=callee_pw, sip_port=asterisk.profile.sip_port,
                     rtp_base=RTP + 700, answermode="auto")
+    target_pk, target_pw, target_ext = softphone_user["target"]
+    target_user = naming.endpoint_name("fhi", target_pk)
+    target = Baresip(tmp_path / "target", username=target_user, password=target_pw,
+                     sip_port=asterisk.profile.sip_port, rtp_base=RTP + 740, answermode="auto")
     with serve_app() as port, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
@@ -133,6 +158,14 @@ def test_softphone_calls_phone_holds_and_answers_with_audio_both_ways(asterisk, 
             counts = _rtp(page, at_least=20)
             assert counts["sent"] >= 20 and counts["received"] >= 20, counts
             page.screenshot(path=str(artifacts_dir / "myk-telefon-besvart.png"), full_page=True)
+            # Blind transfer (REFER) of the phone's call to a third extension: it rings there and is answered,
+            # and the softphone is free again.
+            page.fill("#sp-number", target_ext)
+            page.click("#sp-transfer")
+            assert target.wait_event({"CALL_ESTABLISHED"}, timeout=20) is not None, target.events
+            page.wait_for_selector("#sp-status[data-state=registered]", timeout=20000)
+            _wait_bridged(asterisk, callee_user, target_user)
         finally:
             browser.close()
             phone.stop()
+            target.stop()

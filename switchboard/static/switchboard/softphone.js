@@ -86,7 +86,14 @@
   $("sp-transfer").addEventListener("click", () => {
     const number = $("sp-number").value.trim();
     if (!state.session || !/^[0-9*#+]{1,20}$/.test(number)) { status("error", t("Skriv nummeret det skal overføres til.")); return; }
-    state.session.refer(`sip:${number}@${cfg.domain}`);
+    // Blind transfer (RFC 5589): when the far end reports the transfer target answered (NOTIFY 200), this
+    // phone leaves the call itself; Asterisk does not hang the transferring leg up on its own.
+    const session = state.session;
+    status("transferring", t("Overfører …"));
+    session.refer(`sip:${number}@${cfg.domain}`, { eventHandlers: {
+      accepted: () => { if (!session.isEnded()) session.terminate(); },
+      failed: () => { if (!session.isEnded()) status("in-call", t("Overføringen mislyktes.")); },
+    } });
   });
   // For the tests and the curious: RTP packets the browser has sent and received in the current call.
   state.rtpCounts = async () => {
