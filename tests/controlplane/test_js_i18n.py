@@ -1,5 +1,6 @@
 """Every text the browser code shows through the JS catalog (``t("…")`` / ``gettext("…")`` in the platform's own
-static JavaScript) has an English translation in locale/en/djangojs.mo (compiled from the .po), so an English user sees no Norwegian."""
+static JavaScript) has an English translation in locale/en/djangojs.mo (compiled from the .po), so an English
+user sees no Norwegian."""
 
 from __future__ import annotations
 
