@@ -22,7 +22,9 @@ from django_tenants.utils import schema_context
 
 from access.live import GrantWatch
 from asterisk_conf import naming
+from controlplane.ws_messages import MessageInvalid
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call, live_group
+from switchboard.attendant_messages import attendant_message_parse
 from switchboard.directories import directory_search, reverse_lookup
 from switchboard.selectors import operator_for_user, person_ids_by_phone, presence_for
 from switchboard.services import attendant_message_send
@@ -192,13 +194,11 @@ class AttendantConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
     async def _act(self, content: dict) -> None:
         action, request_id = content["action"], content.get("id")
         try:
-            handler = getattr(self, f"do_{action}", None)
-            if handler is None:
-                raise ActionRefused(_("Ukjent handling."))
             if self.view_only:
                 raise ActionRefused(_("Leverandørtilgang gir bare innsyn, ingen handlinger."))
-            result = await handler(content)
-        except (ActionRefused, EngineRefused, EngineUnavailable, UnsafeValue) as exc:
+            data = attendant_message_parse(action=action, content=content)
+            result = await getattr(self, f"do_{action}")(data)
+        except (ActionRefused, MessageInvalid, EngineRefused, EngineUnavailable, UnsafeValue) as exc:
             await self.send_json({"type": "error", "id": request_id, "action": action, "error": str(exc)})
             return
         except ValidationError as exc:
@@ -211,39 +211,30 @@ class AttendantConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
             return
         await self.send_json({"type": "ok", "id": request_id, "action": action, "result": result})
 
-    @staticmethod
-    def _text(content: dict, key: str, limit: int) -> str:
-        value = content.get(key, "")
-        if not isinstance(value, str) or len(value) > limit:
-            raise ActionRefused(_("Ugyldig verdi for «%(k)s».") % {"k": key})
-        return value
+    async def _call(self, op: str, data: dict, **extra: Any) -> object:
+        return await engine_call(op, self.agency, {"call_id": data["call_id"], "endpoint": self.endpoint, **extra})
 
-    async def _call(self, op: str, content: dict, **extra: Any) -> object:
-        call_id = self._text(content, "call_id", 40)
-        return await engine_call(op, self.agency, {"call_id": call_id, "endpoint": self.endpoint, **extra})
+    async def do_answer(self, data: dict) -> object:
+        return await self._call("sb_answer", data)
 
-    async def do_answer(self, content: dict) -> object:
-        return await self._call("sb_answer", content)
+    async def do_hold(self, data: dict) -> object:
+        return await self._call("sb_hold", data)
 
-    async def do_hold(self, content: dict) -> object:
-        return await self._call("sb_hold", content)
+    async def do_complete(self, data: dict) -> object:
+        return await self._call("sb_complete", data)
 
-    async def do_complete(self, content: dict) -> object:
-        return await self._call("sb_complete", content)
+    async def do_cancel(self, data: dict) -> object:
+        return await self._call("sb_cancel", data)
 
-    async def do_cancel(self, content: dict) -> object:
-        return await self._call("sb_cancel", content)
+    async def do_hangup(self, data: dict) -> object:
+        return await self._call("sb_hangup", data)
 
-    async def do_hangup(self, content: dict) -> object:
-        return await self._call("sb_hangup", content)
+    async def do_transfer(self, data: dict) -> object:
+        return await self._call("sb_transfer", data, number=data["number"].strip(),
+                                timeout=self.operator["return_seconds"], announced=data["announced"])
 
-    async def do_transfer(self, content: dict) -> object:
-        number = self._text(content, "number", 20).strip()
-        return await self._call("sb_transfer", content, number=number, timeout=self.operator["return_seconds"],
-                                announced=bool(content.get("announced")))
-
-    async def do_search(self, content: dict) -> dict:
-        found = await self.in_agency(directory_search, query=self._text(content, "q", 100))
+    async def do_search(self, data: dict) -> dict:
+        found = await self.in_agency(directory_search, query=data["q"])
         people = [r["person_id"] for r in found["results"] if r["person_id"]]
         if people:
             presence = await self.in_agency(presence_for, person_ids=people, phone_states=dict(self.phone_states))
@@ -251,25 +242,18 @@ class AttendantConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
                 row["presence"] = presence.get(row["person_id"])
         return found
 
-    async def do_status(self, content: dict) -> dict:
+    async def do_status(self, data: dict) -> dict:
         """The operator's own status (the person on the operator's extension); pushed to every console."""
-        status = self._text(content, "status", 10)
-        if status not in {"available", "busy", "away", "dnd", "offline"}:
-            raise ActionRefused(_("Ukjent status."))
         if self.operator["person_id"] is None:
             raise ActionRefused(_("Internnummeret ditt er ikke knyttet til en person."))
-        await self.in_agency(_own_status_set, self.operator["person_id"], status, self._text(content, "note", 150))
-        return {"status": status}
+        await self.in_agency(_own_status_set, self.operator["person_id"], data["status"], data["note"])
+        return {"status": data["status"]}
 
-    async def do_message(self, content: dict) -> dict:
-        person_id = content.get("person_id")
-        if not isinstance(person_id, int) or isinstance(person_id, bool):
-            raise ActionRefused(_("Velg en person fra katalogen."))
-        text = self._text(content, "text", 2000).strip()
+    async def do_message(self, data: dict) -> dict:
+        text = data["text"].strip()
         if not text:
             raise ActionRefused(_("Skriv en beskjed."))
-        message = await self.in_agency(attendant_message_send, person_id=person_id, text=text,
-                                       caller_number=self._text(content, "caller_number", 40),
-                                       caller_name=self._text(content, "caller_name", 150),
-                                       taken_by=self.operator["name"], channel=self._text(content, "channel", 8) or "email")
+        message = await self.in_agency(attendant_message_send, person_id=data["person_id"], text=text,
+                                       caller_number=data["caller_number"], caller_name=data["caller_name"],
+                                       taken_by=self.operator["name"], channel=data["channel"] or "email")
         return {"message_id": message.pk, "channel": message.channel}

@@ -83,3 +83,40 @@ def _person_id(slug: str, last_name: str) -> int:
 
     with schema_context(slug):
         return Person.objects.get(last_name=last_name).pk
+
+
+async def test_bad_messages_get_a_clear_norwegian_answer_and_nothing_is_written(engine, sessions):  # noqa: F811
+    from switchboard.models import AttendantMessage
+
+    before = await asyncio.to_thread(_count_messages, AttendantMessage)
+    fhi = _comm("fhi.localhost", await asyncio.to_thread(sessions, "fhi", "ingrid"))
+    assert (await fhi.connect(timeout=5))[0]
+    await _drain(fhi)
+    bad = [
+        ({"action": "answer", "call_id": ["1733000000-7"]}, "Samtale: Må være tekst."),
+        ({"action": "answer"}, "Samtale:"),
+        ({"action": "transfer", "call_id": "1733000000-7", "number": "1001", "announced": "ja"},
+         "Med forespørsel: Må være true eller false."),
+        ({"action": "status", "status": "på ferie"}, "Status:"),
+        ({"action": "message", "person_id": True, "text": "Ring tilbake"}, "Person:"),
+        ({"action": "message", "person_id": 1, "text": "Ring \x00 tilbake"}, "Beskjed:"),
+        ({"action": "message", "person_id": 1, "text": "x" * 2001}, "Beskjed:"),
+        ({"action": "slett_alt"}, "Ukjent handling."),
+    ]
+    for n, (message, expected) in enumerate(bad, start=10):
+        await fhi.send_json_to({**message, "id": n})
+        answer = next(m for m in await _drain(fhi) if m.get("id") == n)
+        assert answer["type"] == "error" and expected in answer["error"], (message, answer)
+    # Ordinary Norwegian text with commas and apostrophes goes through intact.
+    await fhi.send_json_to({"action": "search", "id": 30, "q": "Ås, O'Brien"})
+    answer = next(m for m in await _drain(fhi) if m.get("id") == 30)
+    assert answer["type"] == "ok"
+    assert await asyncio.to_thread(_count_messages, AttendantMessage) == before
+    await fhi.disconnect()
+
+
+def _count_messages(model) -> int:  # type: ignore[no-untyped-def]
+    from django_tenants.utils import schema_context
+
+    with schema_context("fhi"):
+        return model.objects.count()

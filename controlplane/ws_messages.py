@@ -1,0 +1,77 @@
+"""WebSocket messages of the consoles: one declared shape per action (Django forms), shared by the agent console
+(contactcenter) and the attendant console (switchboard).
+
+A message that does not fit its action's shape gets a clear answer in the user's language and the connection stays
+open. The fields are strict about JSON types: ``true`` is not an ID, a list is not a text, and text never contains
+NUL characters (Django's CharField refuses them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+_ID_MAX = 2**63 - 1  # BigAutoField
+
+
+class MessageInvalid(ValueError):
+    """A message that does not fit the declared shape of its action (the text is for the user)."""
+
+
+class TextField(forms.CharField):
+    """A JSON string (not a number, list or object)."""
+
+    def to_python(self, value: Any) -> str:
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(gettext_lazy("Må være tekst."), code="invalid")
+        return super().to_python(value)
+
+
+class IdField(forms.IntegerField):
+    """A JSON integer ID from 1 up (not a boolean, text or list)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=_ID_MAX, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+class FlagField(forms.BooleanField):
+    """A JSON ``true``/``false`` (missing means false)."""
+
+    widget = forms.TextInput  # the checkbox widget would turn any value into a boolean
+
+    def to_python(self, value: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ValidationError(gettext_lazy("Må være true eller false."), code="invalid")
+        return value
+
+
+class NoFields(forms.Form):
+    pass
+
+
+def message_parse(*, shapes: dict[str, type[forms.Form]], action: str, content: dict) -> dict:
+    """The message's fields for ``action``, checked against its shape in ``shapes``; raises ``MessageInvalid``."""
+    shape = shapes.get(action)
+    if shape is None:
+        raise MessageInvalid(_("Ukjent handling."))
+    form = shape(data=content)
+    if form.is_valid():
+        return form.cleaned_data
+    problems = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else name
+        problems.append(f"{label}: {' '.join(errors)}")
+    raise MessageInvalid(_("Ugyldig melding: %(problems)s") % {"problems": " ".join(problems)})
