@@ -26,6 +26,7 @@ from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_callbacks, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
+from outbound import services as outbound_services
 from switchboard.directories import reverse_lookup
 from switchboard.selectors import person_directory
 
@@ -78,10 +79,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await LiveHub.get(self.channel_layer).join(agency, self)
         await self.send_snapshot()
+        if self.agent_id is not None and not self.view_only:
+            panel = await self.campaign_panel()
+            if panel is not None:  # the initial state of the campaign panel (actions answer with its new state)
+                await self.send_json({"type": "campaign", "data": panel})
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "agency", None):
             await LiveHub.get(self.channel_layer).leave(self.agency, self)
+            if getattr(self, "agent_id", None) is not None and not getattr(self, "view_only", True):
+                # A preview contact claimed for this agent and not dialled goes back to the list.
+                await self.in_agency(outbound_services.attempt_preview_release, agent_id=self.agent_id)
 
     # -- filtering -------------------------------------------------------------------------------------------------
     def _allowed(self, change: dict) -> bool:
@@ -239,3 +247,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         inquiry = await self.in_agency(console_inquiry_register, agent_id=self._need_agent(), queue_id=data["queue_id"],
                                        category_id=data["category_id"], note=data["note"], allowed_queue_ids=allowed)
         return {"inquiry_id": inquiry.pk}
+
+    # -- dialer campaigns in preview mode (outbound) -----------------------------------------------------------------
+    async def campaign_panel(self) -> dict | None:
+        return await self.in_agency(outbound_services.preview_panel_next, agent_id=self._need_agent())
+
+    async def do_campaign(self, data: dict) -> dict | None:
+        return await self.campaign_panel()
+
+    async def do_campaign_dial(self, data: dict) -> dict | None:
+        """«Ring»: the engine rings the agent's phone, then the contact (it checks the attempt again)."""
+        agent_id = self._need_agent()
+        await self.in_agency(outbound_services.attempt_preview_dialable, attempt_id=data["attempt_id"], agent_id=agent_id)
+        await engine_call("dialer_preview_dial", self.agency, {"attempt_id": data["attempt_id"], "agent_id": agent_id},
+                          timeout=15)
+        return await self.campaign_panel()
+
+    async def do_campaign_skip(self, data: dict) -> dict | None:
+        await self.in_agency(outbound_services.attempt_preview_skip, attempt_id=data["attempt_id"],
+                             agent_id=self._need_agent())
+        return await self.campaign_panel()
+
+    async def do_campaign_dispose(self, data: dict) -> dict | None:
+        agent_id = self._need_agent()
+        await self.in_agency(outbound_services.attempt_agent_dispose, agent_id=agent_id, attempt_id=data["attempt_id"],
+                             category_id=data["category_id"])
+        return await self.campaign_panel()
