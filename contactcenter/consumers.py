@@ -46,6 +46,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     own_prefixes: tuple[str, ...]
     language: str = settings.LANGUAGE_CODE
     status: dict | None = None  # the engine's contact with Asterisk, as this console was last told
+    preview_shown: set[int]  # the preview attempts this console has shown (given back when it closes)
 
     async def in_agency(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a sync function (ORM, services) on Channels' shared thread inside this connection's agency."""
@@ -64,6 +65,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agency = agency
+        self.preview_shown = set()
         self.language = self.scope.get("language") or settings.LANGUAGE_CODE
         role = await self.in_agency(console_role, user=user)
         agent = role["agent"]
@@ -88,8 +90,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "agency", None):
             await LiveHub.get(self.channel_layer).leave(self.agency, self)
             if getattr(self, "agent_id", None) is not None and not getattr(self, "view_only", True):
-                # A preview contact claimed for this agent and not dialled goes back to the list.
-                await self.in_agency(outbound_services.attempt_preview_release, agent_id=self.agent_id)
+                # A preview contact this console showed, still claimed and not dialled, goes back to the list.
+                await self.in_agency(outbound_services.attempt_preview_release, agent_id=self.agent_id,
+                                     attempt_ids=sorted(self.preview_shown))
 
     # -- filtering -------------------------------------------------------------------------------------------------
     def _allowed(self, change: dict) -> bool:
@@ -250,7 +253,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     # -- dialer campaigns in preview mode (outbound) -----------------------------------------------------------------
     async def campaign_panel(self) -> dict | None:
-        return await self.in_agency(outbound_services.preview_panel_next, agent_id=self._need_agent())
+        panel = await self.in_agency(outbound_services.preview_panel_next, agent_id=self._need_agent())
+        if panel and panel["attempt"]:
+            self.preview_shown.add(panel["attempt"]["id"])
+        return panel
 
     async def do_campaign(self, data: dict) -> dict | None:
         return await self.campaign_panel()

@@ -281,13 +281,15 @@ def campaign_live(*, campaign_id: int, live: dict | None = None, with_live: bool
     campaign = campaign_get(campaign_id=campaign_id)
     extra = {"agents": campaign_agents(campaign=campaign, live=live), "calls_now": campaign_calls_now(
         campaign=campaign, live=live), "engine": live is not None} if with_live else {}
-    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related("contact", "disposition")[:15]
+    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related(
+        "contact", "disposition", "preview_agent__person")[:15]
     return {"id": campaign.pk, "name": campaign.name, "status": campaign.status,
             "status_label": campaign.get_status_display(), "mode_label": campaign.get_mode_display(),
             "abandon_cap": float(campaign.abandon_cap), "queue": campaign.queue.name,
             **campaign_stats(campaign_id=campaign_id),
             "recent": [{"number": a.contact.number, "state": a.get_state_display(),
-                        "outcome": a.get_outcome_display() if a.outcome else "", "agent": a.agent,
+                        "outcome": a.get_outcome_display() if a.outcome else "",
+                        "agent": a.agent or (str(a.preview_agent.person) if a.preview_agent else ""),
                         "disposition": a.disposition.name if a.disposition else ""} for a in recent], **extra}
 
 

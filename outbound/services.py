@@ -404,10 +404,12 @@ def attempt_preview_skip(*, attempt_id: int, agent_id: int, at: dt.datetime | No
         state=ContactState.PENDING, attempts=Greatest(F("attempts") - 1, 0), next_attempt_at=at or timezone.now())
 
 
-def attempt_preview_release(*, agent_id: int) -> int:
-    """The agent's console closed: a contact claimed for them but not dialled goes back (as «Hopp over»)."""
+def attempt_preview_release(*, agent_id: int, attempt_ids: list[int]) -> int:
+    """The agent's console closed: the contacts it showed (``attempt_ids``) that are still claimed for the agent and
+    not dialled go back (as «Hopp over»). Only those: a console opened meanwhile keeps the contact it shows."""
     released = 0
-    for pk in CallAttempt.objects.filter(preview_agent_id=agent_id, state=AttemptState.CLAIMED).values_list("pk", flat=True):
+    mine = CallAttempt.objects.filter(pk__in=attempt_ids, preview_agent_id=agent_id, state=AttemptState.CLAIMED)
+    for pk in mine.values_list("pk", flat=True):
         try:
             attempt_preview_skip(attempt_id=pk, agent_id=agent_id)
             released += 1

@@ -107,8 +107,9 @@ def test_release_on_console_close_gives_back_only_what_was_not_dialled() -> None
         claimed = services.attempt_preview_claim(agent_id=ingrid.pk, at=MONDAY_10)
         dialled = services.attempt_preview_claim(agent_id=ola.pk, at=MONDAY_10)
         services.attempt_dialling(attempt_id=dialled.pk)
-        assert services.attempt_preview_release(agent_id=ingrid.pk) == 1
-        assert services.attempt_preview_release(agent_id=ola.pk) == 0
+        assert services.attempt_preview_release(agent_id=ola.pk, attempt_ids=[claimed.pk]) == 0  # not his
+        assert services.attempt_preview_release(agent_id=ingrid.pk, attempt_ids=[claimed.pk]) == 1
+        assert services.attempt_preview_release(agent_id=ola.pk, attempt_ids=[dialled.pk]) == 0
         assert CampaignContact.objects.get(pk=claimed.contact_id).state == ContactState.PENDING
         assert CallAttempt.objects.get(pk=dialled.pk).state == AttemptState.DIALLING
 
