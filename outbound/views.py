@@ -84,7 +84,7 @@ def log(request: HttpRequest) -> HttpResponse:
 def _live_snapshot() -> dict | None:
     """The engine's live snapshot of this agency (agents' states, the dialer's calls); None when it cannot be reached."""
     try:
-        return live_services.live_snapshot(agency=connection.schema_name, timeout=3)
+        return live_services.live_snapshot(agency=connection.schema_name, timeout=2)
     except (EngineUnavailable, EngineRefused):
         return None
 
