@@ -237,3 +237,27 @@ def test_two_agents_claiming_at_once_never_get_the_same_contact() -> None:
     assert len(every) == 40 and len(set(every)) == 40
     with schema_context("fhi"):
         assert CampaignContact.objects.filter(campaign__name="Samtidige agenter", state="done").count() == 40
+
+
+@pytest.mark.django_db
+def test_a_failing_inquiry_hook_never_loses_the_inquiry(caplog) -> None:
+    from contactcenter import history
+
+    def broken(inquiry) -> None:  # type: ignore[no-untyped-def]
+        CallAttempt.objects.update(agent="skal rulles tilbake")
+        raise RuntimeError("krok feilet")
+
+    history.register_inquiry_hook(broken)
+    try:
+        with schema_context("fhi"):
+            _preview()
+            ingrid = _agent("ingrid")
+            attempt = services.attempt_preview_claim(agent_id=ingrid.pk, at=MONDAY_10)
+            cat = InquiryCategory.objects.filter(queue_id=1).order_by("id").first()
+            inquiry = console_inquiry_register(agent_id=ingrid.pk, queue_id=1, category_id=cat.pk, note="Notat",
+                                               allowed_queue_ids={1})
+            assert inquiry.pk is not None and inquiry.note == "Notat"
+            assert CallAttempt.objects.get(pk=attempt.pk).agent == ""  # the broken hook's write is undone
+            assert "krok feilet" in caplog.text
+    finally:
+        history._INQUIRY_HOOKS.remove(broken)
