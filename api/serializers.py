@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from asterisk_conf.naming import endpoint_name
 from contactcenter import models as cc
-from outbound.models import SmsMessage
+from outbound.models import CallAttempt, Campaign, SmsMessage
 from switchboard import models as sb
 from switchboard import services as sb_services
 
@@ -175,3 +175,27 @@ class SmsMessageSerializer(serializers.ModelSerializer):
         model = SmsMessage
         fields = ["id", "send", "created_at", "number", "body", "encoding", "segments", "sent_by", "state", "sent_at",
                   "smsc_accepted_at", "delivered_at", "error"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    queue_name = serializers.CharField(source="queue.name", read_only=True)
+    contacts_total = serializers.IntegerField(read_only=True)
+    contacts_pending = serializers.IntegerField(read_only=True)
+    contacts_done = serializers.IntegerField(read_only=True)
+    contacts_failed = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "mode", "status", "queue", "queue_name", "abandon_cap", "window_start", "window_end",
+                  "weekdays", "skip_holidays", "amd", "ring_seconds", "max_attempts", "created_at", "contacts_total",
+                  "contacts_pending", "contacts_done", "contacts_failed"]
+
+
+class CallAttemptSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="contact.number", read_only=True)
+    disposition_name = serializers.CharField(source="disposition.name", read_only=True, default="")
+
+    class Meta:
+        model = CallAttempt
+        fields = ["id", "campaign", "contact", "number", "state", "outcome", "claimed_at", "dialled_at", "answered_at",
+                  "ended_at", "agent", "preview_agent", "channel_id", "disposition", "disposition_name"]

@@ -30,6 +30,7 @@ def register_routes(router: DefaultRouter) -> None:
         ("calls", views.CallViewSet), ("queue-visits", views.QueueVisitViewSet), ("inquiries", views.InquiryViewSet),
         ("recordings", views.RecordingViewSet), ("history-gaps", views.HistoryGapViewSet),
         ("callbacks", views.CallbackViewSet), ("sms-messages", views.SmsMessageViewSet),
+        ("campaigns", views.CampaignViewSet), ("call-attempts", views.CallAttemptViewSet),
         # <- extension point: nye endepunkter registreres her
     ]:
         router.register(prefix, viewset, basename=prefix)

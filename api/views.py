@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import FileResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from api.language import request_language
 from contactcenter import live_services
 from contactcenter import models as cc
 from contactcenter import selectors as cc_selectors
-from outbound.selectors import sms_message_list
+from outbound.selectors import call_attempt_list, campaign_api_list, sms_message_list
 from switchboard import models as sb
 from switchboard import selectors as sb_selectors
 from switchboard import services as sb_services
@@ -193,6 +193,26 @@ SmsMessageViewSet = history_viewset(sms_message_list(), s.SmsMessageSerializer, 
                                     "SMS-loggen (én rad per mottaker), nyeste først; periode på når utsendelsen ble laget.")
 HistoryGapViewSet = history_viewset(cc_selectors.history_gap_list(), s.HistoryGapSerializer, "started_at",
                                     "historikkhull", "Perioder uten kontakt med Asterisk.")
+CampaignViewSet = history_viewset(campaign_api_list(), s.CampaignSerializer, "created_at", "kampanjer",
+                                  "Ringekampanjer med fremdrift (antall numre per tilstand); periode på opprettet.")
+
+
+@extend_schema(tags=["kampanjer"], parameters=[OpenApiParameter("campaign", int, description="Bare denne kampanjen.")])
+class CallAttemptViewSet(HistoryViewSet):
+    """Ringeforsøk i kampanjene, nyeste først; periode på når nummeret ble reservert; «campaign» velger kampanje."""
+
+    queryset = call_attempt_list()
+    serializer_class = s.CallAttemptSerializer
+    period_field = "claimed_at"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        rows = super().get_queryset()
+        campaign = self.request.query_params.get("campaign")
+        if campaign is None:
+            return rows
+        if not _ID.fullmatch(campaign):
+            raise exceptions.ValidationError({"campaign": _("Kampanjen må være en ID (et heltall).")})
+        return rows.filter(campaign_id=int(campaign))
 
 
 @extend_schema(tags=["opptak"])

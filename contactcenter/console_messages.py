@@ -103,11 +103,21 @@ class InquiryMessage(forms.Form):
     note = TextField(label=gettext_lazy("Notat"), max_length=NOTE_MAX_LENGTH, required=False)
 
 
+class AttemptMessage(forms.Form):
+    attempt_id = IdField(label=gettext_lazy("Kampanjenummer"))
+
+
+class DisposeMessage(AttemptMessage):
+    category_id = IdField(label=gettext_lazy("Kategori"))
+
+
 SHAPES: dict[str, type[forms.Form]] = {
     "snapshot": NoFields, "subscribe": SubscribeMessage, "login": NoFields, "logout": NoFields,
     "pause": PauseMessage, "unpause": NoFields, "hangup": ChannelMessage, "hold": ChannelMessage,
     "resume": ChannelMessage, "record": RecordMessage, "transfer": TransferMessage, "supervise": SuperviseMessage,
     "directory": DirectoryMessage, "who": WhoMessage, "categories": NoFields, "inquiry": InquiryMessage,
+    "campaign": NoFields, "campaign_dial": AttemptMessage, "campaign_skip": AttemptMessage,
+    "campaign_dispose": DisposeMessage,
 }
 
 

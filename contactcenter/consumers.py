@@ -27,6 +27,7 @@ from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_callbacks, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
+from outbound import services as outbound_services
 from switchboard.directories import reverse_lookup
 from switchboard.selectors import person_directory
 
@@ -46,6 +47,7 @@ class LiveConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
     own_prefixes: tuple[str, ...]
     language: str = settings.LANGUAGE_CODE
     status: dict | None = None  # the engine's contact with Asterisk, as this console was last told
+    preview_shown: set[int]  # the preview attempts this console has shown (given back when it closes)
 
     async def in_agency(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a sync function (ORM, services) on Channels' shared thread inside this connection's agency."""
@@ -64,6 +66,7 @@ class LiveConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agency = agency
+        self.preview_shown = set()
         self.language = self.scope.get("language") or settings.LANGUAGE_CODE
         role = await self.in_agency(console_role, user=user)
         agent = role["agent"]
@@ -80,11 +83,19 @@ class LiveConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
         await self.watch_grant(user, agency)
         await LiveHub.get(self.channel_layer).join(agency, self)
         await self.send_snapshot()
+        if self.agent_id is not None and not self.view_only:
+            panel = await self.campaign_panel()
+            if panel is not None:  # the initial state of the campaign panel (actions answer with its new state)
+                await self.send_json({"type": "campaign", "data": panel})
 
     async def disconnect(self, code: int) -> None:
         await self.unwatch_grant()
         if getattr(self, "agency", None):
             await LiveHub.get(self.channel_layer).leave(self.agency, self)
+            if getattr(self, "agent_id", None) is not None and not getattr(self, "view_only", True):
+                # A preview contact this console showed, still claimed and not dialled, goes back to the list.
+                await self.in_agency(outbound_services.attempt_preview_release, agent_id=self.agent_id,
+                                     attempt_ids=sorted(self.preview_shown))
 
     # -- filtering -------------------------------------------------------------------------------------------------
     def _allowed(self, change: dict) -> bool:
@@ -242,3 +253,32 @@ class LiveConsumer(GrantWatch, AsyncJsonWebsocketConsumer):
         inquiry = await self.in_agency(console_inquiry_register, agent_id=self._need_agent(), queue_id=data["queue_id"],
                                        category_id=data["category_id"], note=data["note"], allowed_queue_ids=allowed)
         return {"inquiry_id": inquiry.pk}
+
+    # -- dialer campaigns in preview mode (outbound) -----------------------------------------------------------------
+    async def campaign_panel(self) -> dict | None:
+        panel = await self.in_agency(outbound_services.preview_panel_next, agent_id=self._need_agent())
+        if panel and panel["attempt"]:
+            self.preview_shown.add(panel["attempt"]["id"])
+        return panel
+
+    async def do_campaign(self, data: dict) -> dict | None:
+        return await self.campaign_panel()
+
+    async def do_campaign_dial(self, data: dict) -> dict | None:
+        """«Ring»: the engine rings the agent's phone, then the contact (it checks the attempt again)."""
+        agent_id = self._need_agent()
+        await self.in_agency(outbound_services.attempt_preview_dialable, attempt_id=data["attempt_id"], agent_id=agent_id)
+        await engine_call("dialer_preview_dial", self.agency, {"attempt_id": data["attempt_id"], "agent_id": agent_id},
+                          timeout=15)
+        return await self.campaign_panel()
+
+    async def do_campaign_skip(self, data: dict) -> dict | None:
+        await self.in_agency(outbound_services.attempt_preview_skip, attempt_id=data["attempt_id"],
+                             agent_id=self._need_agent())
+        return await self.campaign_panel()
+
+    async def do_campaign_dispose(self, data: dict) -> dict | None:
+        agent_id = self._need_agent()
+        await self.in_agency(outbound_services.attempt_agent_dispose, agent_id=agent_id, attempt_id=data["attempt_id"],
+                             category_id=data["category_id"])
+        return await self.campaign_panel()

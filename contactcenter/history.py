@@ -4,6 +4,8 @@ idempotent, so a replay after a reconnect never duplicates a call or a queue vis
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -271,6 +273,27 @@ def recording_added(*, linkedid: str | None, path: str, at: dt.datetime, agent_i
     return Recording.objects.create(call=call, path=path, started_at=at, started_by_id=agent_id)
 
 
+# What other apps do when an inquiry is registered (outbound: the campaign attempt of the call gets its category as
+# disposition); contactcenter does not know about them, they sit above. Each gets the saved inquiry inside the same
+# transaction; a hook that fails is logged and never loses the inquiry.
+_INQUIRY_HOOKS: list[Callable[[Inquiry], object]] = []
+_log = logging.getLogger(__name__)
+
+
+def register_inquiry_hook(fn: Callable[[Inquiry], object]) -> None:
+    if fn not in _INQUIRY_HOOKS:
+        _INQUIRY_HOOKS.append(fn)
+
+
+def _inquiry_hooks_run(inquiry: Inquiry) -> None:
+    for hook in _INQUIRY_HOOKS:
+        try:
+            with transaction.atomic():
+                hook(inquiry)
+        except Exception:
+            _log.exception("henvendelse %s: %s feilet", inquiry.pk, getattr(hook, "__qualname__", hook))
+
+
 @transaction.atomic
 def inquiry_register(*, agent: Agent, queue: Queue, visit: QueueVisit | None, category: InquiryCategory | None,
                      note: str) -> Inquiry:
@@ -288,6 +311,7 @@ def inquiry_register(*, agent: Agent, queue: Queue, visit: QueueVisit | None, ca
                       recording=recording, callback=callback)
     inquiry.full_clean()
     inquiry.save()
+    _inquiry_hooks_run(inquiry)
     return inquiry
 
 

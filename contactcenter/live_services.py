@@ -116,5 +116,5 @@ def supervise(*, agency: str, supervisor_agent_id: int, channel: str, mode: str)
     _engine("supervise", agency, {"channel": channel, "interface": interface, "mode": mode})
 
 
-def live_snapshot(*, agency: str) -> dict:
-    return _engine("snapshot", agency)  # type: ignore[return-value]
+def live_snapshot(*, agency: str, timeout: float = 8) -> dict:
+    return _engine("snapshot", agency, timeout=timeout)  # type: ignore[return-value]

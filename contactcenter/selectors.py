@@ -38,6 +38,22 @@ def agent_list() -> QuerySet[Agent]:
     return Agent.objects.select_related("person", "extension").prefetch_related("skills", "queues").order_by("id")
 
 
+def agent_queue_ids(*, agent_id: int) -> list[int]:
+    """The queues the agent serves (membership, as the console shows them)."""
+    return list(Queue.objects.filter(agents__pk=agent_id).order_by("id").values_list("id", flat=True))
+
+
+def queue_agent_rows(*, queue_id: int) -> list[dict]:
+    """The agents of a queue: id and name (as the history and the engine name them), by name."""
+    agents = Agent.objects.select_related("person").filter(queues__pk=queue_id).distinct()
+    return sorted(({"id": a.pk, "name": str(a.person)} for a in agents), key=lambda r: r["name"])
+
+
+def agent_name(*, agent_id: int) -> str:
+    agent = Agent.objects.select_related("person").filter(pk=agent_id).first()
+    return str(agent.person) if agent else ""
+
+
 def pause_reason_list() -> QuerySet[PauseReason]:
     return PauseReason.objects.order_by("name")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from contactcenter.history import inquiry_register, message_inquiry_register
+from contactcenter.history import inquiry_register, message_inquiry_register, register_inquiry_hook
 from contactcenter.models import (
     Agent,
     AgentSkill,
@@ -22,7 +22,8 @@ from contactcenter.models import (
 from switchboard.models import Extension, Person
 from switchboard.services import config_object_save
 
-__all__ = ["message_inquiry_register"]  # SMS/MMS inquiries (outbound app) are written in history.py
+# SMS/MMS inquiries (outbound app) are written in history.py; other apps hook into inquiries there (outbound: dispositions)
+__all__ = ["message_inquiry_register", "register_inquiry_hook"]
 
 
 @transaction.atomic

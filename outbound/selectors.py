@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from contactcenter.selectors import caller_numbers, inquiry_numbers
+from contactcenter.selectors import caller_numbers, inquiry_numbers, queue_categories
 from outbound.models import (
     AttemptOutcome,
     AttemptState,
     CallAttempt,
     Campaign,
     CampaignContact,
+    CampaignMode,
     CampaignStatus,
     ContactState,
     DoNotCall,
@@ -225,17 +228,69 @@ def campaign_exists(*, campaign_id: int) -> bool:
     return Campaign.objects.filter(pk=campaign_id).exists()
 
 
-def campaign_live(*, campaign_id: int) -> dict:
-    """The supervisors' live view: status, progress and rates, and the last attempts."""
+_AGENT_STATES = {"idle": _("ledig"), "ringing": _("i samtale"), "in_call": _("i samtale"), "wrapup": _("etterarbeid"),
+                 "paused": _("pause"), "logged_out": _("logget ut"), "unavailable": _("utilgjengelig")}
+
+
+def campaign_agents(*, campaign: Campaign, live: dict | None, now: dt.datetime | None = None) -> list[dict]:
+    """The agents of the campaign's queue: their state from the engine's live snapshot (``live``; None when the engine
+    cannot be reached: state «ukjent») and their connected calls in this campaign today (Norwegian day)."""
+    from contactcenter.selectors import queue_agent_rows
+
+    day = (now or timezone.now()).astimezone(OSLO).replace(hour=0, minute=0, second=0, microsecond=0)
+    connected = CallAttempt.objects.filter(campaign=campaign, outcome=AttemptOutcome.CONNECTED, ended_at__gte=day)
+    by_id = dict(connected.filter(preview_agent__isnull=False).values_list("preview_agent_id")
+                 .annotate(n=Count("id")).values_list("preview_agent_id", "n"))
+    by_name = dict(connected.filter(preview_agent__isnull=True).values_list("agent")
+                   .annotate(n=Count("id")).values_list("agent", "n"))
+    rows = []
+    for agent in queue_agent_rows(queue_id=campaign.queue_id):
+        state = ((live or {}).get("agents", {}).get(str(agent["id"])) or {}).get("state", "logged_out")
+        rows.append({"id": agent["id"], "name": agent["name"], "state": state if live is not None else "unknown",
+                     "state_label": str(_AGENT_STATES.get(state, state)) if live is not None else str(_("ukjent")),
+                     "connected_today": by_id.get(agent["id"], 0) + by_name.get(agent["name"], 0)})
+    return rows
+
+
+def _dialer_calls(part: object) -> list[dict] | None:
+    """The engine's ``dialer`` snapshot part as a list of calls ({"calls": [...] or {...}} or the calls keyed by id)."""
+    if not isinstance(part, dict):
+        return None
+    calls = part.get("calls", part)
+    values = list(calls.values()) if isinstance(calls, dict) else calls
+    return [c for c in values if isinstance(c, dict)] if isinstance(values, list) else None
+
+
+def campaign_calls_now(*, campaign: Campaign, live: dict | None) -> list[dict]:
+    """The campaign's calls now: from the engine's ``dialer`` snapshot part when it has one, else the open attempts."""
+    calls = _dialer_calls((live or {}).get("dialer"))
+    if calls is not None:
+        return [{"number": str(c.get("number", "")), "state": str(c.get("state_label") or c.get("state", "")),
+                 "agent": str(c.get("agent", "")), "since": c.get("since") or c.get("started")}
+                for c in calls if c.get("campaign_id") == campaign.pk]
+    rows = (CallAttempt.objects.filter(campaign=campaign).exclude(state=AttemptState.ENDED)
+            .select_related("contact", "preview_agent__person").order_by("id"))
+    return [{"number": a.contact.number, "state": str(a.get_state_display()),
+             "agent": a.agent or (str(a.preview_agent.person) if a.preview_agent else ""),
+             "since": (a.answered_at or a.dialled_at or a.claimed_at).timestamp()} for a in rows]
+
+
+def campaign_live(*, campaign_id: int, live: dict | None = None, with_live: bool = False) -> dict:
+    """The supervisors' live view: status, progress and rates, the last attempts and (``with_live``) the queue's
+    agents and the calls now, from the engine's live snapshot ``live`` (None when the engine cannot be reached)."""
     campaign = campaign_get(campaign_id=campaign_id)
-    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related("contact", "disposition")[:15]
+    extra = {"agents": campaign_agents(campaign=campaign, live=live), "calls_now": campaign_calls_now(
+        campaign=campaign, live=live), "engine": live is not None} if with_live else {}
+    recent = CallAttempt.objects.filter(campaign_id=campaign_id).select_related(
+        "contact", "disposition", "preview_agent__person")[:15]
     return {"id": campaign.pk, "name": campaign.name, "status": campaign.status,
             "status_label": campaign.get_status_display(), "mode_label": campaign.get_mode_display(),
             "abandon_cap": float(campaign.abandon_cap), "queue": campaign.queue.name,
             **campaign_stats(campaign_id=campaign_id),
             "recent": [{"number": a.contact.number, "state": a.get_state_display(),
-                        "outcome": a.get_outcome_display() if a.outcome else "", "agent": a.agent,
-                        "disposition": a.disposition.name if a.disposition else ""} for a in recent]}
+                        "outcome": a.get_outcome_display() if a.outcome else "",
+                        "agent": a.agent or (str(a.preview_agent.person) if a.preview_agent else ""),
+                        "disposition": a.disposition.name if a.disposition else ""} for a in recent], **extra}
 
 
 def campaign_config_rows() -> list[dict]:
@@ -244,3 +299,55 @@ def campaign_config_rows() -> list[dict]:
 def sms_message_list():  # type: ignore[no-untyped-def]
     """The SMS log (the API's read list), newest first."""
     return SmsMessage.objects.select_related("send").order_by("-send__created_at", "-id")
+
+
+# --- Preview mode: the agent's campaign panel in the console ---------------------------------------------------
+
+def attempt_agent_last_connected(*, agent_id: int, agent_name: str) -> CallAttempt | None:
+    """The agent's last attempt that reached the contact (shown to them in preview, or connected to them by name)."""
+    mine = Q(preview_agent_id=agent_id) | (Q(preview_agent__isnull=True) & Q(agent=agent_name) & ~Q(agent=""))
+    return (CallAttempt.objects.select_related("campaign", "contact", "disposition")
+            .filter(mine).filter(Q(state=AttemptState.ANSWERED) | Q(outcome=AttemptOutcome.CONNECTED))
+            .order_by("-answered_at", "-id").first())
+
+
+def _preview_attempt_row(attempt: CallAttempt) -> dict:
+    contact = attempt.contact
+    return {"id": attempt.pk, "campaign_id": attempt.campaign_id, "campaign": attempt.campaign.name,
+            "number": contact.number, "data": [[str(k), str(v)] for k, v in (contact.data or {}).items()],
+            "attempts": contact.attempts, "max_attempts": attempt.campaign.max_attempts,
+            "state": attempt.state, "state_label": str(attempt.get_state_display())}
+
+
+def preview_panel(*, agent_id: int, attempt: CallAttempt | None) -> dict | None:
+    """What the agent's «Kampanje» panel shows: the contact claimed for them (``attempt``, from
+    ``services.attempt_preview_claim``), their last connected campaign call with its disposition and the categories
+    it may get. None when the agent has nothing to do with a campaign (no panel)."""
+    from contactcenter.selectors import agent_name, agent_queue_ids
+
+    campaigns = list(Campaign.objects.filter(mode=CampaignMode.PREVIEW, status=CampaignStatus.RUNNING,
+                                             queue_id__in=agent_queue_ids(agent_id=agent_id))
+                     .order_by("name", "id").values("id", "name"))
+    last = attempt_agent_last_connected(agent_id=agent_id, agent_name=agent_name(agent_id=agent_id))
+    if not campaigns and attempt is None and last is None:
+        return None
+    last_row = None
+    if last is not None:
+        last_row = {"id": last.pk, "number": last.contact.number, "campaign": last.campaign.name,
+                    "disposition_id": last.disposition_id, "disposition": last.disposition.name if last.disposition else "",
+                    "categories": queue_categories(queue_ids=[last.campaign.queue_id])[last.campaign.queue_id]}
+    return {"campaigns": campaigns, "attempt": _preview_attempt_row(attempt) if attempt else None, "last": last_row}
+
+
+def campaign_api_list():  # type: ignore[no-untyped-def]
+    """The campaigns (the API's read list) with their contacts counted per state, newest first."""
+    return (Campaign.objects.select_related("queue").order_by("-created_at", "-id")
+            .annotate(contacts_total=Count("contacts", distinct=True),
+                      contacts_pending=Count("contacts", filter=Q(contacts__state=ContactState.PENDING), distinct=True),
+                      contacts_done=Count("contacts", filter=Q(contacts__state=ContactState.DONE), distinct=True),
+                      contacts_failed=Count("contacts", filter=Q(contacts__state=ContactState.FAILED), distinct=True)))
+
+
+def call_attempt_list():  # type: ignore[no-untyped-def]
+    """The campaigns' call attempts (the API's read list), newest first."""
+    return CallAttempt.objects.select_related("contact", "disposition").order_by("-claimed_at", "-id")

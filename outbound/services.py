@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from outbound.models import (
     CallAttempt,
     Campaign,
     CampaignContact,
+    CampaignMode,
     CampaignStatus,
     ContactState,
     DoNotCall,
@@ -38,7 +39,13 @@ from outbound.models import (
     SmsSend,
 )
 from outbound.numbers import number_normalise, number_or_none
-from outbound.selectors import Audience, campaign_window_open, do_not_call_numbers, sms_settings
+from outbound.selectors import (
+    Audience,
+    attempt_agent_last_connected,
+    campaign_window_open,
+    do_not_call_numbers,
+    sms_settings,
+)
 from outbound.sender import run_rows
 from outbound.text import sms_shape, template_fill
 
@@ -342,3 +349,113 @@ def attempt_dispose(*, attempt_id: int, category_id: int) -> None:
     if category_id not in allowed:
         raise ValidationError(_("Velg en kategori fra kampanjens kø."))
     CallAttempt.objects.filter(pk=attempt_id).update(disposition_id=category_id)
+
+
+# --- Preview mode: the agent's side (the console's campaign panel) ---------------------------------------------
+
+_PREVIEW_LOCK = 7411  # pg_advisory_xact_lock namespace: one preview claim at a time per agent
+
+
+def _preview_campaigns(*, agent_id: int) -> list[Campaign]:
+    from contactcenter.selectors import agent_queue_ids
+
+    return list(Campaign.objects.filter(mode=CampaignMode.PREVIEW, status=CampaignStatus.RUNNING,
+                                        queue_id__in=agent_queue_ids(agent_id=agent_id)).order_by("name", "id"))
+
+
+@transaction.atomic
+def attempt_preview_claim(*, agent_id: int, campaign_id: int | None = None,
+                          at: dt.datetime | None = None) -> CallAttempt | None:
+    """The agent's open preview attempt, or the next due contact of a running preview campaign of the agent's queues
+    claimed for this agent only (``preview_agent``). At most one open preview attempt per agent: claims of one agent
+    are serialised by a transaction-scoped advisory lock, and concurrent agents skip each other's locked contacts."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PREVIEW_LOCK, agent_id])
+    open_attempt = (CallAttempt.objects.select_related("campaign", "contact")
+                    .filter(preview_agent_id=agent_id).exclude(state=AttemptState.ENDED).first())
+    if open_attempt is not None:
+        return open_attempt
+    for campaign in _preview_campaigns(agent_id=agent_id):
+        if campaign_id is not None and campaign.pk != campaign_id:
+            continue
+        attempt = attempt_claim(campaign_id=campaign.pk, at=at)
+        if attempt is not None:
+            CallAttempt.objects.filter(pk=attempt.pk).update(preview_agent_id=agent_id)
+            return CallAttempt.objects.select_related("campaign", "contact").get(pk=attempt.pk)
+    return None
+
+
+def _own_preview(*, attempt_id: int, agent_id: int) -> CallAttempt:
+    attempt = CallAttempt.objects.select_related("campaign", "contact").filter(pk=attempt_id).first()
+    if attempt is None or attempt.preview_agent_id != agent_id:
+        raise PermissionError(_("Dette kampanjenummeret er ikke vist til deg."))
+    return attempt
+
+
+@transaction.atomic
+def attempt_preview_skip(*, attempt_id: int, agent_id: int, at: dt.datetime | None = None) -> None:
+    """«Hopp over»: the agent does not call this contact now. Only a claimed attempt (nothing dialled) of this agent;
+    the attempt row is removed (no call was made, so there is nothing to report) and the contact goes back to the
+    list with its attempt count as before, behind the contacts not yet tried (next attempt = now)."""
+    attempt = _own_preview(attempt_id=attempt_id, agent_id=agent_id)
+    if CallAttempt.objects.filter(pk=attempt.pk, state=AttemptState.CLAIMED).delete()[0] != 1:
+        raise ValidationError(_("Nummeret er alt ringt og kan ikke hoppes over."))
+    CampaignContact.objects.filter(pk=attempt.contact_id, state=ContactState.DIALLING).update(
+        state=ContactState.PENDING, attempts=Greatest(F("attempts") - 1, 0), next_attempt_at=at or timezone.now())
+
+
+def attempt_preview_release(*, agent_id: int, attempt_ids: list[int]) -> int:
+    """The agent's console closed: the contacts it showed (``attempt_ids``) that are still claimed for the agent and
+    not dialled go back (as «Hopp over»). Only those: a console opened meanwhile keeps the contact it shows."""
+    released = 0
+    mine = CallAttempt.objects.filter(pk__in=attempt_ids, preview_agent_id=agent_id, state=AttemptState.CLAIMED)
+    for pk in mine.values_list("pk", flat=True):
+        try:
+            attempt_preview_skip(attempt_id=pk, agent_id=agent_id)
+            released += 1
+        except ValidationError:
+            pass  # dialled meanwhile
+    return released
+
+
+def attempt_agent_dispose(*, agent_id: int, attempt_id: int, category_id: int) -> None:
+    """The agent sets or changes the disposition of their last connected attempt (and only that one)."""
+    from contactcenter.selectors import agent_name
+
+    last = attempt_agent_last_connected(agent_id=agent_id, agent_name=agent_name(agent_id=agent_id))
+    if last is None or last.pk != attempt_id:
+        raise PermissionError(_("Du kan bare sette kategori på din siste kampanjesamtale."))
+    attempt_dispose(attempt_id=attempt_id, category_id=category_id)
+
+
+def attempt_dispose_from_inquiry(inquiry) -> bool:  # type: ignore[no-untyped-def]
+    """Hook for ``contactcenter.history.register_inquiry_hook``: the inquiry's category becomes the disposition of the
+    campaign attempt of its call (the attempt's ``channel_id`` is the call's id in the history). An inquiry without a
+    call (a preview call does not pass a queue) goes to the agent's last connected attempt of the inquiry's queue
+    that has no disposition yet. A category from another queue than the campaign's is left out; never raises."""
+    if inquiry.category_id is None:
+        return False
+    ids = {i for i in (getattr(inquiry.call, "linkedid", ""), getattr(inquiry.visit, "uniqueid", "")) if i}
+    attempts = CallAttempt.objects.filter(channel_id__in=ids) if ids else CallAttempt.objects.none()
+    if not ids and inquiry.agent_id is not None:
+        last = attempt_agent_last_connected(agent_id=inquiry.agent_id, agent_name=str(inquiry.agent.person))
+        recent = last is not None and (last.ended_at is None or last.ended_at > timezone.now() - dt.timedelta(hours=1))
+        if recent and last.disposition_id is None:  # type: ignore[union-attr]
+            attempts = CallAttempt.objects.filter(pk=last.pk)  # type: ignore[union-attr]
+    return attempts.filter(campaign__queue_id=inquiry.category.queue_id).update(
+        disposition_id=inquiry.category_id) > 0
+
+
+def preview_panel_next(*, agent_id: int) -> dict | None:
+    """The agent's campaign panel with a contact claimed for them if they have none (the console's initial state and
+    its refresh after each action)."""
+    from outbound.selectors import preview_panel
+
+    return preview_panel(agent_id=agent_id, attempt=attempt_preview_claim(agent_id=agent_id))
+
+
+def attempt_preview_dialable(*, attempt_id: int, agent_id: int) -> None:
+    """Before the console asks the engine to dial: the attempt is this agent's and nothing is dialled yet."""
+    attempt = _own_preview(attempt_id=attempt_id, agent_id=agent_id)
+    if attempt.state != AttemptState.CLAIMED:
+        raise ValidationError(_("Nummeret er alt ringt."))

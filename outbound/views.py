@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contactcenter import live_services
 from contactcenter.selectors import console_role
+from engine.client import EngineRefused, EngineUnavailable
 from outbound import selectors, services
 from outbound.forms import SendForm
 
@@ -78,6 +81,18 @@ def log(request: HttpRequest) -> HttpResponse:
 
 # --- Dialer campaigns (supervisors) ----------------------------------------------------------------------------
 
+def _live_snapshot() -> dict | None:
+    """The engine's live snapshot of this agency (agents' states, the dialer's calls); None when it cannot be reached."""
+    try:
+        return live_services.live_snapshot(agency=connection.schema_name, timeout=2)
+    except (EngineUnavailable, EngineRefused):
+        return None
+
+
+def _live(campaign_id: int) -> dict:
+    return selectors.campaign_live(campaign_id=campaign_id, live=_live_snapshot(), with_live=True)
+
+
 def _campaign_or_404(campaign_id: int) -> JsonResponse | None:
     if not selectors.campaign_exists(campaign_id=campaign_id):
         return JsonResponse({"error": _("Ukjent kampanje.")}, status=404)
@@ -102,7 +117,7 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 def campaign_live(request: HttpRequest, campaign_id: int) -> JsonResponse:
     _may_send(request)
-    return _campaign_or_404(campaign_id) or JsonResponse(selectors.campaign_live(campaign_id=campaign_id))
+    return _campaign_or_404(campaign_id) or JsonResponse(_live(campaign_id))
 
 
 @login_required

@@ -103,6 +103,8 @@
         else if (ch.kind === "call") { if (ch.removed) delete live.calls[ch.uniqueid]; else live.calls[ch.uniqueid] = ch; }
       }
       render();
+    } else if (msg.type === "campaign") {
+      renderCampaign(msg.data);
     } else if (msg.type === "status") {
       showStatus(msg.status);
     } else if (msg.type === "ok" || msg.type === "error") {
@@ -239,7 +241,7 @@
       box.hidden = false;
       $("wrapup").hidden = true;
     } else {
-      if (myCall) { showWrapup(); }
+      if (myCall) { showWrapup(); refreshCampaign(); }
       myCall = null;
       whoNumber = null;
       box.hidden = true;
@@ -327,5 +329,62 @@
       .catch((e) => { $("wrapup-msg").textContent = e.message; });
   });
   if ($("wrapup-queue")) fillCategories();
+
+  // Dialer campaigns in preview mode: the contact claimed for this agent, «Ring» / «Hopp over», and the category
+  // (disposition) of the agent's last campaign call. Every action answers with the panel's new state.
+  let panel = null;
+  function renderCampaign(p) {
+    panel = p;
+    const box = $("campaign-panel");
+    if (!box) return;
+    box.hidden = !p;
+    if (!p) return;
+    const a = p.attempt;
+    $("cp-campaign").textContent = a ? a.campaign : p.campaigns.map((c) => c.name).join(", ");
+    $("cp-contact").hidden = !a;
+    $("cp-empty").hidden = !!a;
+    if (a) {
+      $("cp-contact").dataset.attempt = a.id;
+      $("cp-number").textContent = a.number;
+      $("cp-attempts").textContent = interpolate(gettext("%s av %s"), [a.attempts, a.max_attempts]);
+      $("cp-state").textContent = a.state_label;
+      $("cp-data").replaceChildren(...a.data.flatMap(([k, v]) => {
+        const dt = document.createElement("dt"); dt.textContent = k;
+        const dd = document.createElement("dd"); dd.textContent = v;
+        return [dt, dd];
+      }));
+      $("cp-dial").disabled = $("cp-skip").disabled = a.state !== "claimed";
+    }
+    const last = p.last;
+    $("cp-last").hidden = !last;
+    if (last) {
+      $("cp-last").dataset.attempt = last.id;
+      $("cp-last-number").textContent = last.number;
+      $("cp-last-campaign").textContent = last.campaign;
+      const sel = $("cp-category");
+      const chosen = sel.dataset.attempt === String(last.id) && sel.value ? sel.value : String(last.disposition_id || "");
+      sel.replaceChildren(new Option(gettext("(velg)"), ""), ...last.categories.map((c) => new Option(c.name, c.id)));
+      sel.dataset.attempt = last.id;
+      sel.value = chosen;
+    }
+  }
+  function refreshCampaign() { if (cfg.agentId !== null) send("campaign").then(renderCampaign).catch(() => {}); }
+  function campaignAct(action, data, msgId, okText) {
+    $(msgId).textContent = okText || "";
+    return send(action, data).then((p) => { renderCampaign(p); $(msgId).textContent = okText || ""; })
+      .catch((e) => { $(msgId).textContent = e.message; });
+  }
+  bind("cp-dial", () => panel && panel.attempt &&
+    campaignAct("campaign_dial", { attempt_id: panel.attempt.id }, "cp-msg", interpolate(gettext("Ringer %s …"), [panel.attempt.number])));
+  bind("cp-skip", () => panel && panel.attempt && campaignAct("campaign_skip", { attempt_id: panel.attempt.id }, "cp-msg",
+    gettext("Hoppet over.")));
+  bind("cp-dispose", () => {
+    const cat = $("cp-category").value;
+    if (!panel || !panel.last) return;
+    if (!cat) { $("cp-last-msg").textContent = gettext("Velg en kategori."); return; }
+    campaignAct("campaign_dispose", { attempt_id: panel.last.id, category_id: parseInt(cat, 10) }, "cp-last-msg",
+      gettext("Kategorien er lagret."));
+  });
+  setInterval(() => { if (panel) refreshCampaign(); }, 15000);
   connect();
 })();

@@ -22,6 +22,25 @@
       }
       return tr;
     }));
+    showLive(c);
+  }
+
+  const row = (values, attrs) => {
+    const tr = document.createElement("tr");
+    Object.assign(tr.dataset, attrs || {});
+    for (const v of values) { const td = document.createElement("td"); td.textContent = v; tr.appendChild(td); }
+    return tr;
+  };
+  const empty = (cols, textValue) => { const tr = row([textValue]); tr.className = "empty"; tr.firstChild.colSpan = cols; return tr; };
+  const since = (t) => { const s = Math.max(0, Math.floor(Date.now() / 1000 - t)); return (s >= 60 ? Math.floor(s / 60) + " min " : "") + (s % 60) + " s"; };
+
+  function showLive(c) {
+    if (!c.agents) return;
+    document.getElementById("c-engine").hidden = c.engine;
+    const agents = c.agents.map((a) => row([a.name, a.state_label, a.connected_today], {agent: a.id, state: a.state}));
+    document.getElementById("c-agents").replaceChildren(...(agents.length ? agents : [empty(3, gettext("Ingen agenter i køen"))]));
+    const calls = c.calls_now.map((k) => row([k.number, k.state, k.agent, k.since ? since(k.since) : ""]));
+    document.getElementById("c-calls").replaceChildren(...(calls.length ? calls : [empty(4, gettext("Ingen samtaler nå"))]));
   }
 
   async function post(path, data) {

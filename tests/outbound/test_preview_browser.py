@@ -1,0 +1,256 @@
+"""Preview mode in real headless Chromium against the platform with the real engine and a real Asterisk: the agent
+sees the contact claimed for her (number, the import's columns, attempts), skips one, rings the next (the engine
+command ``dialer_preview_dial`` is answered in the dialer's place by a test handler in the real engine's registry:
+it moves the attempt to dialling as the dialer does), sets the category of the call that reached the contact; the
+supervisor's live view shows the queue's agents with their state from the engine, the calls now and the category.
+
+Nothing in the browser is mocked."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+
+import pytest
+
+from tests.contactcenter.test_callback_browser import _committed
+from tests.contactcenter.test_console_browser import _login, _ua, browser, pytestmark, stack  # noqa: F401
+
+NAME = "Oppfølging av prøvesvar (forhåndsvisning)"
+LIST = "nummer;navn;prøve\n91234501;Åse Ødegård;A-17\n91234502;Per Ås;B-18\n91234503;Liv Ørn;C-19\n".encode()
+RTP = 32600  # inside this worktree's TEST_RTP range
+
+
+def _make() -> None:
+    from django_tenants.utils import schema_context
+
+    from contactcenter.models import Queue
+    from outbound import services
+    from outbound.models import Campaign
+
+    with schema_context("fhi"):
+        campaign = Campaign.objects.create(name=NAME, mode="preview", queue=Queue.objects.get(pk=1),
+                                           weekdays="1234567", window_start=dt.time(0, 0),
+                                           window_end=dt.time(23, 59, 59), skip_holidays=False)
+        services.campaign_contacts_import(campaign_id=campaign.pk, name="l.csv", data=LIST, dry_run=False)
+        services.campaign_status_change(campaign_id=campaign.pk, action="start")
+
+
+def _clean() -> None:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import Campaign
+
+    with schema_context("fhi"):
+        Campaign.objects.filter(name=NAME).delete()
+
+
+@dataclasses.dataclass(frozen=True)
+class PreviewDial:
+    attempt_id: int
+    agent_id: int
+
+
+@pytest.fixture
+def preview_campaign(stack, django_db_blocker):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The campaign (committed) and, in the real engine's registry, an answer to ``dialer_preview_dial``."""
+    from engine.registry import CommandSpec
+
+    _ast, server = stack
+    asked: list[tuple[str, int, int]] = []
+
+    def dialling(agency: str, req: PreviewDial) -> bool:
+        from django.db import connection
+        from django_tenants.utils import schema_context
+
+        from outbound import services
+        from outbound.models import CallAttempt
+
+        try:
+            with django_db_blocker.unblock(), schema_context(agency):
+                mine = CallAttempt.objects.filter(pk=req.attempt_id, preview_agent_id=req.agent_id, state="claimed",
+                                                  campaign__mode="preview").exists()
+                return mine and services.attempt_dialling(attempt_id=req.attempt_id)
+        finally:
+            connection.close()
+
+    async def handler(req: PreviewDial, ctx) -> dict:  # type: ignore[no-untyped-def]
+        from engine.commands import CommandRefused
+
+        asked.append((ctx.agency, req.attempt_id, req.agent_id))
+        if not await asyncio.to_thread(dialling, ctx.agency, req):
+            raise CommandRefused("Kampanjenummeret kan ikke ringes.")
+        return {"attempt_id": req.attempt_id}
+
+    with django_db_blocker.unblock():
+        _committed(_clean)
+        _committed(_make)
+        server.engine.registry.commands["dialer_preview_dial"] = CommandSpec(PreviewDial, handler)
+        yield asked
+        server.engine.registry.commands.pop("dialer_preview_dial", None)
+        _committed(_clean)
+
+
+def _db(fn):  # type: ignore[no-untyped-def]
+    out: list = []
+    _committed(lambda: out.append(fn()))
+    return out[0]
+
+
+def _attempt_of(number: str) -> tuple[int, str]:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import CallAttempt
+
+    with schema_context("fhi"):
+        a = CallAttempt.objects.filter(contact__number=number, campaign__name=NAME).order_by("-id").first()
+        return a.pk, a.state
+
+
+def _reached_the_contact(attempt_id: int) -> None:
+    """What the dialer reports when the contact answered and talked with the agent, then hung up."""
+    from django_tenants.utils import schema_context
+
+    from outbound import services
+    from outbound.models import CallAttempt
+
+    with schema_context("fhi"):
+        services.attempt_answered(attempt_id=attempt_id)
+        CallAttempt.objects.filter(pk=attempt_id).update(agent="Ingrid Bakke", channel_id="1765010000.7")
+        services.attempt_end(attempt_id=attempt_id, outcome="connected", agent="Ingrid Bakke")
+
+
+def _category(code: str) -> tuple[int, str]:
+    from django_tenants.utils import schema_context
+
+    from contactcenter.models import InquiryCategory
+
+    with schema_context("fhi"):
+        c = InquiryCategory.objects.get(queue_id=1, code=code)
+        return c.pk, c.name
+
+
+def _wait(predicate, timeout: float = 10):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("tidsavbrudd")
+
+
+def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live(
+        stack, browser, preview_campaign, tmp_path, artifacts_dir):  # noqa: F811
+    from django_tenants.utils import schema_context
+
+    from contactcenter.models import Agent
+
+    ast, server = stack
+    with schema_context("fhi"):
+        ingrid = Agent.objects.get(user__username="ingrid").pk
+    phone = _ua(ast, tmp_path, "fhi", "1001", RTP)  # Ingrid's phone, so she is «ledig» once logged in
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _login(page, server.port, "ingrid")
+        page.wait_for_selector("#campaign-panel:not([hidden]) #cp-contact:not([hidden])", timeout=10000)
+        assert page.inner_text("#cp-number") == "+4791234501"
+        assert page.inner_text("#cp-data").split() == ["navn", "Åse", "Ødegård", "prøve", "A-17"]
+        assert page.inner_text("#cp-attempts") == "1 av 3"
+        assert NAME in page.inner_text("#cp-h")
+        page.screenshot(path=str(artifacts_dir / "kampanje-forhandsvisning.png"), full_page=True)
+
+        page.click("#cp-skip")
+        page.wait_for_function("document.getElementById('cp-number').textContent === '+4791234502'", timeout=5000)
+        assert page.inner_text("#cp-msg") == "Hoppet over."
+        page.click("#cp-dial")
+        page.wait_for_function("document.getElementById('cp-state').textContent === 'ringer'", timeout=10000)
+        assert page.inner_text("#cp-msg") == "Ringer +4791234502 …"
+        assert page.is_disabled("#cp-dial") and page.is_disabled("#cp-skip")
+        attempt_id, state = _db(lambda: _attempt_of("+4791234502"))
+        assert state == "dialling" and preview_campaign == [("fhi", attempt_id, ingrid)]
+        page.screenshot(path=str(artifacts_dir / "kampanje-ringer.png"), full_page=True)
+
+        # The call reached the contact and ended; after the refresh she sets (and then changes) its category.
+        _db(lambda: _reached_the_contact(attempt_id))
+        page.click("#btn-login")
+        page.wait_for_selector("#my-state[data-state=idle]", timeout=10000)
+        page.reload()
+        page.wait_for_selector("#cp-last:not([hidden])", timeout=10000)
+        assert page.inner_text("#cp-last-number") == "+4791234502"
+        assert page.inner_text("#cp-number") == "+4791234503"  # the untried one before the skipped one
+        assert _db(lambda: _contact("+4791234501")) == ("pending", 0)  # skipped: back on the list, unspent
+        status_id, _status = _db(lambda: _category("status"))
+        new_id, new_name = _db(lambda: _category("ny-sak"))
+        page.click("#cp-dispose")
+        assert page.inner_text("#cp-last-msg") == "Velg en kategori."
+        page.select_option("#cp-category", str(status_id))
+        page.click("#cp-dispose")
+        page.wait_for_function("document.getElementById('cp-last-msg').textContent === 'Kategorien er lagret.'")
+        page.select_option("#cp-category", str(new_id))
+        page.click("#cp-dispose")
+        _wait(lambda: _db(lambda: _disposition(attempt_id)) == new_id)
+        page.screenshot(path=str(artifacts_dir / "kampanje-kategori.png"), full_page=True)
+
+        supervisor = browser.new_page(viewport={"width": 1200, "height": 1100})
+        try:
+            _live_view(supervisor, server.port, new_name, artifacts_dir)
+        finally:
+            supervisor.close()
+    finally:
+        page.close()
+        phone.stop()
+
+
+def _disposition(attempt_id: int) -> int | None:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import CallAttempt
+
+    with schema_context("fhi"):
+        return CallAttempt.objects.get(pk=attempt_id).disposition_id
+
+
+def _live_view(page, port: int, category: str, artifacts_dir) -> None:  # type: ignore[no-untyped-def]
+    campaign_id = _db(lambda: _campaign_id())
+    _login_supervisor(page, port)
+    page.goto(f"http://fhi.localhost:{port}/kampanjer/{campaign_id}/")
+    page.wait_for_selector("#c-agents tr[data-agent]", timeout=10000)
+    rows = {r.split("\t")[0]: r.split("\t")[1:] for r in page.inner_text("#c-agents").splitlines()}
+    assert rows == {"Ingrid Bakke": ["ledig", "1"], "Ola Nordmann": ["logget ut", "0"]}, rows
+    calls = page.inner_text("#c-calls")
+    assert "+4791234503" in calls and "reservert" in calls and "Ingrid Bakke" in calls
+    assert category in page.inner_text("#c-recent")
+    assert page.is_hidden("#c-engine")
+    page.screenshot(path=str(artifacts_dir / "kampanje-live-agenter.png"), full_page=True)
+
+
+def _contact(number: str) -> tuple[str, int]:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import CampaignContact
+
+    with schema_context("fhi"):
+        c = CampaignContact.objects.get(campaign__name=NAME, number=number)
+        return c.state, c.attempts
+
+
+def _campaign_id() -> int:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import Campaign
+
+    with schema_context("fhi"):
+        return Campaign.objects.get(name=NAME).pk
+
+
+def _login_supervisor(page, port: int) -> None:  # type: ignore[no-untyped-def]
+    from tests.contactcenter.test_console_browser import PASSWORD
+
+    page.goto(f"http://fhi.localhost:{port}/login/")
+    page.fill("input[name=username]", "jonas")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
