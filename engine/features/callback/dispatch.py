@@ -2,9 +2,11 @@
 placeholder.py); when an agent takes the placeholder, the attempt is claimed (one conditional UPDATE in the
 database) and only then is the caller dialled, from the placeholder, with the queue's caller ID.
 
-At the first tick after the engine starts, attempts left in «dialling» by a previous run are settled: the claim token
-names the agent's interface, and an agent still bridged in a call is taken as answered; otherwise the attempt is
-interrupted and waits for its next attempt. An attempt is never dialled again.
+Shortly after the engine starts (or reconnects), attempts left in «dialling» by a previous run are settled from the
+caller's leg, the placeholder's ;2 half that dialled the caller (never from the agent's side: the agent is bridged
+with the placeholder before the caller answers): bridged -> answered; still ringing -> watched until it is answered or
+ends, and that outcome recorded; gone -> interrupted, waiting for its next attempt. An attempt is never dialled
+again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import asyncio
 import logging
 import time
 
+from engine.features.callback import placeholder
+from engine.guard import channel_name
 from engine.registry import ActionContext
 from engine.state import AgencyLive
 
@@ -20,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 FEATURE = "callback"
 REFRESH_S = 2.0
+SETTLE_AFTER_S = 2.0
 _tasks: set[asyncio.Task] = set()
 
 
@@ -50,25 +55,54 @@ async def _db(ctx: ActionContext, slug: str, fn, **kwargs):  # type: ignore[no-u
     return await asyncio.get_running_loop().run_in_executor(ctx.pool, lambda: _in_schema(slug, fn, **kwargs))
 
 
-def _bridged(live: AgencyLive, interface: str) -> bool:
-    return any(c.bridge and c.channel.startswith(f"{interface}-") for c in live.channels.values())
+def _agent_id(live: AgencyLive, interface: str) -> int | None:
+    return next((a.agent_id for a in live.agents.values() if a.interface == interface), None)
 
 
-def _has_channel(live: AgencyLive, interface: str) -> bool:
-    return any(c.channel.startswith(f"{interface}-") for c in live.channels.values())
-
-
-async def _settle(ctx: ActionContext, slug: str, live: AgencyLive) -> None:
-    """After a start: attempts a previous run left in «dialling»."""
+async def _settle(ctx: ActionContext, slug: str, live: AgencyLive, data: dict) -> None:
+    """After a start: attempts a previous run left in «dialling», decided from the caller's leg (the placeholder's
+    ;2 half): bridged -> answered; still dialling the caller -> watched on until it is answered or ends, and that
+    outcome recorded; gone, or never sent to dial -> interrupted. None of them is dialled again."""
     from contactcenter.selectors import callback_dialling_claims
-    from contactcenter.services import callback_attempt_result, callback_settle_interrupted
+    from contactcenter.services import callback_settle_interrupted
 
     claims = await _db(ctx, slug, callback_dialling_claims)
-    talking = [c for c in claims if _bridged(live, c["token"].split("|")[1])]
-    for claim in talking:
-        await _db(ctx, slug, callback_attempt_result, request_id=claim["id"], claimed_by=claim["token"],
-                  result="answered")
-    await _db(ctx, slug, callback_settle_interrupted, live_claims=[c["token"] for c in talking])
+    present = placeholder.placeholders(live)
+    live_claims = []
+    for claim in claims:
+        two = present.get(claim["id"], {}).get(2)
+        if two is None or not (two.bridge or await placeholder.was_sent_to_dial(ctx, two)):
+            continue
+        live_claims.append(claim["token"])
+        _spawn(_resume(ctx, slug, live, data, claim, two))
+    await _db(ctx, slug, callback_settle_interrupted, live_claims=live_claims)
+    for claim in claims:  # claimed but never sent to dial: the placeholder goes, the agent is free again
+        two = present.get(claim["id"], {}).get(2)
+        if two is not None and claim["token"] not in live_claims:
+            await ctx.ami.action({"Action": "Hangup", "Channel": channel_name(two.channel)})
+
+
+async def _resume(ctx: ActionContext, slug: str, live: AgencyLive, data: dict, claim: dict, two) -> None:  # type: ignore[no-untyped-def]
+    """Watch an attempt a previous run dialled until the caller answers or the call ends; record that once."""
+    from contactcenter.services import callback_attempt_result
+
+    rid, interface = claim["id"], (claim["token"].split("|") + ["", ""])[1]
+    data["reserved"][interface] = rid
+    try:
+        result = await placeholder.watch(ctx, live, two)
+        logger.info("tilbakeringing %s (fra før omstart): %s", rid, result)
+        await _db(ctx, slug, callback_attempt_result, request_id=rid, claimed_by=claim["token"], result=result,
+                  agent_id=_agent_id(live, interface))
+        data["log"].append({"id": rid, "agent_id": _agent_id(live, interface), "result": result, "at": time.time()})
+    except Exception:
+        logger.exception("tilbakeringing %s kunne ikke gjenopptas", rid)
+    finally:
+        data.setdefault("handled", {})[rid] = time.monotonic()
+        data["reserved"].pop(interface, None)
+
+
+async def on_hangup(ctx: ActionContext, slug: str, ev: dict[str, str]) -> None:
+    placeholder.note_hangup(ctx.state.agency(slug), ev)
 
 
 async def tick(ctx: ActionContext) -> None:
@@ -76,9 +110,10 @@ async def tick(ctx: ActionContext) -> None:
         data = _data(live)
         if ctx.ami is None or not ctx.ami.health.connected:
             continue
-        if not data["settled"]:
-            data["settled"] = True
-            _spawn(_settle(ctx, slug, live))
+        if not data["settled"]:  # once the state rebuilt after a (re)connect has had a moment to fill
+            if ctx.now - data.setdefault("seen_at", ctx.now) >= SETTLE_AFTER_S:
+                data["settled"] = True
+                _spawn(_settle(ctx, slug, live, data))
             continue
         if ctx.now - data["loaded_at"] >= REFRESH_S:
             data["loaded_at"] = ctx.now
@@ -101,6 +136,4 @@ async def _refresh(ctx: ActionContext, slug: str, data: dict) -> None:
 
 def _start_due(ctx: ActionContext, slug: str, live: AgencyLive, data: dict) -> None:
     """Placeholders: put one into the queue for every due request that has none; act on those an agent took."""
-    from engine.features.callback import placeholder
-
     placeholder.step(ctx, slug, live, data, _spawn, _db)

@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 PLACING_GRACE_S = 15.0  # an originated placeholder not yet seen in the live state is not placed again before this
 HANDLED_GRACE_S = 10.0  # a request whose attempt just ended is not placed again from rows read before it ended
-WATCH_MAX_S = 120.0
+WATCH_MAX_S = 180.0  # a caller's phone still ringing after this is hung up: no answer
+BUSY_CAUSE = "17"  # AST_CAUSE_USER_BUSY
 _HALF = re.compile(r"Local/cb(?P<id>[0-9]{1,12})@t-[a-z0-9-]+-cbph-[0-9a-f]{8};(?P<half>[12])")
 
 
@@ -159,7 +160,7 @@ async def _release_unclaimed(ctx: ActionContext, halves: dict[int, ChannelState]
 
 
 async def _dial(ctx: ActionContext, live: AgencyLive, two: ChannelState, row: dict) -> str:
-    """Send the placeholder's ;2 half to click-to-call; answered when it is bridged with the caller."""
+    """Send the placeholder's ;2 half to click-to-call, then watch it (``watch``)."""
     channel = channel_name(two.channel)
     variables = {"C2C_TARGET": _target(row["number"])}
     if row["caller_id"]:
@@ -169,12 +170,49 @@ async def _dial(ctx: ActionContext, live: AgencyLive, two: ChannelState, row: di
     slug = naming.agency_of(channel) or ""
     await ctx.ami.action({"Action": "Redirect", "Channel": channel, "Context": naming.context(slug, "c2c"),
                           "Exten": "s", "Priority": 1})
+    return await watch(ctx, live, two)
+
+
+async def was_sent_to_dial(ctx: ActionContext, two: ChannelState) -> bool:
+    """Whether the ;2 half was sent to click-to-call (it has a C2C_TARGET): after a restart, an attempt claimed but
+    never sent has dialled nobody."""
+    response = await ctx.ami.action({"Action": "Getvar", "Channel": channel_name(two.channel),
+                                     "Variable": "C2C_TARGET"})
+    return not (isinstance(response, dict) and response.get("Response") == "Success" and not response.get("Value"))
+
+
+async def watch(ctx: ActionContext, live: AgencyLive, two: ChannelState) -> str:
+    """The attempt's outcome from the caller's leg: answered when the ;2 half (dialling the caller) is bridged with
+    the caller's channel; «busy» when it hung up with cause 17 (the phone answered 486), otherwise «no answer».
+    The agent's side says nothing: the agent is bridged with the placeholder before the caller answers. A call
+    still ringing after ``WATCH_MAX_S`` is hung up, so the outcome recorded is the true one."""
     deadline = time.monotonic() + WATCH_MAX_S
     while time.monotonic() < deadline:
         await asyncio.sleep(0.3)
         now = live.channels.get(two.uniqueid)
         if now is None:
-            return "no_answer"
+            return await _ended(live, two.uniqueid)
         if now.bridge:
             return "answered"
+    await ctx.ami.action({"Action": "Hangup", "Channel": channel_name(two.channel)})
     return "no_answer"
+
+
+async def _ended(live: AgencyLive, uniqueid: str) -> str:
+    causes = live.parts.setdefault("callback_causes", {})
+    for _ in range(10):  # the Hangup's cause is noted by a signal handler, a moment after the channel left the state
+        if uniqueid in causes:
+            break
+        await asyncio.sleep(0.1)
+    return "busy" if causes.pop(uniqueid, "") == BUSY_CAUSE else "no_answer"
+
+
+def note_hangup(live: AgencyLive, ev: dict[str, str]) -> None:
+    """A placeholder's ;2 half hung up: keep its cause (``_ended``), the last few only."""
+    m = _HALF.fullmatch(ev.get("Channel", ""))
+    if not m or m.group("half") != "2":
+        return
+    causes = live.parts.setdefault("callback_causes", {})
+    causes[ev.get("Uniqueid", "")] = ev.get("Cause", "")
+    for old in list(causes)[:-50]:
+        causes.pop(old)

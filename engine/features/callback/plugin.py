@@ -10,3 +10,4 @@ def load(registry: Registry) -> None:
     registry.state_part("callbacks", dispatch.callbacks_snapshot)
     registry.on_action(dispatch.tick)
     registry.on_signal("UserEvent", request.on_user_event)
+    registry.on_signal("Hangup", dispatch.on_hangup)
