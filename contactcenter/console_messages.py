@@ -7,60 +7,14 @@ not a text, and text never contains NUL characters (Django's CharField refuses t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from controlplane.ws_messages import FlagField, IdField, NoFields, TextField
+from controlplane.ws_messages import message_parse as ws_message_parse
 
 # The longest note an inquiry takes from the console; a longer one is refused, never cut.
 NOTE_MAX_LENGTH = 4000
-_ID_MAX = 2**63 - 1  # BigAutoField
-
-
-class MessageInvalid(ValueError):
-    """A message that does not fit the declared shape of its action (the text is for the user)."""
-
-
-class TextField(forms.CharField):
-    """A JSON string (not a number, list or object)."""
-
-    def to_python(self, value: Any) -> str:
-        if value is not None and not isinstance(value, str):
-            raise ValidationError(gettext_lazy("Må være tekst."), code="invalid")
-        return super().to_python(value)
-
-
-class IdField(forms.IntegerField):
-    """A JSON integer ID from 1 up (not a boolean, text or list)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=_ID_MAX, **kwargs)
-
-    def to_python(self, value: Any) -> int | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return value
-
-
-class FlagField(forms.BooleanField):
-    """A JSON ``true``/``false`` (missing means false)."""
-
-    widget = forms.TextInput  # the checkbox widget would turn any value into a boolean
-
-    def to_python(self, value: Any) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            raise ValidationError(gettext_lazy("Må være true eller false."), code="invalid")
-        return value
-
-
-class NoFields(forms.Form):
-    pass
 
 
 class SubscribeMessage(forms.Form):
@@ -123,14 +77,4 @@ SHAPES: dict[str, type[forms.Form]] = {
 
 def message_parse(*, action: str, content: dict) -> dict:
     """The message's fields for ``action``, checked against its shape; raises ``MessageInvalid``."""
-    shape = SHAPES.get(action)
-    if shape is None:
-        raise MessageInvalid(_("Ukjent handling."))
-    form = shape(data=content)
-    if form.is_valid():
-        return form.cleaned_data
-    problems = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else name
-        problems.append(f"{label}: {' '.join(errors)}")
-    raise MessageInvalid(_("Ugyldig melding: %(problems)s") % {"problems": " ".join(problems)})
+    return ws_message_parse(shapes=SHAPES, action=action, content=content)

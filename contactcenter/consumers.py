@@ -22,10 +22,11 @@ from asterisk_conf import naming
 from contactcenter import live_services, recordings
 from contactcenter.callback_live import KIND as CALLBACKS
 from contactcenter.callback_live import callbacks_change
-from contactcenter.console_messages import MessageInvalid, message_parse
+from contactcenter.console_messages import message_parse
 from contactcenter.hub import ENGINE_UNAVAILABLE, LiveHub
 from contactcenter.selectors import agent_channel_prefixes, console_callbacks, console_role, queue_categories
 from contactcenter.services import console_inquiry_register
+from controlplane.ws_messages import MessageInvalid
 from engine.client import EngineRefused, EngineUnavailable, UnsafeValue, engine_call
 from outbound import services as outbound_services
 from switchboard.directories import reverse_lookup
