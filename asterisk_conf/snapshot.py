@@ -88,7 +88,7 @@ def load_agency(agency: Agency, *, years: tuple[int, ...] | None = None) -> Agen
             })
         for row in sb.did_config_rows():
             snap.dids.append({"number": row["number"], "label": row["label"], "dest": _row_dest(row),
-                              "schedule": row["schedule_id"]})
+                              "schedule": row["schedule_id"], "priority": row["priority"]})
         for sch in sb.schedule_list():
             closed = {d.date: d.note or "Stengt" for d in sch.closed_days.all()}
             if sch.closed_on_public_holidays:

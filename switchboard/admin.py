@@ -192,13 +192,13 @@ class IvrMenuAdmin(ConfigAdmin):
 class DidForm(DestinationFormMixin):
     class Meta:
         model = Did
-        fields = ["number", "label", "schedule", "dest_number"]
+        fields = ["number", "label", "schedule", "dest_number", "priority"]
 
 
 @admin.register(Did, site=agency_admin_site)
 class DidAdmin(ConfigAdmin):
     form = DidForm
-    list_display = ["number", "label", "dest_kind", "schedule"]
+    list_display = ["number", "label", "dest_kind", "schedule", "priority"]
 
 
 # --- the attendant console (sentralbord), directories and presence ---------------------------------------------------

@@ -272,6 +272,8 @@ class Did(DestinationMixin):
     label = models.CharField(_("betegnelse"), max_length=100, blank=True, default="", validators=plain)
     schedule = models.ForeignKey(Schedule, verbose_name=_("åpningstid"), null=True, blank=True,
                                  related_name="dids", on_delete=models.PROTECT)
+    priority = models.BooleanField(_("prioritert"), default=False, help_text=_(
+        "Innringere på dette nummeret går foran vanlige innringere i køen det sender til."))
 
     class Meta:
         verbose_name = _("innringingsnummer")

@@ -86,7 +86,7 @@ def voicemail_config_rows() -> list[dict]:
 
 def did_config_rows() -> list[dict]:
     return list(Did.objects.order_by("number").values(
-        "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id"))
+        "number", "label", "dest_kind", "dest_ref", "dest_number", "schedule_id", "priority"))
 
 
 def attendant_config_rows() -> list[dict]:

@@ -125,9 +125,9 @@ def voicemail_create(*, extension: Extension, pin: str, email: str = "") -> Voic
 
 @transaction.atomic
 def did_create(*, number: str, dest_kind: str, dest_ref: int | None = None, dest_number: str = "",
-               label: str = "", schedule=None) -> Did:  # type: ignore[no-untyped-def]
+               label: str = "", schedule=None, priority: bool = False) -> Did:  # type: ignore[no-untyped-def]
     did = Did(number=normalize_e164(number), dest_kind=dest_kind, dest_ref=dest_ref, dest_number=dest_number,
-              label=label, schedule=schedule)
+              label=label, schedule=schedule, priority=priority)
     config_object_save(obj=did)
     return did
 

@@ -173,7 +173,8 @@ def _priority_pattern(numbers: list[str]) -> str:
 
 
 def _routing_lines(snap: AgencySnapshot, q: dict) -> list[str]:
-    """Skill routing (start circle, see generators/queuerules.py) and priority callers (QUEUE_PRIO)."""
+    """Skill routing (start circle, see generators/queuerules.py) and priority callers (QUEUE_PRIO): by caller
+    number (the agency's list) or by the public number called (a DID marked priority sets DID_PRIO)."""
     out = []
     routing = snap.routing.get(q["id"])
     if routing is not None:
@@ -183,6 +184,8 @@ def _routing_lines(snap: AgencySnapshot, q: dict) -> list[str]:
     if snap.priority_numbers:
         out.append(f' same => n,Set(QUEUE_PRIO=${{IF($[${{REGEX("{_priority_pattern(snap.priority_numbers)}" '
                    '${CALLERID(num)})}]?10:0)})')
+    if any(d.get("priority") for d in snap.dids):
+        out.append(' same => n,ExecIf($["${DID_PRIO}" = "1"]?Set(QUEUE_PRIO=10))')
     return out
 
 
@@ -257,6 +260,8 @@ def did(snap: AgencySnapshot, ctx: Names) -> list[str]:
         out += [f"; {number['number']}: {comment(number['label'])}",
                 f"exten => {digits(number['number'])},1,NoOp(Innringing {number['number']})",
                 f" same => n,Set(__TENANT={s})"]
+        if number.get("priority"):
+            out.append(" same => n,Set(__DID_PRIO=1)")  # served ahead in the queue it reaches (_routing_lines)
         target = goto(s, number["dest"])
         if number["schedule"] is not None:
             out += _schedule_lines(s, schedules[number["schedule"]], target, snap.closed_sounds.get(number["schedule"], {}))

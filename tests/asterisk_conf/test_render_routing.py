@@ -41,3 +41,18 @@ def test_a_priority_number_with_letters_is_refused():
 
     with schema_context("fhi"), pytest.raises(ValidationError):
         PriorityCaller(number="22;Dial(x)").full_clean()
+
+
+def test_a_priority_did_sets_the_queue_priority_of_its_callers_only(tmp_path):
+    from switchboard import services as sb
+
+    with schema_context("fhi"):
+        sb.did_create(number="+4721077091", dest_kind="queue", dest_ref=1, label="Fastleger", priority=True)
+        sb.did_create(number="+4721077092", dest_kind="queue", dest_ref=1, label="Vanlig")
+    render_to_dir(out_dir=tmp_path)
+    dialplan = (tmp_path / "agencies/fhi/extensions.conf").read_text()
+    prio_did = dialplan[dialplan.index("exten => 4721077091,1"):].split("exten =>", 2)[1]
+    plain_did = dialplan[dialplan.index("exten => 4721077092,1"):].split("exten =>", 2)[1]
+    assert "Set(__DID_PRIO=1)" in prio_did and "DID_PRIO" not in plain_did
+    assert 'ExecIf($["${DID_PRIO}" = "1"]?Set(QUEUE_PRIO=10))' in dialplan
+    assert "DID_PRIO" not in (tmp_path / "agencies/nkh/extensions.conf").read_text()
