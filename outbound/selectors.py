@@ -244,3 +244,54 @@ def campaign_config_rows() -> list[dict]:
 def sms_message_list():  # type: ignore[no-untyped-def]
     """The SMS log (the API's read list), newest first."""
     return SmsMessage.objects.select_related("send").order_by("-send__created_at", "-id")
+
+
+# --- what the engine's dialer reads (engine/features/dialer) -----------------------------------------------------
+
+def _caller_ids() -> tuple[dict[int, str], str]:
+    """Each queue's public number (the first number that leads to it) and the agency's first public number."""
+    from switchboard.selectors import did_list
+
+    by_queue: dict[int, str] = {}
+    first = ""
+    for number, kind, ref in did_list().values_list("number", "dest_kind", "dest_ref"):
+        first = first or number
+        if kind == "queue" and ref is not None:
+            by_queue.setdefault(int(ref), number)
+    return by_queue, first
+
+
+def dialer_campaign_rows(*, at: dt.datetime) -> list[dict]:
+    """Running campaigns whose window is open now, with what the engine needs to dial them: mode, queue, ring
+    time, abandon cap and the caller ID (the queue's public number, else the agency's)."""
+    by_queue, first = _caller_ids()
+    out = []
+    for c in Campaign.objects.filter(status=CampaignStatus.RUNNING).order_by("id"):
+        if campaign_window_open(campaign=c, at=at):
+            out.append({"id": c.pk, "mode": c.mode, "queue_id": c.queue_id, "ring_seconds": c.ring_seconds,
+                        "abandon_cap": float(c.abandon_cap), "caller_id": by_queue.get(c.queue_id, first)})
+    return out
+
+
+def dialer_caller_id(*, queue_id: int) -> str:
+    by_queue, first = _caller_ids()
+    return by_queue.get(queue_id, first)
+
+
+def attempts_open() -> list[dict]:
+    """Attempts not ended (the engine settles them after a start)."""
+    return list(CallAttempt.objects.exclude(state=AttemptState.ENDED).order_by("id").values(
+        "id", "campaign_id", "state", "channel_id", "preview_agent_id", "agent", "contact__number"))
+
+
+def attempt_preview_row(*, attempt_id: int) -> dict | None:
+    """A preview attempt as the engine's preview command checks it (None if there is no such attempt)."""
+    row = (CallAttempt.objects.filter(pk=attempt_id)
+           .values("id", "state", "preview_agent_id", "campaign_id", "campaign__mode", "campaign__queue_id",
+                   "campaign__ring_seconds", "contact__number").first())
+    if row is None:
+        return None
+    return {"id": row["id"], "state": row["state"], "preview_agent_id": row["preview_agent_id"],
+            "campaign_id": row["campaign_id"], "mode": row["campaign__mode"], "queue_id": row["campaign__queue_id"],
+            "ring_seconds": row["campaign__ring_seconds"], "number": row["contact__number"],
+            "caller_id": dialer_caller_id(queue_id=row["campaign__queue_id"])}
