@@ -100,7 +100,7 @@ async def tick(ctx: ActionContext) -> None:
         if ctx.now - data["loaded_at"] >= REFRESH_S:
             data["loaded_at"] = ctx.now
             spawn(_refresh(ctx, slug, data))
-        _expire(data, ctx.now)
+        _expire(data, time.time())
         for campaign in data["campaigns"]:
             n = min(MAX_PER_TICK, calls_to_place(live, data, campaign, time.time()))
             for _ in range(n):
@@ -108,12 +108,14 @@ async def tick(ctx: ActionContext) -> None:
                 spawn(_dial(ctx, slug, live, campaign))
 
 
+FAILING_S = 5.0  # a failed Originate whose channel's Hangup does not come (no channel was made) is «failed»
 STALE_S = 300.0  # a call with no word from Asterisk this long after it was dialled is given up (failed)
 
 
 def _expire(data: dict, now: float) -> None:
     for flight in list(data["flights"].values()):
-        if flight.state == "dialling" and not flight.decided and now - flight.dialled_at > STALE_S:
+        stale = flight.state == "dialling" and now - flight.dialled_at > STALE_S
+        if (stale or flight.state == "failing" and now - flight.failed_at > FAILING_S) and not flight.decided:
             flight.decided = True
             spawn(write(data["ctx"], data["slug"], data["live"], Decision(flight.attempt_id, "end", "failed")))
 

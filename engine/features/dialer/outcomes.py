@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from asterisk_conf import naming
 
 # OriginateResponse «Reason» (Asterisk's AST_CONTROL_* of the originated channel): 3 = rang out, 5 = busy,
-# 8 = congestion, 4 = answered; anything else (0, 1: failed, hung up before answer) is «failed».
+# 4 = answered; anything else (0, 1, 8) waits for the Hangup of the channel, whose cause tells busy from failed.
 _REASONS = {"3": "noanswer", "5": "busy"}
 # The contact leg of a preview call is a Dial from the agent's channel: its DialStatus.
 _DIAL_STATUS = {"BUSY": "busy", "NOANSWER": "noanswer"}
@@ -30,12 +30,14 @@ class Flight:
     channel_id: str
     dialled_at: float
     preview: bool = False
-    state: str = "dialling"  # dialling, agent (preview: the agent answered), answered, connected
+    state: str = "dialling"  # dialling, failing, agent (preview: the agent answered), answered, connected
     agent_id: int | None = None
     agent: str = ""
     answered_at: float = 0.0
     connected_at: float = 0.0
     resumed: bool = False  # found again after a restart (no OriginateResponse will come)
+    failed_at: float = 0.0  # when the Originate failed (state «failing»: the Hangup's cause says why)
+    hangup_cause: str = ""  # the channel's Hangup cause, when it came before the OriginateResponse
     action_id: str = ""  # the Originate's ActionID (its OriginateResponse carries it, also when no channel was made)
     decided: bool = False
 
@@ -73,7 +75,14 @@ def originate_result(flight: Flight, response: dict[str, str], now: float) -> De
         return None
     if flight.preview:
         return _end(flight, "failed")  # the agent's phone did not answer: the contact was never dialled
-    return _end(flight, _REASONS.get(response.get("Reason", ""), "failed"))
+    reason = response.get("Reason", "")
+    if reason in _REASONS:
+        return _end(flight, _REASONS[reason])
+    # Through the Local channel a busy callee is «0» here; the ;1 half's Hangup (before or after) has the real cause.
+    if flight.hangup_cause:
+        return _end(flight, _CAUSES.get(flight.hangup_cause, "failed"))
+    flight.state, flight.failed_at = "failing", now
+    return None
 
 
 def decide(flights: dict[int, Flight], ev: dict[str, str], now: float) -> Decision | None:
@@ -114,6 +123,7 @@ def decide(flights: dict[int, Flight], ev: dict[str, str], now: float) -> Decisi
             return _end(flight, "connected")
         if flight.state == "answered":
             return _end(flight, "abandoned")  # answered, hung up before an agent took the call
-        if flight.resumed or flight.preview:
+        if flight.resumed or flight.preview or flight.state == "failing":
             return _end(flight, _CAUSES.get(ev.get("Cause", ""), "failed"))
+        flight.hangup_cause = ev.get("Cause", "") or "0"  # the OriginateResponse follows
     return None
