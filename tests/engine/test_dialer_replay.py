@@ -55,3 +55,43 @@ def test_a_decided_call_is_never_decided_again():
     events = list(parse_ami_stream((FIXTURES / "dialer_connected.ami").read_bytes()))
     assert [decide(flights, ev, 0.0) for ev in events] == [None] * len(events)
     assert len(decisions) == 3
+
+
+def _live(*states: str):  # type: ignore[no-untyped-def]
+    from engine.state import AgencyLive, AgentState
+
+    live = AgencyLive()
+    for i, state in enumerate(states, start=1):
+        live.agents[i] = AgentState(agent_id=i, interface=f"PJSIP/fhi-p{i}", queues=["t-fhi-q1"], state=state,
+                                    since=0.0)
+    live.agents[99] = AgentState(agent_id=99, interface="PJSIP/fhi-p99", queues=["t-fhi-q2"], state="idle")
+    return live
+
+
+def test_progressive_places_one_call_per_free_agent_of_the_queue_minus_calls_in_flight():
+    from engine.features.dialer.dispatch import calls_to_place, data_of
+
+    live = _live("idle", "idle", "paused", "in_call")
+    data = data_of(live)
+    data["slug"] = "fhi"
+    campaign = {"id": 7, "mode": "progressive", "queue_id": 1, "abandon_cap": 0.03}
+    assert calls_to_place(live, data, campaign, 100.0) == 2  # the other queue's free agent does not count
+    data["flights"][1] = Flight(attempt_id=1, campaign_id=7, number="+4721077013", channel_id="1.1", dialled_at=95.0)
+    assert calls_to_place(live, data, campaign, 100.0) == 1
+    data["claiming"][7] = 1
+    assert calls_to_place(live, data, campaign, 100.0) == 0
+    assert calls_to_place(live, data, {**campaign, "mode": "preview"}, 100.0) == 0
+
+
+def test_predictive_dials_ahead_of_a_talking_agent_and_never_without_staff():
+    from engine.features.dialer.dispatch import calls_to_place, data_of
+
+    campaign = {"id": 8, "mode": "predictive", "queue_id": 1, "abandon_cap": 0.03}
+    nobody = _live("paused")
+    data = data_of(nobody)
+    data["slug"] = "fhi"
+    assert calls_to_place(nobody, data, campaign, 1000.0) == 0
+    free = _live("idle", "idle")
+    data = data_of(free)
+    data["slug"] = "fhi"
+    assert calls_to_place(free, data, campaign, 1000.0) >= 2  # at least one per free agent

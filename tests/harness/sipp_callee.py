@@ -78,7 +78,7 @@ def _send(text: str, retrans: bool = False) -> str:
     return f"  <send{attr}><![CDATA[\n{text}\n]]></send>\n"
 
 
-def _scenario(mode: str) -> str:
+def _scenario(mode: str, answer_ms: int = 1000) -> str:
     body = '  <recv request="INVITE" crlf="true"/>\n'
     if mode == "busy":
         body += _send(f"SIP/2.0 486 Busy Here\n{_HEAD}Content-Length: 0\n") + '  <recv request="ACK"/>\n'
@@ -87,19 +87,19 @@ def _scenario(mode: str) -> str:
         body += _send(f"SIP/2.0 487 Request Terminated\n{_HEAD.replace('[last_CSeq:]', 'CSeq: [last_cseq_number] INVITE')}"
                       "Content-Length: 0\n") + '  <recv request="ACK"/>\n'
     else:
-        body += _send(_RINGING) + '  <pause milliseconds="1000"/>\n' + _send(_OK_SDP, retrans=True)
+        body += _send(_RINGING) + f'  <pause milliseconds="{answer_ms}"/>\n' + _send(_OK_SDP, retrans=True)
         body += '  <recv request="ACK" rtd="true" crlf="true"/>\n  <recv request="BYE"/>\n' + _send(_OK)
     return f'<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="callee {mode}">\n{body}</scenario>\n'
 
 
 class SippCallee:
     def __init__(self, workdir: Path, *, username: str, password: str, sip_port: int, mode: str,
-                 media_port: int | None = None) -> None:
+                 media_port: int | None = None, answer_ms: int = 1000) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir, self.username, self.password, self.sip_port = workdir, username, password, sip_port
         self.port = free_port(2)
         (workdir / "register.xml").write_text(_REGISTER.format(user=username))
-        (workdir / "callee.xml").write_text(_scenario(mode))
+        (workdir / "callee.xml").write_text(_scenario(mode, answer_ms))
         self.messages = workdir / "messages.log"
         self.media_port = media_port or free_port(2)
         self.process: subprocess.Popen | None = None
@@ -122,7 +122,9 @@ class SippCallee:
         return self
 
     def invites(self) -> int:
-        """INVITEs this party has received (each call, never its retransmissions)."""
+        """INVITEs this party has received (each call, never its retransmissions). SIPp writes its trace buffered:
+        count after ``stop``."""
+        self.stop()
         if not self.messages.exists():
             return 0
         text = self.messages.read_text(errors="replace")
@@ -137,6 +139,11 @@ class SippCallee:
         return len(calls)
 
     def stop(self) -> None:
+        """End SIPp gracefully (it writes its trace out), killing it only if it does not go."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
