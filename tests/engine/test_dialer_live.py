@@ -246,8 +246,9 @@ def _flights(et, pk: int) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def test_answered_with_no_ready_agent_hears_the_message_and_is_abandoned(live, campaign, tmp_path):
-    """The agent was free when the call was placed but is paused when the contact answers: the contact hears the
-    Norwegian message (Playback on the contact's channel), the attempt is abandoned and retried later."""
+    """Predictive: the agent was free when the pacer placed the call but is paused when the contact answers: the
+    contact hears the Norwegian message (Playback on the contact's channel), the attempt is abandoned and retried
+    later."""
     from contactcenter import live_services as services
     from engine.amiparse import parse_ami_stream
 
@@ -256,7 +257,7 @@ def test_answered_with_no_ready_agent_hears_the_message_and_is_abandoned(live, c
     callee = _callee(ast, tmp_path, "1003", "answer", answer_ms=4000)
     ua, ingrid = _agent(live, tmp_path, 32440)
     try:
-        pk = campaign("progressive", [number])
+        pk = campaign("predictive", [number])
         et.wait_for(lambda: _flights(et, pk), timeout=20)
         services.agent_pause(agency="fhi", agent_id=ingrid, reason_code="lunsj")
         [attempt] = _ended(et, pk)
