@@ -43,8 +43,40 @@ def test_busy_through_the_local_channel_and_no_answer_after_the_ring_time():
         ("OriginateResponse", 1, "busy"), ("OriginateResponse", 2, "noanswer")]
 
 
+def _one(name: str, flight: Flight) -> list[tuple[str, str, str]]:
+    flights = {flight.attempt_id: flight}
+    out = []
+    for ev in parse_ami_stream((FIXTURES / name).read_bytes()):
+        decision = decide(flights, ev, float(ev.get("Timestamp", "0") or 0))
+        if decision is not None:
+            out.append((ev["Event"], decision.kind, decision.outcome))
+    return out
+
+
+def test_answered_with_no_ready_agent_is_abandoned_by_the_dialplans_user_event():
+    flight = Flight(attempt_id=4, campaign_id=2, number="+4721077012", channel_id="1796539514.1859369712",
+                    dialled_at=0.0)
+    assert _one("dialer_abandoned.ami", flight) == [("OriginateResponse", "answered", ""),
+                                                    ("UserEvent", "end", "abandoned")]
+
+
+def test_preview_agent_answers_then_the_contact_answers_then_the_call_ends_connected():
+    flight = Flight(attempt_id=5, campaign_id=3, number="+4721077014", channel_id="1796539527.6204506741",
+                    dialled_at=0.0, preview=True, agent_id=1)
+    assert _one("dialer_preview.ami", flight) == [("DialEnd", "connected", ""), ("Hangup", "end", "connected")]
+    assert flight.agent_id == 1
+
+
+def test_a_call_found_again_after_a_restart_ends_by_what_asterisk_reports():
+    """The new engine follows the ringing call it found (resumed) and gets its end from the broadcast events."""
+    flight = Flight(attempt_id=7, campaign_id=1, number="+4721077016", channel_id="1796539552.7843445988",
+                    dialled_at=0.0, resumed=True)
+    assert _one("dialer_restart.ami", flight) == [("OriginateResponse", "end", "noanswer")]
+
+
 def test_every_frame_the_dialer_acts_on_belongs_to_the_agency():
-    for name in ("dialer_connected.ami", "dialer_busy_noanswer.ami"):
+    for name in ("dialer_connected.ami", "dialer_busy_noanswer.ami", "dialer_abandoned.ami", "dialer_preview.ami",
+                 "dialer_restart.ami"):
         for ev in parse_ami_stream((FIXTURES / name).read_bytes()):
             if ev["Event"] in ("OriginateResponse", "UserEvent", "AgentConnect", "Hangup"):
                 assert agency_of_event(ev) == "fhi", ev
