@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 FEATURE = "dialer"
 REFRESH_S = 2.0
+# The agency's live state is new after a start and after every resync (which rebuilds it): open attempts are
+# settled only when it has existed this long, so a call still up is found, not ended as failed.
+SETTLE_AFTER_S = 3.0
 MAX_PER_TICK = 5  # new calls a campaign starts in one tick, at most
 _tasks: set[asyncio.Task] = set()
 POOL: dict[str, object] = {}  # the engine's database pool, for the preview command (its context has none)
@@ -36,7 +39,7 @@ POOL: dict[str, object] = {}  # the engine's database pool, for the preview comm
 
 def data_of(live: AgencyLive) -> dict:
     return live.parts.setdefault(FEATURE, {"campaigns": [], "loaded_at": 0.0, "settled": False, "flights": {},
-                                           "claiming": {}, "pacers": {}, "log": []})
+                                           "claiming": {}, "pacers": {}, "log": [], "seen_at": time.time()})
 
 
 def _mask(number: str) -> str:
@@ -91,6 +94,8 @@ async def tick(ctx: ActionContext) -> None:
         data = data_of(live)
         data["slug"], data["ctx"], data["live"] = slug, ctx, live
         if not data["settled"]:
+            if time.time() - data["seen_at"] < SETTLE_AFTER_S:
+                continue  # a (re)sync is still rebuilding the agency's channels: settle when they are known
             data["settled"] = True
             data["loaded_at"] = ctx.now
             spawn(_settle(ctx, slug, live))
