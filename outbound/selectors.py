@@ -252,22 +252,26 @@ def campaign_agents(*, campaign: Campaign, live: dict | None, now: dt.datetime |
     return rows
 
 
-def _dialer_calls(part: object) -> list[dict] | None:
-    """The engine's ``dialer`` snapshot part as a list of calls ({"calls": [...] or {...}} or the calls keyed by id)."""
-    if not isinstance(part, dict):
+# The engine's states of a call in flight (engine/features/dialer/outcomes.Flight.state), as supervisors read them.
+_FLIGHT_STATES = {"dialling": _("ringer"), "failing": _("feiler"), "agent": _("agenten svarte, ringer kontakten"),
+                  "answered": _("besvart, venter på agent"), "connected": _("koblet til agent")}
+
+
+def _dialer_calls(part: object, campaign_id: int) -> list[dict] | None:
+    """The campaign's calls in the engine's ``dialer`` snapshot part ({"campaigns": {"<id>": [call, ...]}}), or
+    None when the engine gave no such part."""
+    if not isinstance(part, dict) or not isinstance(part.get("campaigns"), dict):
         return None
-    calls = part.get("calls", part)
-    values = list(calls.values()) if isinstance(calls, dict) else calls
-    return [c for c in values if isinstance(c, dict)] if isinstance(values, list) else None
+    calls = part["campaigns"].get(str(campaign_id), [])
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
 def campaign_calls_now(*, campaign: Campaign, live: dict | None) -> list[dict]:
     """The campaign's calls now: from the engine's ``dialer`` snapshot part when it has one, else the open attempts."""
-    calls = _dialer_calls((live or {}).get("dialer"))
+    calls = _dialer_calls((live or {}).get("dialer"), campaign.pk)
     if calls is not None:
-        return [{"number": str(c.get("number", "")), "state": str(c.get("state_label") or c.get("state", "")),
-                 "agent": str(c.get("agent", "")), "since": c.get("since") or c.get("started")}
-                for c in calls if c.get("campaign_id") == campaign.pk]
+        return [{"number": str(c.get("number", "")), "state": str(_FLIGHT_STATES.get(c.get("state"), c.get("state", ""))),
+                 "agent": str(c.get("agent", "")), "since": c.get("since")} for c in calls]
     rows = (CallAttempt.objects.filter(campaign=campaign).exclude(state=AttemptState.ENDED)
             .select_related("contact", "preview_agent__person").order_by("id"))
     return [{"number": a.contact.number, "state": str(a.get_state_display()),
@@ -351,3 +355,52 @@ def campaign_api_list():  # type: ignore[no-untyped-def]
 def call_attempt_list():  # type: ignore[no-untyped-def]
     """The campaigns' call attempts (the API's read list), newest first."""
     return CallAttempt.objects.select_related("contact", "disposition").order_by("-claimed_at", "-id")
+# --- what the engine's dialer reads (engine/features/dialer) -----------------------------------------------------
+
+def _caller_ids() -> tuple[dict[int, str], str]:
+    """Each queue's public number (the first number that leads to it) and the agency's first public number."""
+    from switchboard.selectors import did_list
+
+    by_queue: dict[int, str] = {}
+    first = ""
+    for number, kind, ref in did_list().values_list("number", "dest_kind", "dest_ref"):
+        first = first or number
+        if kind == "queue" and ref is not None:
+            by_queue.setdefault(int(ref), number)
+    return by_queue, first
+
+
+def dialer_campaign_rows(*, at: dt.datetime) -> list[dict]:
+    """Running campaigns whose window is open now, with what the engine needs to dial them: mode, queue, ring
+    time, abandon cap and the caller ID (the queue's public number, else the agency's)."""
+    by_queue, first = _caller_ids()
+    out = []
+    for c in Campaign.objects.filter(status=CampaignStatus.RUNNING).order_by("id"):
+        if campaign_window_open(campaign=c, at=at):
+            out.append({"id": c.pk, "mode": c.mode, "queue_id": c.queue_id, "ring_seconds": c.ring_seconds,
+                        "abandon_cap": float(c.abandon_cap), "caller_id": by_queue.get(c.queue_id, first)})
+    return out
+
+
+def dialer_caller_id(*, queue_id: int) -> str:
+    by_queue, first = _caller_ids()
+    return by_queue.get(queue_id, first)
+
+
+def attempts_open() -> list[dict]:
+    """Attempts not ended (the engine settles them after a start)."""
+    return list(CallAttempt.objects.exclude(state=AttemptState.ENDED).order_by("id").values(
+        "id", "campaign_id", "state", "channel_id", "preview_agent_id", "agent", "contact__number"))
+
+
+def attempt_preview_row(*, attempt_id: int) -> dict | None:
+    """A preview attempt as the engine's preview command checks it (None if there is no such attempt)."""
+    row = (CallAttempt.objects.filter(pk=attempt_id)
+           .values("id", "state", "preview_agent_id", "campaign_id", "campaign__mode", "campaign__queue_id",
+                   "campaign__ring_seconds", "contact__number").first())
+    if row is None:
+        return None
+    return {"id": row["id"], "state": row["state"], "preview_agent_id": row["preview_agent_id"],
+            "campaign_id": row["campaign_id"], "mode": row["campaign__mode"], "queue_id": row["campaign__queue_id"],
+            "ring_seconds": row["campaign__ring_seconds"], "number": row["contact__number"],
+            "caller_id": dialer_caller_id(queue_id=row["campaign__queue_id"])}

@@ -293,10 +293,13 @@ def attempt_claim(*, campaign_id: int, at: dt.datetime | None = None) -> CallAtt
     return CallAttempt.objects.create(campaign_id=campaign_id, contact=contact)
 
 
-def attempt_dialling(*, attempt_id: int) -> bool:
-    """claimed -> dialling, just before the engine originates; False if someone else moved it (never dial then)."""
-    return CallAttempt.objects.filter(pk=attempt_id, state=AttemptState.CLAIMED).update(
-        state=AttemptState.DIALLING, dialled_at=timezone.now()) == 1
+def attempt_dialling(*, attempt_id: int, channel_id: str = "") -> bool:
+    """claimed -> dialling, just before the engine originates; False if someone else moved it (never dial then).
+    ``channel_id`` is the uniqueid the engine gives the call (AMI Originate ChannelId), stored in the same UPDATE."""
+    fields: dict = {"state": AttemptState.DIALLING, "dialled_at": timezone.now()}
+    if channel_id:
+        fields["channel_id"] = channel_id[:64]
+    return CallAttempt.objects.filter(pk=attempt_id, state=AttemptState.CLAIMED).update(**fields) == 1
 
 
 def attempt_answered(*, attempt_id: int) -> bool:

@@ -11,4 +11,5 @@ ENABLED = (
     "engine.features.switchboard",  # the attendant console (ARI bridges)
     "engine.features.ewt",  # estimated wait, said to waiting callers
     "engine.features.callback",  # callbacks that keep the caller's place
+    "engine.features.dialer",  # outbound campaigns (progressive, predictive, preview)
 )

@@ -37,13 +37,13 @@ def test_every_enabled_feature_is_a_package_with_a_plugin():
     registry = default_registry()
     assert registry.features == ["engine.features.queues", "engine.features.calls", "engine.features.transfer",
                                  "engine.features.recording", "engine.features.switchboard", "engine.features.ewt",
-                                 "engine.features.callback"]
+                                 "engine.features.callback", "engine.features.dialer"]
     for name in registry.features:
         assert (ENGINE.parent / name.replace(".", "/") / "plugin.py").exists()
     assert set(registry.commands) == {"queue_add", "queue_remove", "queue_pause", "originate", "hangup", "supervise",
                                       "blind_transfer", "attended_transfer", "hold", "resume", "record_start",
                                       "record_stop", "sb_answer", "sb_hold", "sb_transfer", "sb_complete", "sb_cancel",
-                                      "sb_hangup"}
+                                      "sb_hangup", "dialer_preview_dial"}
 
 
 def test_no_engine_function_is_over_60_lines():

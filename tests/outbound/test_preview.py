@@ -190,11 +190,14 @@ def test_live_view_lists_the_queue_agents_with_state_and_connected_calls_today_a
         assert [(c["number"], c["state"], c["agent"]) for c in live["calls_now"]] == [
             ("+4791234502", "reservert", "Ingrid Bakke")]
         assert live["engine"] is True
-        dialer = {"dialer": {"calls": [{"campaign_id": campaign.pk, "number": "+4791234599", "state": "ringing",
-                                        "state_label": "ringer", "agent": ""},
-                                       {"campaign_id": campaign.pk + 1, "number": "+4799999999"}]}}
+        # The engine's part (engine/features/dialer/dispatch.dialer_snapshot): calls in flight per campaign.
+        dialer = {"dialer": {"campaigns": {
+            str(campaign.pk): [{"id": 90, "number": "+4791****", "state": "dialling", "agent": "", "preview": False,
+                                "since": 1.0}],
+            str(campaign.pk + 1): [{"id": 91, "number": "+4799****", "state": "connected", "agent": "Ola Nordmann"}]},
+            "log": []}}
         live = selectors.campaign_live(campaign_id=campaign.pk, live={**snapshot, **dialer}, with_live=True)
-        assert [c["number"] for c in live["calls_now"]] == ["+4791234599"]
+        assert [(c["number"], c["state"]) for c in live["calls_now"]] == [("+4791****", "ringer")]
         down = selectors.campaign_live(campaign_id=campaign.pk, live=None, with_live=True)
         assert {r["state_label"] for r in down["agents"]} == {"ukjent"} and down["engine"] is False
 
