@@ -17,9 +17,14 @@ Supply and demand are independent sums of Bernoulli variables; their exact distr
 pacer dials the largest number of new calls whose expected excess (answered calls with no free agent) stays
 within ``risk``. ``risk`` is a feedback controller on the campaign's own abandon outcomes: every abandoned call
 cuts it by a factor, every connected call raises it a little, so that the long-run abandoned share settles at
-``target`` (70 % of the cap). At or over the cap (rolling window) the campaign dials progressively until the
-window is back under it. A callee answered with no free agent hears the campaign's message (never silence) and
-is counted as abandoned.
+``target`` (70 % of the cap). A callee answered with no free agent hears the campaign's message (never silence)
+and is counted as abandoned.
+
+The cap is a hard brake on the rolling window's *headroom* (abandoned calls the window can still take and stay
+at or under the cap): with less than one abandoned call of headroom the campaign dials progressively (one call
+per free agent, less the calls already ringing: no new call can be abandoned), and over the last ``reserve``
+calls of headroom the allowed risk shrinks linearly to nothing (at one call of headroom it dials ahead only for
+agents certain to be free before any answer can come, such as wrap-up ending sooner than the shortest answer).
 """
 
 from __future__ import annotations
@@ -91,6 +96,8 @@ class Pacer:
     log_talk: deque = field(default_factory=lambda: deque(maxlen=500))  # ln(talk seconds) of handled calls
     wrapup_seconds: float = 10.0  # rolling mean wrap-up
     grace_seconds: float = 0.0  # an answered callee waits this long in the queue for an agent before the message
+    reserve: float = 3.0  # abandoned calls of headroom over which the allowed risk shrinks to nothing
+    adaptive: bool = True  # False: `risk` stays as set and the cap brake is off (bench frontier experiments only)
 
     @property
     def target(self) -> float:
@@ -107,10 +114,14 @@ class Pacer:
         self.answered.append(abandoned)
         while len(self.answered) > self.window:
             self.answered.popleft()
-        # Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target).
+        if self.adaptive:
+            self._adapt_risk(abandoned=abandoned)
+
+    def _adapt_risk(self, *, abandoned: bool) -> None:
+        """Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target)."""
         step = 0.25
         if abandoned:
-            self.risk = max(0.005, self.risk * math.exp(-step * (1 - self.target)))
+            self.risk = max(0.002, self.risk * math.exp(-step * (1 - self.target)))
         else:
             self.risk = min(self.max_risk, self.risk * math.exp(step * self.target))
 
@@ -123,6 +134,17 @@ class Pacer:
         """Abandoned / answered over the rolling window (counted over at least 100 calls, so the first abandoned
         call of a campaign does not read as a 100 % rate)."""
         return sum(self.answered) / max(len(self.answered), 100)
+
+    def headroom(self) -> float:
+        """Abandoned calls the rolling window can still take and stay at or under the cap (same counting)."""
+        return self.abandon_cap * max(len(self.answered), 100) - sum(self.answered)
+
+    def _brake(self) -> float:
+        """Share of `risk` allowed now: 1 with `reserve` + 1 abandoned calls of headroom or more, 0 at one (then only
+        calls that cannot be abandoned by the model: agents certain to be free before any answer can come)."""
+        if not self.adaptive:
+            return 1.0
+        return min(1.0, max(0.0, (self.headroom() - 1) / self.reserve))
 
     def answer_rate(self) -> float:
         if len(self.attempts) < 20:
@@ -171,9 +193,10 @@ class Pacer:
         """New calls to start now, given the agents and the calls already ringing (seconds each has rung)."""
         if self.mode == "preview":
             return 0  # the agent dials from the preview
-        if self.mode == "progressive" or self.abandon_rate() >= self.abandon_cap:
-            return max(0, agents.free - len(ringing))
-        return self._predictive(agents, ringing)
+        progressive = max(0, agents.free - len(ringing))
+        if self.mode == "progressive" or (self.adaptive and self.headroom() < 1):
+            return progressive  # hard brake: one more abandoned call would take the window over the cap
+        return max(progressive, self._predictive(agents, ringing))
 
     def _predictive(self, agents: AgentState, ringing: Sequence[float]) -> int:
         p, fit = self.answer_rate(), self._talk_fit()
@@ -186,8 +209,7 @@ class Pacer:
             checks.append([demand, _bernoulli_sum(soon), p * self._delay_cdf(tau)])
         staffed = agents.free + len(agents.wrapping) + len(agents.talking)
         limit = max(0, staffed * self.max_lines_per_agent - len(ringing))
-        # Soft brake: the allowed risk shrinks as the rolling abandon rate nears the cap (hard stop at the cap).
-        risk = self.risk * min(1.0, max(0.0, (self.abandon_cap - self.abandon_rate()) / (self.abandon_cap * 0.5)))
+        risk = self.risk * self._brake()  # shrinks as the window's headroom runs out
         n = 0
         while n < limit:
             trials = [_add_bernoulli(demand, q) for demand, _s, q in checks]
@@ -196,4 +218,4 @@ class Pacer:
             for c, t in zip(checks, trials, strict=True):
                 c[0] = t
             n += 1
-        return max(n, agents.free - len(ringing), 0)
+        return n
