@@ -17,8 +17,9 @@ Supply and demand are independent sums of Bernoulli variables; their exact distr
 pacer dials the largest number of new calls whose expected excess (answered calls with no free agent) stays
 within ``risk``. ``risk`` is a feedback controller on the campaign's own abandon outcomes: every abandoned call
 cuts it by a factor, every connected call raises it a little, so that the long-run abandoned share settles at
-``target`` (70 % of the cap). A callee answered with no free agent hears the campaign's message (never silence)
-and is counted as abandoned.
+``target`` (70 % of the cap). The steps are small: utilisation gains little from more abandoned calls (the
+frontier is flat, see bench/RESULTS.md), so a steady risk beats one that swings after every abandoned call.
+A callee answered with no free agent hears the campaign's message (never silence) and is counted as abandoned.
 
 The cap is a hard brake on the rolling window's *headroom* (abandoned calls the window can still take and stay
 at or under the cap): with less than one abandoned call of headroom the campaign dials progressively (one call
@@ -87,7 +88,7 @@ class Pacer:
     mode: str  # "progressive" | "predictive" | "preview"
     abandon_cap: float = 0.03
     window: int = 300  # answered calls in the rolling abandon window
-    risk: float = 0.05  # allowed expected abandoned calls per dialling decision (adapted)
+    risk: float = 0.015  # allowed expected abandoned calls per dialling decision (adapted)
     max_risk: float = 1.0
     max_lines_per_agent: int = 6
     answered: deque = field(default_factory=deque)  # True = abandoned, for the last `window` answered calls
@@ -97,6 +98,7 @@ class Pacer:
     wrapup_seconds: float = 10.0  # rolling mean wrap-up
     grace_seconds: float = 0.0  # an answered callee waits this long in the queue for an agent before the message
     reserve: float = 3.0  # abandoned calls of headroom over which the allowed risk shrinks to nothing
+    step: float = 0.05  # the controller's step (log of risk) per answered call: slow, so the risk stays steady
     adaptive: bool = True  # False: `risk` stays as set and the cap brake is off (bench frontier experiments only)
 
     @property
@@ -119,11 +121,10 @@ class Pacer:
 
     def _adapt_risk(self, *, abandoned: bool) -> None:
         """Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target)."""
-        step = 0.25
         if abandoned:
-            self.risk = max(0.002, self.risk * math.exp(-step * (1 - self.target)))
+            self.risk = max(0.002, self.risk * math.exp(-self.step * (1 - self.target)))
         else:
-            self.risk = min(self.max_risk, self.risk * math.exp(step * self.target))
+            self.risk = min(self.max_risk, self.risk * math.exp(self.step * self.target))
 
     def record_handled(self, *, talk_seconds: float, wrapup_seconds: float | None = None) -> None:
         self.log_talk.append(math.log(max(talk_seconds, 1.0)))

@@ -78,9 +78,10 @@ def test_the_first_abandoned_calls_are_counted_over_at_least_100_answered() -> N
 
 
 def test_abandoned_calls_make_it_more_careful_connected_calls_bolder() -> None:
-    agents = AgentState(free=1, wrapping=(6.0, 9.0), talking=(200.0,) * 7)
-    careful = _with_abandoned(_learned(Pacer(mode="predictive")), 2, connected=20)
-    bold = _with_abandoned(_learned(Pacer(mode="predictive")), 0, connected=100)
+    agents = AgentState(free=1, wrapping=(7.0, 8.0, 9.0), talking=(150.0,) * 6)
+    careful = _with_abandoned(_with_abandoned(_learned(Pacer(mode="predictive")), 0, connected=250), 5)
+    bold = _with_abandoned(_learned(Pacer(mode="predictive")), 0, connected=2000)
+    assert careful.headroom() >= careful.reserve + 1  # the cap's brake is not what holds it back
     assert careful.risk < bold.risk
     assert careful.calls_to_place(agents=agents, ringing=[]) < bold.calls_to_place(agents=agents, ringing=[])
 
