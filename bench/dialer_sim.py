@@ -8,7 +8,9 @@ definition: answered with no agent free is abandoned).
 
 Experiments, not the goal's figures: ``--oracle-agents`` tells the pacer each busy agent's exact free time (the
 future: when the call will end), ``--tick S`` also asks the pacer every S seconds (an engine timer),
-``--fixed-risk R`` turns the pacer's controller and cap brake off (one point of its utilisation/abandon frontier).
+``--fixed-risk R`` turns the pacer's controller and cap brake off (one point of its utilisation/abandon frontier),
+``--oracle-answers`` tells the pacer which numbers will answer (not when): each call it asks for is the next number
+that will answer, the numbers before it are dialled at the same time and hidden from it.
 
 Per call: an answered callee picks up after 4-12 s of ringing; an unanswered call gives up after 30 s. Talk time
 is lognormal (median 90 s, sigma 0.5), then 10 s wrap-up. An answered callee with no free agent is abandoned (hears
@@ -49,6 +51,7 @@ class _Campaign:
         self.busy_time = 0.0
         self.ends: dict[int, float] = {}  # talking id -> when the call will end (known only to the simulation)
         self.oracle = False
+        self.hidden: set[int] = set()  # --oracle-answers: calls that will not answer, not shown to the pacer
 
     def push(self, at: float, kind: str, ident: int) -> None:
         self.seq += 1
@@ -58,11 +61,11 @@ class _Campaign:
         if self.oracle:  # the future: every busy agent's exact free time, as if in wrap-up
             left = [end - now for end in self.wrapping.values()] + [self.ends[i] + WRAPUP - now for i in self.talking]
             agents = AgentState(free=self.free, waiting=len(self.waiting), wrapping=tuple(left))
-            return agents, [now - t for t in self.ringing.values()]
+            return agents, [now - t for i, t in self.ringing.items() if i not in self.hidden]
         agents = AgentState(free=self.free, waiting=len(self.waiting),
                             wrapping=tuple(end - now for end in self.wrapping.values()),
                             talking=tuple(now - start for start in self.talking.values()))
-        return agents, [now - t for t in self.ringing.values()]
+        return agents, [now - t for i, t in self.ringing.items() if i not in self.hidden]
 
 
 def _max_rolling(outcomes: list[bool], window: int) -> float:
@@ -75,7 +78,8 @@ def _max_rolling(outcomes: list[bool], window: int) -> float:
 
 
 def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
-             grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None) -> dict:
+             grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None,
+             oracle_answers: bool = False) -> dict:
     world = _Campaign(agents=agents, seed=seed)
     world.oracle = oracle
     pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
@@ -87,14 +91,20 @@ def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, 
     def dial() -> None:
         nonlocal left
         agent_state, ringing = world.state(now)
-        for _ in range(min(left, pacer.calls_to_place(agents=agent_state, ringing=ringing))):
+        wanted = pacer.calls_to_place(agents=agent_state, ringing=ringing)
+        while wanted > 0 and left > 0:
             left -= 1
             world.seq += 1
             world.ringing[world.seq] = now
             if world.rnd.random() < answer:
                 world.push(now + world.rnd.uniform(4, 12), "answer", world.seq)
+                wanted -= 1
             else:
                 world.push(now + RING_NO_ANSWER, "noanswer", world.seq)
+                if oracle_answers:
+                    world.hidden.add(world.seq)
+                else:
+                    wanted -= 1
 
     def connect(ident: int, dialled: float) -> None:
         world.talking[ident] = now
@@ -121,7 +131,9 @@ def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, 
                 world.push(now + grace, "giveup", ident)
         elif kind == "noanswer":
             world.ringing.pop(ident)
-            pacer.record_attempt(answered=False)
+            world.hidden.discard(ident)
+            if not oracle_answers:
+                pacer.record_attempt(answered=False)
         elif kind == "giveup" and ident in world.waiting:
             abandoned += 1
             outcomes.append(True)
@@ -157,12 +169,14 @@ def main() -> None:
                         help="seconds an answered callee waits in the queue for an agent before the message")
     parser.add_argument("--oracle-agents", action="store_true",
                         help="experiment: the pacer knows when each busy agent will be free (the future)")
+    parser.add_argument("--oracle-answers", action="store_true",
+                        help="experiment: the pacer knows which numbers will answer (not when)")
     parser.add_argument("--tick", type=float, default=0.0, help="experiment: also decide every TICK seconds")
     parser.add_argument("--fixed-risk", type=float, default=None,
                         help="experiment: fixed risk, no controller and no cap brake (a frontier point)")
     a = parser.parse_args()
     world = {"numbers": a.numbers, "agents": a.agents, "answer": a.answer, "seed": a.seed, "cap": a.cap,
-             "grace": a.grace, "oracle": a.oracle_agents, "tick": a.tick}
+             "grace": a.grace, "oracle": a.oracle_agents, "tick": a.tick, "oracle_answers": a.oracle_answers}
     prog = simulate("progressive", **world)
     pred = simulate("predictive", **world, fixed_risk=a.fixed_risk)
     out = {"agent_utilisation_progressive": round(prog["utilisation"], 3),
