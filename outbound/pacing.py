@@ -79,12 +79,23 @@ def _expected_excess(demand: list[float], supply: list[float], offset: int) -> f
     return total
 
 
+@dataclass
+class _Check:
+    """One moment ahead: answers due by then (distribution), agents free by then, P(a new call answered by then)."""
+
+    demand: list[float]
+    supply: list[float]
+    new_call: float
+
+
 def _normal_cdf(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
 @dataclass
 class Pacer:
+    """One campaign's pacing state: what it has learned (answers, delays, talk times) and its abandon window."""
+
     mode: str  # "progressive" | "predictive" | "preview"
     abandon_cap: float = 0.03
     window: int = 300  # answered calls in the rolling abandon window
@@ -200,23 +211,29 @@ class Pacer:
         return max(progressive, self._predictive(agents, ringing))
 
     def _predictive(self, agents: AgentState, ringing: Sequence[float]) -> int:
-        p, fit = self.answer_rate(), self._talk_fit()
-        checks = []  # per checkpoint: (answer distribution so far, free-agent distribution, P(new call answered by then))
-        for tau in self._checkpoints():
-            reach = tau + self.grace_seconds
-            soon = [1.0 if left <= reach else 0.0 for left in agents.wrapping]
-            soon += [self._ends_within(e, reach, fit) for e in agents.talking]
-            demand = [0.0] * agents.waiting + _bernoulli_sum([self._answers_within(r, tau, p) for r in ringing])
-            checks.append([demand, _bernoulli_sum(soon), p * self._delay_cdf(tau)])
+        """The most new calls whose expected excess at every checkpoint stays within the (braked) risk."""
+        checks = self._checks(agents, ringing)
         staffed = agents.free + len(agents.wrapping) + len(agents.talking)
         limit = max(0, staffed * self.max_lines_per_agent - len(ringing))
         risk = self.risk * self._brake()  # shrinks as the window's headroom runs out
         n = 0
         while n < limit:
-            trials = [_add_bernoulli(demand, q) for demand, _s, q in checks]
-            if max(_expected_excess(t, c[1], agents.free) for t, c in zip(trials, checks, strict=True)) > risk:
+            trials = [_add_bernoulli(check.demand, check.new_call) for check in checks]
+            if max(_expected_excess(t, c.supply, agents.free) for t, c in zip(trials, checks, strict=True)) > risk:
                 break
-            for c, t in zip(checks, trials, strict=True):
-                c[0] = t
+            for check, trial in zip(checks, trials, strict=True):
+                check.demand = trial
             n += 1
         return n
+
+    def _checks(self, agents: AgentState, ringing: Sequence[float]) -> list[_Check]:
+        """Answers (callees waiting + ringing calls) and agents freeing by each checkpoint, as distributions."""
+        p, fit = self.answer_rate(), self._talk_fit()
+        checks = []
+        for tau in self._checkpoints():
+            reach = tau + self.grace_seconds
+            soon = [1.0 if left <= reach else 0.0 for left in agents.wrapping]
+            soon += [self._ends_within(e, reach, fit) for e in agents.talking]
+            demand = [0.0] * agents.waiting + _bernoulli_sum([self._answers_within(r, tau, p) for r in ringing])
+            checks.append(_Check(demand=demand, supply=_bernoulli_sum(soon), new_call=p * self._delay_cdf(tau)))
+        return checks
