@@ -6,6 +6,12 @@ pacer decides after every event (answer, no answer, hang-up, agent free), as the
 ``--grace`` lets an answered callee wait that many seconds in the queue before the message (0 = the strict
 definition: answered with no agent free is abandoned).
 
+Experiments, not the goal's figures: ``--oracle-agents`` tells the pacer each busy agent's exact free time (the
+future: when the call will end), ``--tick S`` also asks the pacer every S seconds (an engine timer),
+``--fixed-risk R`` turns the pacer's controller and cap brake off (one point of its utilisation/abandon frontier),
+``--oracle-answers`` tells the pacer which numbers will answer (not when): each call it asks for is the next number
+that will answer, the numbers before it are dialled at the same time and hidden from it.
+
 Per call: an answered callee picks up after 4-12 s of ringing; an unanswered call gives up after 30 s. Talk time
 is lognormal (median 90 s, sigma 0.5), then 10 s wrap-up. An answered callee with no free agent is abandoned (hears
 the campaign's message). Agent utilisation = time agents spend talking or in wrap-up / (agents x campaign time).
@@ -43,44 +49,75 @@ class _Campaign:
         self.ringing: dict[int, float] = {}  # call id -> dial time
         self.waiting: dict[int, float] = {}  # answered, waiting (at most the grace time) for an agent -> dial time
         self.busy_time = 0.0
+        self.ends: dict[int, float] = {}  # talking id -> when the call will end (known only to the simulation)
+        self.oracle = False
+        self.hidden: set[int] = set()  # --oracle-answers: calls that will not answer, not shown to the pacer
 
     def push(self, at: float, kind: str, ident: int) -> None:
         self.seq += 1
         heapq.heappush(self.events, (at, self.seq, kind, ident))
 
     def state(self, now: float) -> tuple[AgentState, list[float]]:
+        if self.oracle:  # the future: every busy agent's exact free time, as if in wrap-up
+            left = [end - now for end in self.wrapping.values()] + [self.ends[i] + WRAPUP - now for i in self.talking]
+            agents = AgentState(free=self.free, waiting=len(self.waiting), wrapping=tuple(left))
+            return agents, [now - t for i, t in self.ringing.items() if i not in self.hidden]
         agents = AgentState(free=self.free, waiting=len(self.waiting),
                             wrapping=tuple(end - now for end in self.wrapping.values()),
                             talking=tuple(now - start for start in self.talking.values()))
-        return agents, [now - t for t in self.ringing.values()]
+        return agents, [now - t for i, t in self.ringing.items() if i not in self.hidden]
+
+
+def _max_rolling(outcomes: list[bool], window: int) -> float:
+    """Highest rolling abandon rate over the campaign, as the pacer counts it (last `window` answered, >= 100)."""
+    worst, inside = 0.0, 0
+    for i, lost in enumerate(outcomes):
+        inside += lost - (outcomes[i - window] if i >= window else 0)
+        worst = max(worst, inside / max(min(i + 1, window), 100))
+    return worst
 
 
 def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
-             grace: float) -> dict:
+             grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None,
+             oracle_answers: bool = False) -> dict:
     world = _Campaign(agents=agents, seed=seed)
+    world.oracle = oracle
     pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
+    if fixed_risk is not None:
+        pacer.risk, pacer.adaptive = fixed_risk, False
     now, left, answered, abandoned = 0.0, numbers, 0, 0
+    outcomes: list[bool] = []  # abandoned?, per answered call in order
 
     def dial() -> None:
         nonlocal left
         agent_state, ringing = world.state(now)
-        for _ in range(min(left, pacer.calls_to_place(agents=agent_state, ringing=ringing))):
+        wanted = pacer.calls_to_place(agents=agent_state, ringing=ringing)
+        while wanted > 0 and left > 0:
             left -= 1
             world.seq += 1
             world.ringing[world.seq] = now
             if world.rnd.random() < answer:
                 world.push(now + world.rnd.uniform(4, 12), "answer", world.seq)
+                wanted -= 1
             else:
                 world.push(now + RING_NO_ANSWER, "noanswer", world.seq)
+                if oracle_answers:
+                    world.hidden.add(world.seq)
+                else:
+                    wanted -= 1
 
     def connect(ident: int, dialled: float) -> None:
         world.talking[ident] = now
         talk = world.rnd.lognormvariate(4.5, 0.5)
         world.busy_time += talk + WRAPUP
         world.push(now + talk, "hangup", ident)
+        world.ends[ident] = now + talk
+        outcomes.append(False)
         pacer.record_attempt(answered=True, abandoned=False, delay=dialled)
 
     dial()
+    if tick:
+        world.push(tick, "tick", 0)
     while world.events:
         now, _s, kind, ident = heapq.heappop(world.events)
         if kind == "answer":
@@ -94,10 +131,16 @@ def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, 
                 world.push(now + grace, "giveup", ident)
         elif kind == "noanswer":
             world.ringing.pop(ident)
-            pacer.record_attempt(answered=False)
+            world.hidden.discard(ident)
+            if not oracle_answers:
+                pacer.record_attempt(answered=False)
         elif kind == "giveup" and ident in world.waiting:
             abandoned += 1
+            outcomes.append(True)
             pacer.record_attempt(answered=True, abandoned=True, delay=world.waiting.pop(ident))
+        elif kind == "tick":
+            if left > 0:
+                world.push(now + tick, "tick", 0)
         elif kind == "hangup":
             pacer.record_handled(talk_seconds=now - world.talking.pop(ident), wrapup_seconds=WRAPUP)
             world.wrapping[ident] = now + WRAPUP
@@ -111,7 +154,8 @@ def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, 
                 world.free += 1
         dial()
     return {"utilisation": world.busy_time / (agents * now), "abandon_rate": abandoned / max(answered, 1),
-            "duration_s": now, "answered": answered, "abandoned": abandoned}
+            "duration_s": now, "answered": answered, "abandoned": abandoned,
+            "max_rolling_abandon": _max_rolling(outcomes, pacer.window)}
 
 
 def main() -> None:
@@ -123,20 +167,31 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--grace", type=float, default=0.0,
                         help="seconds an answered callee waits in the queue for an agent before the message")
+    parser.add_argument("--oracle-agents", action="store_true",
+                        help="experiment: the pacer knows when each busy agent will be free (the future)")
+    parser.add_argument("--oracle-answers", action="store_true",
+                        help="experiment: the pacer knows which numbers will answer (not when)")
+    parser.add_argument("--tick", type=float, default=0.0, help="experiment: also decide every TICK seconds")
+    parser.add_argument("--fixed-risk", type=float, default=None,
+                        help="experiment: fixed risk, no controller and no cap brake (a frontier point)")
     a = parser.parse_args()
-    prog = simulate("progressive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap, grace=a.grace)
-    pred = simulate("predictive", numbers=a.numbers, agents=a.agents, answer=a.answer, seed=a.seed, cap=a.cap, grace=a.grace)
+    world = {"numbers": a.numbers, "agents": a.agents, "answer": a.answer, "seed": a.seed, "cap": a.cap,
+             "grace": a.grace, "oracle": a.oracle_agents, "tick": a.tick, "oracle_answers": a.oracle_answers}
+    prog = simulate("progressive", **world)
+    pred = simulate("predictive", **world, fixed_risk=a.fixed_risk)
     out = {"agent_utilisation_progressive": round(prog["utilisation"], 3),
            "agent_utilisation_predictive": round(pred["utilisation"], 3),
            "utilisation_gain": round(pred["utilisation"] / prog["utilisation"], 2),
            "abandon_rate": round(pred["abandon_rate"], 4), "abandon_cap": a.cap,
+           "max_rolling_abandon": round(pred["max_rolling_abandon"], 4), "seed": a.seed,
            "campaign_minutes_progressive": round(prog["duration_s"] / 60, 1),
            "campaign_minutes_predictive": round(pred["duration_s"] / 60, 1)}
     print(f"{a.numbers} numbers, {a.answer:.0%} answer, {a.agents} agents, lognormal talk (median 90 s), cap {a.cap:.0%}")
     print(f"progressive: utilisation {prog['utilisation']:.1%}, {prog['answered']} answered, campaign "
           f"{prog['duration_s'] / 60:.0f} min")
     print(f"predictive:  utilisation {pred['utilisation']:.1%}, {pred['answered']} answered, {pred['abandoned']} "
-          f"abandoned ({pred['abandon_rate']:.2%}), campaign {pred['duration_s'] / 60:.0f} min")
+          f"abandoned ({pred['abandon_rate']:.2%}, rolling at most {pred['max_rolling_abandon']:.2%}), campaign "
+          f"{pred['duration_s'] / 60:.0f} min")
     print(json.dumps(out))
 
 

@@ -17,9 +17,15 @@ Supply and demand are independent sums of Bernoulli variables; their exact distr
 pacer dials the largest number of new calls whose expected excess (answered calls with no free agent) stays
 within ``risk``. ``risk`` is a feedback controller on the campaign's own abandon outcomes: every abandoned call
 cuts it by a factor, every connected call raises it a little, so that the long-run abandoned share settles at
-``target`` (70 % of the cap). At or over the cap (rolling window) the campaign dials progressively until the
-window is back under it. A callee answered with no free agent hears the campaign's message (never silence) and
-is counted as abandoned.
+``target`` (70 % of the cap). The steps are small: utilisation gains little from more abandoned calls (the
+frontier is flat, see bench/RESULTS.md), so a steady risk beats one that swings after every abandoned call.
+A callee answered with no free agent hears the campaign's message (never silence) and is counted as abandoned.
+
+The cap is a hard brake on the rolling window's *headroom* (abandoned calls the window can still take and stay
+at or under the cap): with less than one abandoned call of headroom the campaign dials progressively (one call
+per free agent, less the calls already ringing: no new call can be abandoned), and over the last ``reserve``
+calls of headroom the allowed risk shrinks linearly to nothing (at one call of headroom it dials ahead only for
+agents certain to be free before any answer can come, such as wrap-up ending sooner than the shortest answer).
 """
 
 from __future__ import annotations
@@ -73,16 +79,27 @@ def _expected_excess(demand: list[float], supply: list[float], offset: int) -> f
     return total
 
 
+@dataclass
+class _Check:
+    """One moment ahead: answers due by then (distribution), agents free by then, P(a new call answered by then)."""
+
+    demand: list[float]
+    supply: list[float]
+    new_call: float
+
+
 def _normal_cdf(x: float) -> float:
     return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
 @dataclass
 class Pacer:
+    """One campaign's pacing state: what it has learned (answers, delays, talk times) and its abandon window."""
+
     mode: str  # "progressive" | "predictive" | "preview"
     abandon_cap: float = 0.03
     window: int = 300  # answered calls in the rolling abandon window
-    risk: float = 0.05  # allowed expected abandoned calls per dialling decision (adapted)
+    risk: float = 0.015  # allowed expected abandoned calls per dialling decision (adapted)
     max_risk: float = 1.0
     max_lines_per_agent: int = 6
     answered: deque = field(default_factory=deque)  # True = abandoned, for the last `window` answered calls
@@ -91,6 +108,9 @@ class Pacer:
     log_talk: deque = field(default_factory=lambda: deque(maxlen=500))  # ln(talk seconds) of handled calls
     wrapup_seconds: float = 10.0  # rolling mean wrap-up
     grace_seconds: float = 0.0  # an answered callee waits this long in the queue for an agent before the message
+    reserve: float = 3.0  # abandoned calls of headroom over which the allowed risk shrinks to nothing
+    step: float = 0.05  # the controller's step (log of risk) per answered call: slow, so the risk stays steady
+    adaptive: bool = True  # False: `risk` stays as set and the cap brake is off (bench frontier experiments only)
 
     @property
     def target(self) -> float:
@@ -107,12 +127,15 @@ class Pacer:
         self.answered.append(abandoned)
         while len(self.answered) > self.window:
             self.answered.popleft()
-        # Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target).
-        step = 0.25
+        if self.adaptive:
+            self._adapt_risk(abandoned=abandoned)
+
+    def _adapt_risk(self, *, abandoned: bool) -> None:
+        """Stochastic approximation: the abandoned share settles where down-steps and up-steps balance (= target)."""
         if abandoned:
-            self.risk = max(0.005, self.risk * math.exp(-step * (1 - self.target)))
+            self.risk = max(0.002, self.risk * math.exp(-self.step * (1 - self.target)))
         else:
-            self.risk = min(self.max_risk, self.risk * math.exp(step * self.target))
+            self.risk = min(self.max_risk, self.risk * math.exp(self.step * self.target))
 
     def record_handled(self, *, talk_seconds: float, wrapup_seconds: float | None = None) -> None:
         self.log_talk.append(math.log(max(talk_seconds, 1.0)))
@@ -123,6 +146,17 @@ class Pacer:
         """Abandoned / answered over the rolling window (counted over at least 100 calls, so the first abandoned
         call of a campaign does not read as a 100 % rate)."""
         return sum(self.answered) / max(len(self.answered), 100)
+
+    def headroom(self) -> float:
+        """Abandoned calls the rolling window can still take and stay at or under the cap (same counting)."""
+        return self.abandon_cap * max(len(self.answered), 100) - sum(self.answered)
+
+    def _brake(self) -> float:
+        """Share of `risk` allowed now: 1 with `reserve` + 1 abandoned calls of headroom or more, 0 at one (then only
+        calls that cannot be abandoned by the model: agents certain to be free before any answer can come)."""
+        if not self.adaptive:
+            return 1.0
+        return min(1.0, max(0.0, (self.headroom() - 1) / self.reserve))
 
     def answer_rate(self) -> float:
         if len(self.attempts) < 20:
@@ -171,29 +205,35 @@ class Pacer:
         """New calls to start now, given the agents and the calls already ringing (seconds each has rung)."""
         if self.mode == "preview":
             return 0  # the agent dials from the preview
-        if self.mode == "progressive" or self.abandon_rate() >= self.abandon_cap:
-            return max(0, agents.free - len(ringing))
-        return self._predictive(agents, ringing)
+        progressive = max(0, agents.free - len(ringing))
+        if self.mode == "progressive" or (self.adaptive and self.headroom() < 1):
+            return progressive  # hard brake: one more abandoned call would take the window over the cap
+        return max(progressive, self._predictive(agents, ringing))
 
     def _predictive(self, agents: AgentState, ringing: Sequence[float]) -> int:
+        """The most new calls whose expected excess at every checkpoint stays within the (braked) risk."""
+        checks = self._checks(agents, ringing)
+        staffed = agents.free + len(agents.wrapping) + len(agents.talking)
+        limit = max(0, staffed * self.max_lines_per_agent - len(ringing))
+        risk = self.risk * self._brake()  # shrinks as the window's headroom runs out
+        n = 0
+        while n < limit:
+            trials = [_add_bernoulli(check.demand, check.new_call) for check in checks]
+            if max(_expected_excess(t, c.supply, agents.free) for t, c in zip(trials, checks, strict=True)) > risk:
+                break
+            for check, trial in zip(checks, trials, strict=True):
+                check.demand = trial
+            n += 1
+        return n
+
+    def _checks(self, agents: AgentState, ringing: Sequence[float]) -> list[_Check]:
+        """Answers (callees waiting + ringing calls) and agents freeing by each checkpoint, as distributions."""
         p, fit = self.answer_rate(), self._talk_fit()
-        checks = []  # per checkpoint: (answer distribution so far, free-agent distribution, P(new call answered by then))
+        checks = []
         for tau in self._checkpoints():
             reach = tau + self.grace_seconds
             soon = [1.0 if left <= reach else 0.0 for left in agents.wrapping]
             soon += [self._ends_within(e, reach, fit) for e in agents.talking]
             demand = [0.0] * agents.waiting + _bernoulli_sum([self._answers_within(r, tau, p) for r in ringing])
-            checks.append([demand, _bernoulli_sum(soon), p * self._delay_cdf(tau)])
-        staffed = agents.free + len(agents.wrapping) + len(agents.talking)
-        limit = max(0, staffed * self.max_lines_per_agent - len(ringing))
-        # Soft brake: the allowed risk shrinks as the rolling abandon rate nears the cap (hard stop at the cap).
-        risk = self.risk * min(1.0, max(0.0, (self.abandon_cap - self.abandon_rate()) / (self.abandon_cap * 0.5)))
-        n = 0
-        while n < limit:
-            trials = [_add_bernoulli(demand, q) for demand, _s, q in checks]
-            if max(_expected_excess(t, c[1], agents.free) for t, c in zip(trials, checks, strict=True)) > risk:
-                break
-            for c, t in zip(checks, trials, strict=True):
-                c[0] = t
-            n += 1
-        return max(n, agents.free - len(ringing), 0)
+            checks.append(_Check(demand=demand, supply=_bernoulli_sum(soon), new_call=p * self._delay_cdf(tau)))
+        return checks
