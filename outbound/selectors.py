@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -267,16 +267,18 @@ def _dialer_calls(part: object, campaign_id: int) -> list[dict] | None:
 
 
 def campaign_calls_now(*, campaign: Campaign, live: dict | None) -> list[dict]:
-    """The campaign's calls now: from the engine's ``dialer`` snapshot part when it has one, else the open attempts."""
-    calls = _dialer_calls((live or {}).get("dialer"), campaign.pk)
-    if calls is not None:
-        return [{"number": str(c.get("number", "")), "state": str(_FLIGHT_STATES.get(c.get("state"), c.get("state", ""))),
-                 "agent": str(c.get("agent", "")), "since": c.get("since")} for c in calls]
-    rows = (CallAttempt.objects.filter(campaign=campaign).exclude(state=AttemptState.ENDED)
+    """The campaign's calls now: those the engine has in flight (its ``dialer`` snapshot part: state as the engine
+    sees it, number masked), then the open attempts the engine does not have (contacts reserved for an agent in
+    preview, or every open attempt when the engine cannot be reached)."""
+    calls = _dialer_calls((live or {}).get("dialer"), campaign.pk) or []
+    flying = {c.get("id") for c in calls}
+    rows = (CallAttempt.objects.filter(campaign=campaign).exclude(state=AttemptState.ENDED).exclude(pk__in=flying)
             .select_related("contact", "preview_agent__person").order_by("id"))
-    return [{"number": a.contact.number, "state": str(a.get_state_display()),
-             "agent": a.agent or (str(a.preview_agent.person) if a.preview_agent else ""),
-             "since": (a.answered_at or a.dialled_at or a.claimed_at).timestamp()} for a in rows]
+    return [{"number": str(c.get("number", "")), "state": str(_FLIGHT_STATES.get(c.get("state"), c.get("state", ""))),
+             "agent": str(c.get("agent", "")), "since": c.get("since")} for c in calls] + [
+        {"number": a.contact.number, "state": str(a.get_state_display()),
+         "agent": a.agent or (str(a.preview_agent.person) if a.preview_agent else ""),
+         "since": (a.answered_at or a.dialled_at or a.claimed_at).timestamp()} for a in rows]
 
 
 def campaign_live(*, campaign_id: int, live: dict | None = None, with_live: bool = False) -> dict:
@@ -312,7 +314,7 @@ def attempt_agent_last_connected(*, agent_id: int, agent_name: str) -> CallAttem
     mine = Q(preview_agent_id=agent_id) | (Q(preview_agent__isnull=True) & Q(agent=agent_name) & ~Q(agent=""))
     return (CallAttempt.objects.select_related("campaign", "contact", "disposition")
             .filter(mine).filter(Q(state=AttemptState.ANSWERED) | Q(outcome=AttemptOutcome.CONNECTED))
-            .order_by("-answered_at", "-id").first())
+            .order_by(F("answered_at").desc(nulls_last=True), "-id").first())
 
 
 def _preview_attempt_row(attempt: CallAttempt) -> dict:

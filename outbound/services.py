@@ -396,25 +396,29 @@ def _own_preview(*, attempt_id: int, agent_id: int) -> CallAttempt:
 
 
 @transaction.atomic
-def attempt_preview_skip(*, attempt_id: int, agent_id: int, at: dt.datetime | None = None) -> None:
+def attempt_preview_skip(*, attempt_id: int, agent_id: int, at: dt.datetime | None = None,
+                         keep_place: bool = False) -> None:
     """«Hopp over»: the agent does not call this contact now. Only a claimed attempt (nothing dialled) of this agent;
     the attempt row is removed (no call was made, so there is nothing to report) and the contact goes back to the
-    list with its attempt count as before, behind the contacts not yet tried (next attempt = now)."""
+    list with its attempt count as before, behind the contacts not yet tried (next attempt = now). With
+    ``keep_place`` (a console closed, nobody chose to skip) the contact keeps its place in the list."""
     attempt = _own_preview(attempt_id=attempt_id, agent_id=agent_id)
     if CallAttempt.objects.filter(pk=attempt.pk, state=AttemptState.CLAIMED).delete()[0] != 1:
         raise ValidationError(_("Nummeret er alt ringt og kan ikke hoppes over."))
+    place = {} if keep_place else {"next_attempt_at": at or timezone.now()}
     CampaignContact.objects.filter(pk=attempt.contact_id, state=ContactState.DIALLING).update(
-        state=ContactState.PENDING, attempts=Greatest(F("attempts") - 1, 0), next_attempt_at=at or timezone.now())
+        state=ContactState.PENDING, attempts=Greatest(F("attempts") - 1, 0), **place)
 
 
 def attempt_preview_release(*, agent_id: int, attempt_ids: list[int]) -> int:
     """The agent's console closed: the contacts it showed (``attempt_ids``) that are still claimed for the agent and
-    not dialled go back (as «Hopp over»). Only those: a console opened meanwhile keeps the contact it shows."""
+    not dialled go back to their place in the list. Only those: a console opened meanwhile keeps the contact it
+    shows."""
     released = 0
     mine = CallAttempt.objects.filter(pk__in=attempt_ids, preview_agent_id=agent_id, state=AttemptState.CLAIMED)
     for pk in mine.values_list("pk", flat=True):
         try:
-            attempt_preview_skip(attempt_id=pk, agent_id=agent_id)
+            attempt_preview_skip(attempt_id=pk, agent_id=agent_id, keep_place=True)
             released += 1
         except ValidationError:
             pass  # dialled meanwhile

@@ -110,7 +110,10 @@ def test_release_on_console_close_gives_back_only_what_was_not_dialled() -> None
         assert services.attempt_preview_release(agent_id=ola.pk, attempt_ids=[claimed.pk]) == 0  # not his
         assert services.attempt_preview_release(agent_id=ingrid.pk, attempt_ids=[claimed.pk]) == 1
         assert services.attempt_preview_release(agent_id=ola.pk, attempt_ids=[dialled.pk]) == 0
-        assert CampaignContact.objects.get(pk=claimed.contact_id).state == ContactState.PENDING
+        back = CampaignContact.objects.get(pk=claimed.contact_id)
+        assert back.state == ContactState.PENDING and back.attempts == 0
+        assert back.next_attempt_at is None  # its place in the list, not behind the rest as after «Hopp over»
+        assert services.attempt_preview_claim(agent_id=ingrid.pk, at=MONDAY_10).contact_id == claimed.contact_id
         assert CallAttempt.objects.get(pk=dialled.pk).state == AttemptState.DIALLING
 
 
@@ -197,7 +200,9 @@ def test_live_view_lists_the_queue_agents_with_state_and_connected_calls_today_a
             str(campaign.pk + 1): [{"id": 91, "number": "+4799****", "state": "connected", "agent": "Ola Nordmann"}]},
             "log": []}}
         live = selectors.campaign_live(campaign_id=campaign.pk, live={**snapshot, **dialer}, with_live=True)
-        assert [(c["number"], c["state"]) for c in live["calls_now"]] == [("+4791****", "ringer")]
+        # The engine's call first (as the engine sees it), then the contact reserved for Ingrid, from the database.
+        assert [(c["number"], c["state"]) for c in live["calls_now"]] == [("+4791****", "ringer"),
+                                                                         ("+4791234502", "reservert")]
         down = selectors.campaign_live(campaign_id=campaign.pk, live=None, with_live=True)
         assert {r["state_label"] for r in down["agents"]} == {"ukjent"} and down["engine"] is False
 

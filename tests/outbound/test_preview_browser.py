@@ -1,26 +1,30 @@
 """Preview mode in real headless Chromium against the platform with the real engine and a real Asterisk: the agent
-sees the contact claimed for her (number, the import's columns, attempts), skips one, rings the next (the engine
-command ``dialer_preview_dial`` is answered in the dialer's place by a test handler in the real engine's registry:
-it moves the attempt to dialling as the dialer does), sets the category of the call that reached the contact; the
-supervisor's live view shows the queue's agents with their state from the engine, the calls now and the category.
+sees the contact claimed for her (number, the import's columns, attempts), skips one, rings the next: the engine's
+dialer (``dialer_preview_dial``) rings her real phone (baresip) first and, when she answers, the contact (a baresip
+phone reached by its public number); then she sets the category of that call; the supervisor's live view shows the
+queue's agents with their state from the engine, the calls now and the category.
 
 Nothing in the browser is mocked."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import datetime as dt
+import os
 import time
 
 import pytest
 
 from tests.contactcenter.test_callback_browser import _committed
 from tests.contactcenter.test_console_browser import _login, _ua, browser, pytestmark, stack  # noqa: F401
+from tests.engine.test_engine_live import _public_number
 
 NAME = "Oppfølging av prøvesvar (forhåndsvisning)"
-LIST = "nummer;navn;prøve\n91234501;Åse Ødegård;A-17\n91234502;Per Ås;B-18\n91234503;Liv Ørn;C-19\n".encode()
-RTP = 32600  # inside this worktree's TEST_RTP range
+RTP = int(os.environ.get("TEST_RTP_START", "26000")) + 600
+CONTACT_EXT = "1004"  # the contact the agent reaches: this extension's phone, dialled by its public number
+
+
+def _list(contact: str) -> bytes:
+    return f"nummer;navn;prøve\n91234501;Åse Ødegård;A-17\n{contact};Per Ås;B-18\n91234503;Liv Ørn;C-19\n".encode()
 
 
 def _make() -> None:
@@ -34,7 +38,8 @@ def _make() -> None:
         campaign = Campaign.objects.create(name=NAME, mode="preview", queue=Queue.objects.get(pk=1),
                                            weekdays="1234567", window_start=dt.time(0, 0),
                                            window_end=dt.time(23, 59, 59), skip_holidays=False)
-        services.campaign_contacts_import(campaign_id=campaign.pk, name="l.csv", data=LIST, dry_run=False)
+        contact = _public_number("fhi", CONTACT_EXT)
+        services.campaign_contacts_import(campaign_id=campaign.pk, name="l.csv", data=_list(contact), dry_run=False)
         services.campaign_status_change(campaign_id=campaign.pk, action="start")
 
 
@@ -47,49 +52,13 @@ def _clean() -> None:
         Campaign.objects.filter(name=NAME).delete()
 
 
-@dataclasses.dataclass(frozen=True)
-class PreviewDial:
-    attempt_id: int
-    agent_id: int
-
-
 @pytest.fixture
 def preview_campaign(stack, django_db_blocker):  # type: ignore[no-untyped-def]  # noqa: F811
-    """The campaign (committed) and, in the real engine's registry, an answer to ``dialer_preview_dial``."""
-    from engine.registry import CommandSpec
-
-    _ast, server = stack
-    asked: list[tuple[str, int, int]] = []
-
-    def dialling(agency: str, req: PreviewDial) -> bool:
-        from django.db import connection
-        from django_tenants.utils import schema_context
-
-        from outbound import services
-        from outbound.models import CallAttempt
-
-        try:
-            with django_db_blocker.unblock(), schema_context(agency):
-                mine = CallAttempt.objects.filter(pk=req.attempt_id, preview_agent_id=req.agent_id, state="claimed",
-                                                  campaign__mode="preview").exists()
-                return mine and services.attempt_dialling(attempt_id=req.attempt_id)
-        finally:
-            connection.close()
-
-    async def handler(req: PreviewDial, ctx) -> dict:  # type: ignore[no-untyped-def]
-        from engine.commands import CommandRefused
-
-        asked.append((ctx.agency, req.attempt_id, req.agent_id))
-        if not await asyncio.to_thread(dialling, ctx.agency, req):
-            raise CommandRefused("Kampanjenummeret kan ikke ringes.")
-        return {"attempt_id": req.attempt_id}
-
+    """The campaign, committed (the real engine's dialer dials it)."""
     with django_db_blocker.unblock():
         _committed(_clean)
         _committed(_make)
-        server.engine.registry.commands["dialer_preview_dial"] = CommandSpec(PreviewDial, handler)
-        yield asked
-        server.engine.registry.commands.pop("dialer_preview_dial", None)
+        yield
         _committed(_clean)
 
 
@@ -107,19 +76,6 @@ def _attempt_of(number: str) -> tuple[int, str]:
     with schema_context("fhi"):
         a = CallAttempt.objects.filter(contact__number=number, campaign__name=NAME).order_by("-id").first()
         return a.pk, a.state
-
-
-def _reached_the_contact(attempt_id: int) -> None:
-    """What the dialer reports when the contact answered and talked with the agent, then hung up."""
-    from django_tenants.utils import schema_context
-
-    from outbound import services
-    from outbound.models import CallAttempt
-
-    with schema_context("fhi"):
-        services.attempt_answered(attempt_id=attempt_id)
-        CallAttempt.objects.filter(pk=attempt_id).update(agent="Ingrid Bakke", channel_id="1765010000.7")
-        services.attempt_end(attempt_id=attempt_id, outcome="connected", agent="Ingrid Bakke")
 
 
 def _category(code: str) -> tuple[int, str]:
@@ -144,14 +100,10 @@ def _wait(predicate, timeout: float = 10):  # type: ignore[no-untyped-def]
 
 def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live(
         stack, browser, preview_campaign, tmp_path, artifacts_dir):  # noqa: F811
-    from django_tenants.utils import schema_context
-
-    from contactcenter.models import Agent
-
     ast, server = stack
-    with schema_context("fhi"):
-        ingrid = Agent.objects.get(user__username="ingrid").pk
-    phone = _ua(ast, tmp_path, "fhi", "1001", RTP)  # Ingrid's phone, so she is «ledig» once logged in
+    phone = _ua(ast, tmp_path, "fhi", "1001", RTP)  # Ingrid's phone: rings first when she presses «Ring»
+    contact_phone = _ua(ast, tmp_path, "fhi", CONTACT_EXT, RTP + 40)
+    contact = _public_number("fhi", CONTACT_EXT)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         _login(page, server.port, "ingrid")
@@ -163,23 +115,31 @@ def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live
         page.screenshot(path=str(artifacts_dir / "kampanje-forhandsvisning.png"), full_page=True)
 
         page.click("#cp-skip")
-        page.wait_for_function("document.getElementById('cp-number').textContent === '+4791234502'", timeout=5000)
+        page.wait_for_function(f"document.getElementById('cp-number').textContent === '{contact}'", timeout=5000)
         assert page.inner_text("#cp-msg") == "Hoppet over."
         page.click("#cp-dial")
         page.wait_for_function("document.getElementById('cp-state').textContent === 'ringer'", timeout=10000)
-        assert page.inner_text("#cp-msg") == "Ringer +4791234502 …"
+        assert page.inner_text("#cp-msg") == f"Ringer {contact} …"
         assert page.is_disabled("#cp-dial") and page.is_disabled("#cp-skip")
-        attempt_id, state = _db(lambda: _attempt_of("+4791234502"))
-        assert state == "dialling" and preview_campaign == [("fhi", attempt_id, ingrid)]
         page.screenshot(path=str(artifacts_dir / "kampanje-ringer.png"), full_page=True)
-
-        # The call reached the contact and ended; after the refresh she sets (and then changes) its category.
-        _db(lambda: _reached_the_contact(attempt_id))
+        # The engine rings her phone first; she answers, and only then the contact's phone rings; it answers.
+        assert phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
+        attempt_id, state = _db(lambda: _attempt_of(contact))
+        assert state == "dialling"
+        assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=2) is None  # not before she has answered
+        phone.command("accept")
+        assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
+        contact_phone.command("accept")
+        assert contact_phone.wait_event({"CALL_ESTABLISHED"}, timeout=15) is not None
+        time.sleep(1)
+        contact_phone.command("hangup")
+        _wait(lambda: _db(lambda: _outcome(attempt_id)) == ("connected", "Ingrid Bakke"), timeout=20)
+        # After the refresh she sets (and then changes) the call's category.
         page.click("#btn-login")
         page.wait_for_selector("#my-state[data-state=idle]", timeout=10000)
         page.reload()
         page.wait_for_selector("#cp-last:not([hidden])", timeout=10000)
-        assert page.inner_text("#cp-last-number") == "+4791234502"
+        assert page.inner_text("#cp-last-number") == contact
         assert page.inner_text("#cp-number") == "+4791234503"  # the untried one before the skipped one
         assert _db(lambda: _contact("+4791234501")) == ("pending", 0)  # skipped: back on the list, unspent
         status_id, _status = _db(lambda: _category("status"))
@@ -202,6 +162,17 @@ def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live
     finally:
         page.close()
         phone.stop()
+        contact_phone.stop()
+
+
+def _outcome(attempt_id: int) -> tuple[str, str]:
+    from django_tenants.utils import schema_context
+
+    from outbound.models import CallAttempt
+
+    with schema_context("fhi"):
+        a = CallAttempt.objects.get(pk=attempt_id)
+        return a.outcome, a.agent
 
 
 def _disposition(attempt_id: int) -> int | None:
