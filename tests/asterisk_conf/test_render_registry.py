@@ -59,9 +59,8 @@ def test_unregistered_kind_is_not_rendered(tmp_path):
 @pytest.mark.skipif(find_asterisk() is None, reason="Ingen Asterisk funnet (ASTERISK_BIN, PATH eller "
                     "/opt/asterisk/sbin/asterisk); se README for hvordan du får Asterisk.")
 def test_a_registered_kind_is_reloaded_with_its_module_in_real_asterisk(django_db_setup, django_db_blocker):
-    from engine.core import NodeConfig
     from tests.harness.asterisk_harness import prepare
-    from tests.harness.engine_harness import EngineThread
+    from tests.harness.engine_harness import EngineThread, node_for
 
     base = Path(tempfile.mkdtemp(prefix="cp-kind-"))
     with django_db_blocker.unblock():
@@ -71,9 +70,7 @@ def test_a_registered_kind_is_reloaded_with_its_module_in_real_asterisk(django_d
     et = None
     try:
         p = ast.profile
-        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+        node = node_for(p)
         et = EngineThread([node])
         et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
         assert "fhi-konferanse" not in ast.cli("confbridge show profile bridges")

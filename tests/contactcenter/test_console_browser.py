@@ -14,9 +14,9 @@ from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
-from engine.core import NodeConfig
 from tests.harness.asterisk_harness import free_port, prepare
 from tests.harness.baresip_harness import Baresip, find_baresip
+from tests.harness.engine_harness import node_for
 from tests.harness.server_harness import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -43,9 +43,7 @@ def stack(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         ast = prepare(base)
         ast.start()
         p = ast.profile
-        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+        node = node_for(p, queue_log=False)
         server = LiveServer([node], free_port()).start()
         for _ in range(100):
             if server.call(lambda: server.engine.runtimes["test"].resynced_at):

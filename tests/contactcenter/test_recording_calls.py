@@ -22,10 +22,9 @@ from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
 from asterisk_conf.sounds.tts import EspeakSynthesizer
 from engine.client import EngineRefused
-from engine.core import NodeConfig
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip, find_baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 pytestmark = [
     pytest.mark.django_db,
@@ -92,9 +91,7 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         ast.start()
         ast.cli("logger add channel calls.log verbose(3)")
         p = ast.profile
-        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+        node = node_for(p)
         et = EngineThread([node])
         et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
         try:

@@ -12,11 +12,10 @@ import time
 import pytest
 from django_tenants.utils import schema_context
 
-from engine.core import NodeConfig
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RINGS = {"CALL_INCOMING", "CALL_ESTABLISHED"}  # the phones answer by themselves
@@ -43,10 +42,7 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
             ast = prepare(base)
             ast.start()
             p = ast.profile
-            et = EngineThread([NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                                          ami_username=p.ami_username, ami_secret=p.ami_secret,
-                                          ari_username=p.ari_username, ari_secret=p.ari_secret,
-                                          recordings_dir=p.spool_dir, queue_log=p.queue_log)])
+            et = EngineThread([node_for(p)])
             et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
             yield ast, et
             et.stop()

@@ -21,7 +21,7 @@ from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pyt
 from tests.harness.ami_client import AmiRecorder
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 from tests.harness.sipp_callee import SippCallee
 from tests.harness.sipp_harness import find_sipp
 
@@ -51,9 +51,7 @@ def _own(fn):  # type: ignore[no-untyped-def]
 
 
 def _node(p) -> NodeConfig:  # type: ignore[no-untyped-def]
-    return NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                      ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                      ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+    return node_for(p)
 
 
 @pytest.fixture(scope="module")

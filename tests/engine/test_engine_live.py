@@ -22,11 +22,10 @@ from django_tenants.utils import schema_context
 from asterisk_conf import naming
 from asterisk_conf.runtime import find_asterisk
 from engine.client import EngineRefused
-from engine.core import NodeConfig
 from tests.harness.ami_client import AmiRecorder
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip, find_baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 
 def _redis_url() -> str | None:
@@ -69,9 +68,7 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         assert ast is not None
         ast.start()
         p = ast.profile
-        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+        node = node_for(p)
         # RECORD_AMI=<dir>: keep the raw AMI stream of the run (how tests/fixtures/ami are recorded).
         recorder = (AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None)
                     if os.environ.get("RECORD_AMI") else None)

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.core import NodeConfig
 from tests.engine.test_engine_live import _agent_id, _phone, pytestmark, redis_layer  # noqa: F401
 from tests.engine.test_routing_live import _entered, _queue_log, _ua
 from tests.harness.asterisk_harness import prepare
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RTP = int(os.environ.get("TEST_RTP_START", "26000")) + 800
@@ -47,10 +46,7 @@ def prioritised(django_db_setup, django_db_blocker, redis_layer):  # type: ignor
             ast = prepare(base)
             ast.start()
             p = ast.profile
-            et = EngineThread([NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                                          ami_username=p.ami_username, ami_secret=p.ami_secret,
-                                          ari_username=p.ari_username, ari_secret=p.ari_secret,
-                                          recordings_dir=p.spool_dir, queue_log=p.queue_log)])
+            et = EngineThread([node_for(p)])
             et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
             yield ast, et
             et.stop()

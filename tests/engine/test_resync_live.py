@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 
 from asterisk_conf.runtime import find_asterisk
-from engine.core import NodeConfig
 from tests.engine.test_engine_live import _agent_id, _redis_url, _ua, redis_layer  # noqa: F401  (fixture)
 from tests.engine.test_resync_pairing import comparable
 from tests.harness.ami_client import AmiRecorder
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import find_baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 pytestmark = [
     pytest.mark.asterisk, pytest.mark.baresip, pytest.mark.redis,
@@ -49,9 +48,7 @@ def test_state_from_events_equals_state_after_resync(django_db_setup, django_db_
         ast.start()
     p = ast.profile
     recorder = AmiRecorder("127.0.0.1", p.ami_port, p.ami_username, p.ami_secret, None)
-    node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                      ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                      ari_secret=p.ari_secret, recordings_dir=p.spool_dir, queue_log=p.queue_log)
+    node = node_for(p)
     et = EngineThread([node])
     agent_id = _agent_id("fhi", "1001")
     agent = _ua(ast, tmp_path, "fhi", "1001", 33100)

@@ -11,6 +11,15 @@ from engine.core import Engine, NodeConfig
 from engine.runner import EngineRunner
 
 
+def node_for(profile, *, queue_log: bool = True) -> NodeConfig:  # type: ignore[no-untyped-def]
+    """The engine's node for a test Asterisk (``tests.harness.asterisk_harness`` profile): its AMI and ARI, where its
+    recordings go and (``queue_log``) app_queue's log the engine reads for the history."""
+    return NodeConfig(name="test", host="127.0.0.1", ami_port=profile.ami_port, ari_port=profile.http_port,
+                      ami_username=profile.ami_username, ami_secret=profile.ami_secret,
+                      ari_username=profile.ari_username, ari_secret=profile.ari_secret,
+                      recordings_dir=profile.spool_dir, queue_log=profile.queue_log if queue_log else None)
+
+
 class EngineThread:
     def __init__(self, nodes: list[NodeConfig] | None = None, *, runner: EngineRunner | None = None,
                  **engine_options: object) -> None:

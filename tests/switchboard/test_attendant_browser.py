@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from asterisk_conf.runtime import find_asterisk
-from engine.core import NodeConfig
 from tests.harness.asterisk_harness import free_port, prepare
 from tests.harness.baresip_harness import find_baresip
+from tests.harness.engine_harness import node_for
 from tests.harness.server_harness import LiveServer
 from tests.switchboard.test_attendant_live import RTP, _auto, _ua
 
@@ -69,9 +69,7 @@ def stack(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         ast = prepare(base)
         ast.start()
         p = ast.profile
-        node = NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                          ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                          ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+        node = node_for(p, queue_log=False)
         server = LiveServer([node], free_port()).start()
         for _ in range(150):
             if server.call(lambda: server.engine.runtimes["test"].stasis.picked_up_at):

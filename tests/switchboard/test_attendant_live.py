@@ -19,7 +19,7 @@ from engine.core import NodeConfig
 from tests.engine.test_engine_live import _ua
 from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip, find_baresip
-from tests.harness.engine_harness import EngineThread
+from tests.harness.engine_harness import EngineThread, node_for
 
 pytestmark = [
     pytest.mark.asterisk, pytest.mark.baresip,
@@ -76,9 +76,7 @@ def asterisk(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def
 
 def _node(ast) -> NodeConfig:  # type: ignore[no-untyped-def]
     p = ast.profile
-    return NodeConfig(name="test", host="127.0.0.1", ami_port=p.ami_port, ari_port=p.http_port,
-                      ami_username=p.ami_username, ami_secret=p.ami_secret, ari_username=p.ari_username,
-                      ari_secret=p.ari_secret, recordings_dir=p.spool_dir)
+    return node_for(p, queue_log=False)
 
 
 def _engine(ast) -> EngineThread:  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
+from engine import background
 from engine.features.callback import placeholder
 from engine.guard import channel_name
 from engine.registry import ActionContext
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 FEATURE = "callback"
 REFRESH_S = 2.0
 SETTLE_AFTER_S = 2.0
-_tasks: set[asyncio.Task] = set()
 
 
 def _data(live: AgencyLive) -> dict:
@@ -38,21 +37,11 @@ def callbacks_snapshot(live: AgencyLive) -> dict:
     return {"in_flight": dict(data["reserved"]), "log": list(data["log"][-20:])}
 
 
-def _spawn(coro) -> None:  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
-
-
-def _in_schema(slug: str, fn, **kwargs):  # type: ignore[no-untyped-def]
-    from django_tenants.utils import schema_context
-
-    with schema_context(slug):
-        return fn(**kwargs)
+_spawn = background.spawn
 
 
 async def _db(ctx: ActionContext, slug: str, fn, **kwargs):  # type: ignore[no-untyped-def]
-    return await asyncio.get_running_loop().run_in_executor(ctx.pool, lambda: _in_schema(slug, fn, **kwargs))
+    return await background.in_agency(ctx.pool, slug, fn, **kwargs)
 
 
 def _agent_id(live: AgencyLive, interface: str) -> int | None:

@@ -13,13 +13,13 @@ is followed to its end; every other ends as «failed» and its contact gets a la
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import secrets
 import time
 
 from asterisk_conf import naming
+from engine import background
 from engine.features.dialer.outcomes import Decision, Flight, decide
 from engine.guard import ami_value, dial_number
 from engine.registry import ActionContext
@@ -33,7 +33,6 @@ REFRESH_S = 2.0
 # settled only when it has existed this long, so a call still up is found, not ended as failed.
 SETTLE_AFTER_S = 3.0
 MAX_PER_TICK = 5  # new calls a campaign starts in one tick, at most
-_tasks: set[asyncio.Task] = set()
 POOL: dict[str, object] = {}  # the engine's database pool, for the preview command (its context has none)
 
 
@@ -56,21 +55,8 @@ def dialer_snapshot(live: AgencyLive) -> dict:
     return {"campaigns": campaigns, "log": list(data_of(live)["log"][-20:])}
 
 
-def spawn(coro) -> None:  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
-
-
-def _in_schema(slug: str, fn, **kwargs):  # type: ignore[no-untyped-def]
-    from django_tenants.utils import schema_context
-
-    with schema_context(slug):
-        return fn(**kwargs)
-
-
-async def db(pool, slug: str, fn, **kwargs):  # type: ignore[no-untyped-def]
-    return await asyncio.get_running_loop().run_in_executor(pool, lambda: _in_schema(slug, fn, **kwargs))
+spawn = background.spawn  # the feature's tasks (preview.py uses it too)
+db = background.in_agency  # db(pool, slug, fn, **kwargs)
 
 
 def new_channel_id() -> str:
