@@ -32,7 +32,7 @@ res_ari_device_states res_ari_endpoints res_ari_events res_ari_playbacks res_ari
 app_dial app_queue app_voicemail app_mixmonitor app_chanspy app_playback app_stack app_echo app_originate
 app_transfer app_confbridge app_bridgewait app_verbose app_senddtmf app_softhangup app_userevent app_read
 app_record app_stasis app_directed_pickup app_attended_transfer app_blind_transfer app_exec app_waituntil
-app_milliwatt bridge_builtin_features bridge_builtin_interval_features bridge_holding bridge_native_rtp
+app_milliwatt app_amd bridge_builtin_features bridge_builtin_interval_features bridge_holding bridge_native_rtp
 bridge_simple bridge_softmix codec_alaw codec_ulaw codec_a_mu codec_g722 codec_gsm codec_resample format_wav
 format_wav_gsm format_gsm format_pcm format_sln format_h264 res_format_attr_h264 res_format_attr_vp8
 func_callerid func_channel func_strings func_logic func_math func_dialplan func_global func_devstate
@@ -182,6 +182,11 @@ def _etc_fixed() -> dict[str, str]:
         # engine/cdr.py to recover calls that started and ended while AMI was down.
         "cdr.conf": "[general]\nenable = yes\nunanswered = yes\nbatch = no\n\n"
                     "[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = no\nnewcdrcolumns = yes\naccountlogs = no\n",
+        # Answering-machine detection for dialer campaigns (AMD() in t-<agency>-dialer): Asterisk's sample values. A
+        # greeting longer than 1.5 s or more than 3 words before a pause is a machine; "Hallo?" and silence is a person.
+        "amd.conf": "[general]\ninitial_silence = 2500\ngreeting = 1500\nafter_greeting_silence = 800\n"
+                    "total_analysis_time = 5000\nmin_word_length = 100\nbetween_words_silence = 50\n"
+                    "maximum_number_of_words = 3\nmaximum_word_length = 5000\nsilence_threshold = 256\n",
         "cel.conf": "[general]\nenable = no\n",
         "ccss.conf": "[general]\n",
         "udptl.conf": "[general]\n",
