@@ -25,6 +25,8 @@ def _at(weeks_ago: int, hh: int, mm: int) -> dt.datetime:
 
 
 def _agents_and_queue() -> tuple[list[Agent], Queue]:
+    """Three agents and a queue, and no sessions but this test's (live tests log agents in and commit theirs)."""
+    AgentSession.objects.all().delete()
     return list(Agent.objects.order_by("id")[:3]), Queue.objects.order_by("id").first()
 
 
