@@ -125,6 +125,7 @@ class World:
     waiting: list[Caller] = field(default_factory=list)
     login_history: list[list[int]] = field(default_factory=list)  # earlier days' login times (seconds since 00:00)
     use_logins: bool = True
+    exact_logins: bool = False  # ablation only: today's real logins of the next hour, as if known
     logins_at: tuple[int, list] = (-1, [])  # (second, expected logins then): the same for every caller that second
     results: list[tuple] = field(default_factory=list)  # (ours, ours as said, app_queue's, actual remaining)
     unsaid: int = 0
@@ -144,6 +145,8 @@ class World:
         """The usual logins still to come (what the engine reads from the recorded agent sessions)."""
         if not self.use_logins:
             return []
+        if self.exact_logins:
+            return [(float(a.start - t), 1.0) for a in self.agents if t < a.start <= t + 3600]
         if self.logins_at[0] != t:
             today = [a.start for a in self.agents if a.start <= t]
             self.logins_at = (t, expected_logins(self.login_history, today, float(t)))
@@ -219,9 +222,11 @@ def day_logins(seed: int) -> list[int]:
     return sorted(a.start for a in make_agents(random.Random(seed)))
 
 
-def simulate(seed: int, every: int, history: list[list[int]] | None = None, use_logins: bool = True) -> World:
+def simulate(seed: int, every: int, history: list[list[int]] | None = None, use_logins: bool = True,
+             exact_logins: bool = False) -> World:
     rng = random.Random(seed)
-    world = World(rng, make_agents(rng), login_history=history or [], use_logins=use_logins)
+    world = World(rng, make_agents(rng), login_history=history or [], use_logins=use_logins,
+                  exact_logins=exact_logins)
     arrivals = deque(make_callers(rng))
     for t in range(DAY_START, DAY_START + DAY_HOURS * 3600 + 4 * 3600):
         while arrivals and arrivals[0].joined <= t:
@@ -266,6 +271,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=HISTORY_DAYS,
                         help="earlier days (seeds SEED-N..SEED-1) whose logins are known history; not measured")
     parser.add_argument("--no-logins", action="store_true", help="the estimate without the usual logins")
+    parser.add_argument("--exact-logins", action="store_true",
+                        help="ablation only: the estimate told today's real logins of the next hour")
     parser.add_argument("--kept-promise", type=float, default=None,
                         help="calibration only: contactcenter.ewt.KEPT_PROMISE for this run")
     args = parser.parse_args()
@@ -274,7 +281,8 @@ def main() -> None:
     logins = [day_logins(args.seed - args.warmup + i) for i in range(args.warmup)]
     worlds = []
     for i in range(args.days):
-        worlds.append(simulate(args.seed + i, args.every, logins[-HISTORY_DAYS:], not args.no_logins))
+        worlds.append(simulate(args.seed + i, args.every, logins[-HISTORY_DAYS:], not args.no_logins,
+                               args.exact_logins))
         logins.append(day_logins(args.seed + i))
     out = summarize(worlds)
     print(f"{out['days']} simulated days, {out['answered']} answered, {out['abandoned']} hung up in the queue")
