@@ -68,3 +68,16 @@ def test_no_sessions_recorded_nothing_expected_and_the_history_carries_the_login
         _agents, queue = _agents_and_queue()
         assert queue_expected_logins(queue_id=queue.pk, now=NOW) == []
         assert queue_wait_history()[queue.pk]["logins"] == []
+
+
+def test_sessions_past_their_retention_are_deleted() -> None:
+    from agencydata.gdpr.retention import retention_apply
+
+    with schema_context("fhi"):
+        (agent, *_rest), queue = _agents_and_queue()
+        now = timezone.now()
+        history.agent_session_started(agent_id=agent.pk, queue_id=queue.pk, at=now - dt.timedelta(days=43))
+        history.agent_session_started(agent_id=agent.pk, queue_id=queue.pk, at=now - dt.timedelta(days=8))
+        run = retention_apply(now=now)
+        assert run.deleted["agent_sessions"] == 1  # 6 weeks by default: the estimate reads the last 5
+        assert list(AgentSession.objects.values_list("started_at", flat=True)) == [now - dt.timedelta(days=8)]
