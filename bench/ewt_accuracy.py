@@ -9,16 +9,19 @@ callers who hang up after an exponential patience. Every caller hears an announc
   or when their wrap-up ends,
   the last 100 handling times, how often callers hung up per second waited (with the time the callers still waiting
   have waited so far), the share of the last 100 calls after which the agent paused and the last 100 pause
-  lengths, each known when the pause ended);
-* app_queue's: its smoothed hold time of answered callers (``holdtime = (3 * holdtime + newtime) / 4`` on every
-  answered caller, newtime = that caller's wait) minus the time this caller has waited, as an absolute value
+  lengths, each known when the pause ended), and the usual logins of the next hour learnt from the logins of the
+  5 days before (``expected_logins``, as the platform learns them from its recorded agent sessions; the days before
+  the first measured one are simulated for their logins only, ``--warmup``);
+* app_queue's: its smoothed hold time of answered callers (``holdtime = (3 * holdtime + newtime) >> 2`` in int
+  arithmetic on every answered caller, newtime = that caller's wait) minus the time this caller has waited, as an absolute value
   (app_queue.c, say_position: ``abs((holdtime + 30) - (now - qe->start)) / 60``; a caller who has waited longer
   than the smoothed hold time hears the difference, not 0).
 
 Errors are measured against the caller's real remaining wait, only for callers who were answered (a caller who hung
 up has no true wait). ``mae_s`` and ``app_queue_mae_s`` are over the announcements where ours said a number
 ("omtrent N minutter", the said minutes); ``underpromise_rate`` is the share of those after which the caller waited
-more than 1.5 × the announced time. Prints what it measured; the last line is one JSON object.
+more than 1.5 × the announced time. The ``*_said`` figures compare what the caller hears instead (whole minutes; see
+``summarize``). Prints what it measured; the last line is one JSON object.
 """
 
 from __future__ import annotations
