@@ -129,6 +129,7 @@ class World:
     login_history: list[list[int]] = field(default_factory=list)  # earlier days' login times (seconds since 00:00)
     use_logins: bool = True
     exact_logins: bool = False  # ablation only: today's real logins of the next hour, as if known
+    truth: list[float] | None = None  # ablation only: handling times drawn from the simulation's own distribution
     logins_at: tuple[int, list] = (-1, [])  # (second, expected logins then): the same for every caller that second
     results: list[tuple] = field(default_factory=list)  # (ours, ours as said, app_queue's, actual remaining)
     unsaid: int = 0
@@ -140,7 +141,10 @@ class World:
         loads = [a.load(t) for a in self.agents if a.serving(t)]
         rate = hang_up_rate(self.exits, [t - c.joined for c in self.waiting])
         away = sum(self.after_calls) / len(self.after_calls) if self.after_calls else 0.0
-        return estimate_wait(WaitInput(position=position, agents=loads, handle_times=list(self.handle_times),
+        handle = list(self.handle_times)
+        if self.truth is not None:  # ablation: the true distribution and hang-up rate (once 20 calls ended)
+            handle, rate = (self.truth, 1 / PATIENCE_MEAN_S) if len(handle) >= 20 else (handle, rate)
+        return estimate_wait(WaitInput(position=position, agents=loads, handle_times=handle,
                                        abandon_rate=rate, away_share=away, away_times=list(self.away_times),
                                        logins=self.logins(t)))
 
@@ -225,11 +229,17 @@ def day_logins(seed: int) -> list[int]:
     return sorted(a.start for a in make_agents(random.Random(seed)))
 
 
+def true_handling(n: int = 400) -> list[float]:
+    """Ablation only: ``n`` handling times from the simulation's own distribution (a generator of its own)."""
+    rng = random.Random(7)
+    return [float(int(rng.lognormvariate(math.log(TALK_MEDIAN_S), TALK_SIGMA)) + WRAPUP_S) for _ in range(n)]
+
+
 def simulate(seed: int, every: int, history: list[list[int]] | None = None, use_logins: bool = True,
-             exact_logins: bool = False) -> World:
+             exact_logins: bool = False, truth: bool = False) -> World:
     rng = random.Random(seed)
     world = World(rng, make_agents(rng), login_history=history or [], use_logins=use_logins,
-                  exact_logins=exact_logins)
+                  exact_logins=exact_logins or truth, truth=true_handling() if truth else None)
     arrivals = deque(make_callers(rng))
     for t in range(DAY_START, DAY_START + DAY_HOURS * 3600 + 4 * 3600):
         while arrivals and arrivals[0].joined <= t:
@@ -276,6 +286,8 @@ def main() -> None:
     parser.add_argument("--no-logins", action="store_true", help="the estimate without the usual logins")
     parser.add_argument("--exact-logins", action="store_true",
                         help="ablation only: the estimate told today's real logins of the next hour")
+    parser.add_argument("--truth", action="store_true", help="ablation only: --exact-logins, and the simulation's "
+                        "true handling-time distribution and hang-up rate instead of the learnt ones")
     parser.add_argument("--kept-promise", type=float, default=None,
                         help="calibration only: contactcenter.ewt.KEPT_PROMISE for this run")
     args = parser.parse_args()
@@ -285,7 +297,7 @@ def main() -> None:
     worlds = []
     for i in range(args.days):
         worlds.append(simulate(args.seed + i, args.every, logins[-HISTORY_DAYS:], not args.no_logins,
-                               args.exact_logins))
+                               args.exact_logins, args.truth))
         logins.append(day_logins(args.seed + i))
     out = summarize(worlds)
     print(f"{out['days']} simulated days, {out['answered']} answered, {out['abandoned']} hung up in the queue")
