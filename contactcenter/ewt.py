@@ -63,6 +63,8 @@ class WaitInput:
     away_share: float = 0.0  # recent calls after which the agent paused or logged out instead of taking the next
     away_times: Sequence[float] = ()  # how long those recent pauses lasted, seconds (math.inf: logged out)
     required: frozenset[str] = frozenset()  # skills the caller needs: only agents with all of them count
+    logins: Sequence[tuple[float, float]] = ()  # agents expected to log in: (seconds from now, expected number),
+    #                                             the usual logins at this time of day (``expected_logins``)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,18 @@ class Draws:
         return self.rng.choice(self.away_times)
 
 
+def arrivals(logins: Sequence[tuple[float, float]], rng: random.Random) -> list[float]:
+    """When agents log in, in one replay: at each expected time its whole number of agents, and one more with the
+    chance of what is left (1.4 expected agents: one, and a second in 4 of 10 replays)."""
+    out = []
+    for at, expected in logins:
+        if at < 0 or expected <= 0:
+            continue
+        whole = int(expected)
+        out += [float(at)] * (whole + (rng.random() < expected - whole))
+    return out
+
+
 def replay(first_free: list[float], ahead: int, draws: Draws) -> float:
     """One replay: agents free at ``first_free``, every call then taking a drawn handling time, after which the
     agent may go away for a drawn time; each of the ``ahead`` callers before ours hangs up after a drawn patience
@@ -185,8 +199,34 @@ def simulated_waits(inp: WaitInput, samples: Sequence[float], runs: int = RUNS) 
         first = [0.0 if a.busy_for is None and a.free_in is None
                  else (a.free_in if a.free_in is not None else handling.remaining(rng, a.busy_for or 0.0)) + draws.away()
                  for a in agents]
-        waits.append(replay(first, inp.position - 1, draws))
+        waits.append(replay(first + arrivals(inp.logins, rng), inp.position - 1, draws))
     return sorted(waits)
+
+
+def expected_logins(history: Sequence[Sequence[float]], today: Sequence[float], now: float, *,
+                    horizon: float = 3600.0, step: float = 300.0) -> list[tuple[float, float]]:
+    """The agents usually still to log in over the next ``horizon`` seconds, per ``step``: (seconds from now to the
+    middle of the step, expected number). ``history``: per earlier day (the same weekday of the last weeks), the
+    times of day (seconds since midnight) its agents logged in; ``today``: today's logins so far; ``now``: the time
+    of day. What is expected by a time is the days' mean number of logins up to it, less what has happened today,
+    and never less than the usual number by now: agents who came early today are not counted twice, agents who are
+    late or away today are not promised."""
+    if not history:
+        return []
+
+    def usual(t: float) -> float:
+        return sum(sum(1 for x in day if x < t) for day in history) / len(history)
+
+    done = max(float(sum(1 for x in today if x < now)), usual(now))
+    out, before, at = [], 0.0, 0.0
+    while at < horizon:
+        nxt = min(at + step, horizon)
+        due = max(usual(now + nxt) - done, 0.0)
+        if due > before:
+            out.append(((at + nxt) / 2, round(due - before, 3)))
+            before = due
+        at = nxt
+    return out
 
 
 def hang_up_rate(exits: Sequence[tuple[float, bool]], waiting_for: Sequence[float] = ()) -> float:

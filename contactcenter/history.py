@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.models import (
     Agent,
+    AgentSession,
     Call,
     CallbackRequest,
     HistoryGap,
@@ -328,3 +329,21 @@ def message_inquiry_register(*, channel: str, from_number: str, message: str, pi
     inquiry.full_clean(exclude=["picture", "queue", "agent"])
     inquiry.save()
     return inquiry
+
+
+def agent_session_started(*, agent_id: int, queue_id: int, at: dt.datetime) -> AgentSession | None:
+    """The agent logged in to the queue (app_queue added the member). The same event again changes nothing; a
+    session still open from before (its logout was missed, e.g. while the engine had no AMI) ends here."""
+    if not (Agent.objects.filter(pk=agent_id).exists() and Queue.objects.filter(pk=queue_id).exists()):
+        return None
+    with transaction.atomic():
+        AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True,
+                                    started_at__lt=at).update(ended_at=at)
+        session, _created = AgentSession.objects.get_or_create(agent_id=agent_id, queue_id=queue_id, started_at=at)
+    return session
+
+
+def agent_session_ended(*, agent_id: int, queue_id: int, at: dt.datetime) -> int:
+    """The agent logged out of the queue (app_queue removed the member): the open session ends."""
+    return AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True,
+                                       started_at__lte=at).update(ended_at=at)

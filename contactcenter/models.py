@@ -263,6 +263,26 @@ class QueueVisit(models.Model):
         return f"{self.queue} {self.entered_at:%H:%M:%S} {self.get_outcome_display()}"
 
 
+class AgentSession(models.Model):
+    """One agent's time logged in to one queue (app_queue: member added, then removed), recorded by the engine.
+    The estimated wait learns from it how many agents usually log in at a time of day (docs/ventetid.md)."""
+
+    agent = models.ForeignKey(Agent, verbose_name=_("agent"), related_name="sessions", on_delete=models.CASCADE)
+    queue = models.ForeignKey(Queue, verbose_name=_("kø"), related_name="agent_sessions", on_delete=models.CASCADE)
+    started_at = models.DateTimeField(_("logget inn"))
+    ended_at = models.DateTimeField(_("logget ut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("innlogging i kø")
+        verbose_name_plural = _("innlogginger i kø")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["agent", "queue", "started_at"], name="agentsession_unique")]
+        indexes = [models.Index(fields=["queue", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.queue_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
 class HistoryGap(models.Model):
     """A time when the engine had no AMI connection to a node: events from then may be missing from the
     history. Calls recovered from Asterisk's CDR for the gap are counted in ``recovered_calls``."""

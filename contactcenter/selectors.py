@@ -329,11 +329,50 @@ def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
         rate = hang_up_rate([(v["waited_seconds"] or 0, v["outcome"] == QueueOutcome.ABANDONED) for v in recent],
                             [(now - at).total_seconds() for at in still.values_list("entered_at", flat=True)])
         policy = getattr(q, "callback_policy", None)
+        skill_view = queue_skill_view(queue=q)
+        able = ([a for a, has in skill_view["agent_skills"].items() if len(has) == len(skill_view["required"])]
+                if skill_view["required"] else None)
+        stamp = now.timestamp()
+        logins = [(stamp + ahead, n) for ahead, n in queue_expected_logins(queue_id=q.pk, now=now, agent_ids=able)]
         out[q.pk] = {"handle_times": handle, "abandon_rate": rate,
                      "announce": q.announce_holdtime, "periodic": q.periodic_announce_seconds,
                      "callback_above": policy.offer_above_seconds if policy and policy.enabled else None,
-                     **queue_skill_view(queue=q)}
+                     "logins": logins, **skill_view}
     return out
+
+
+LOGIN_WEEKS = 5  # the usual logins: the same weekday of the last 5 weeks
+
+
+def queue_expected_logins(*, queue_id: int, now: dt.datetime, weeks: int = LOGIN_WEEKS, horizon: float = 3600.0,
+                          step: float = 300.0, agent_ids: list[int] | None = None) -> list[tuple[float, float]]:
+    """The agents who usually log in to the queue over the next ``horizon`` seconds at this time of day on this
+    weekday, less those who already came today: (seconds from ``now``, expected number) per ``step``
+    (``contactcenter.ewt.expected_logins``). From the recorded agent sessions of the same weekday in the last
+    ``weeks`` weeks, only days since sessions were first recorded (before that nothing is known, not "nobody").
+    ``agent_ids``: count only these agents' logins (those with the skills the queue's callers need)."""
+    from django.utils import timezone
+
+    from contactcenter.ewt import expected_logins
+    from contactcenter.models import AgentSession
+
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = AgentSession.objects.order_by("started_at").values_list("started_at", flat=True).first()
+    if first is None:
+        return []
+    sessions = AgentSession.objects.filter(queue_id=queue_id)
+    if agent_ids is not None:
+        sessions = sessions.filter(agent_id__in=agent_ids)
+
+    def of_day(start: dt.datetime) -> list[float]:  # the day's logins, seconds since its local midnight
+        rows = sessions.filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=1))
+        return [(at - start).total_seconds() for at in rows.values_list("started_at", flat=True)]
+
+    days = [midnight - dt.timedelta(weeks=w) for w in range(1, weeks + 1)]
+    history = [of_day(d) for d in days if d + dt.timedelta(days=1) > first]
+    today = [t for t in of_day(midnight) if t <= (local - midnight).total_seconds()]
+    return expected_logins(history, today, (local - midnight).total_seconds(), horizon=horizon, step=step)
 
 
 def queue_skill_view(*, queue: Queue) -> dict:
@@ -352,11 +391,12 @@ def queue_skill_view(*, queue: Queue) -> dict:
 
 def wait_estimate(*, position: int, agents: list[tuple], handle_times: list[float], abandon_rate: float = 0.0,
                   away_share: float = 0.0, away_times: list[float] | None = None,
-                  required: list[str] | None = None) -> dict:
+                  required: list[str] | None = None, logins: list[tuple[float, float]] | None = None) -> dict:
     """The estimated wait for the caller at ``position`` (contactcenter.ewt): ``agents`` are (busy_for, free_in)
     or (busy_for, free_in, skills) of each agent logged in and not paused (skills: None when not known);
     ``away_share``/``away_times``: how often agents paused or logged out after a call lately, and for how long;
-    ``required``: the skills the caller needs. Returns kind ("about", "more_than", "unknown"), seconds, minutes
+    ``required``: the skills the caller needs; ``logins``: agents usually logging in soon, (seconds from now,
+    expected number) (``queue_expected_logins``). Returns kind ("about", "more_than", "unknown"), seconds, minutes
     and the Norwegian sentence."""
     from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, said_text
 
@@ -364,7 +404,7 @@ def wait_estimate(*, position: int, agents: list[tuple], handle_times: list[floa
              for a in agents]
     est = estimate_wait(WaitInput(position=position, agents=loads, handle_times=handle_times, abandon_rate=abandon_rate,
                                   away_share=away_share, away_times=away_times or (),
-                                  required=frozenset(required or ())))
+                                  required=frozenset(required or ()), logins=logins or ()))
     return {"kind": est.kind, "seconds": est.seconds, "minutes": est.minutes, "text": said_text(est)}
 
 

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 _INTERNAL = re.compile(r"[1-9][0-9]{1,5}|[*#][0-9]{1,4}")
 
 HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "DialEnd", "QueueCallerJoin", "AgentConnect", "AgentComplete",
-                            "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer"})
+                            "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer",
+                            "QueueMemberAdded", "QueueMemberRemoved"})
 
 # How queue completions were matched since the process started (health, bench/history_load.py):
 # matched_by_uniqueid / matched_by_linkedid / matched_by_member / unmatched / reconciled_from_queue_log,
@@ -120,6 +121,10 @@ def _record(name: str, ev: dict[str, str]) -> None:
         history.queue_visit_abandoned(uniqueid=uniqueid, queue_id=queue[1], waited=_int(ev.get("HoldTime")), at=at)
     elif name == "QueueCallerLeave" and queue:
         history.queue_visit_left(uniqueid=uniqueid, queue_id=queue[1], at=at)
+    elif name == "QueueMemberAdded" and queue and member:  # an agent's logins, for the estimated wait
+        history.agent_session_started(agent_id=member[1], queue_id=queue[1], at=at)
+    elif name == "QueueMemberRemoved" and queue and member:
+        history.agent_session_ended(agent_id=member[1], queue_id=queue[1], at=at)
     elif name in ("BlindTransfer", "AttendedTransfer"):
         lid = ev.get("TransfererLinkedid") or ev.get("OrigTransfererLinkedid") or linkedid
         if lid:

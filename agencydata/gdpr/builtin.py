@@ -28,7 +28,7 @@ UNLINKED = _("Etatens egen historikk: raden beholdes, men koblingen til personen
 
 
 def register_builtin() -> None:
-    from contactcenter.models import Agent, Call, Inquiry, QueueVisit, Recording
+    from contactcenter.models import Agent, AgentSession, Call, Inquiry, QueueVisit, Recording
     from switchboard.models import Extension, Person
 
     register_kind(DataKind(
@@ -50,6 +50,12 @@ def register_builtin() -> None:
         expired=lambda cutoff: QueueVisit.objects.filter(entered_at__lt=cutoff),
         for_number=lambda v: QueueVisit.objects.filter(Q(caller_number__in=v) | Q(call__caller_number__in=v)),
         for_person=lambda p: QueueVisit.objects.filter(answered_by__person=p)))
+    register_kind(DataKind(
+        # When agents logged in to and out of queues: the estimated wait learns the usual logins from the same
+        # weekday of the last 5 weeks; 6 weeks by default, nothing about callers.
+        kind="agent_sessions", label=_("innlogginger i kø"), default_days=DEFAULT_DAYS["agent_sessions"], order=35,
+        expired=lambda cutoff: AgentSession.objects.filter(started_at__lt=cutoff),
+        for_person=lambda p: AgentSession.objects.filter(agent__person=p)))
     register_kind(DataKind(
         kind="calls", label=_("samtaler"), default_days=DEFAULT_DAYS["calls"], order=40,
         erase_by_person=False, kept_reason=UNLINKED,

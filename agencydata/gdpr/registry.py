@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 DEFAULT_DAYS: dict[str, int | None] = {
     "calls": 365,
     "queue_visits": 365,
+    "agent_sessions": 42,
     "inquiries": 730,
     "callbacks": 90,
     "sms": 90,

@@ -57,7 +57,8 @@ def test_retention_deletes_by_kind_and_logs_the_run(history: Path, django_captur
         _age(100)  # within a year for calls and visits, within two for inquiries; past the SMS log's 90 days
         with django_capture_on_commit_callbacks(execute=True):
             run = retention_apply()
-        assert run.deleted == {"inquiries": 0, "sms": 1, "voicemail": 0, "queue_visits": 0, "calls": 0}
+        assert run.deleted == {"inquiries": 0, "sms": 1, "voicemail": 0, "queue_visits": 0, "agent_sessions": 0,
+                               "calls": 0}
         assert not SmsMessage.objects.exists() and OptOut.objects.filter(number=CALLER).exists()
         assert Call.objects.count() == 3 and Inquiry.objects.count() == 2
         assert history.exists()  # recordings follow the recording policy (contactcenter.recordings), not this job

@@ -12,6 +12,7 @@ from contactcenter.ewt import (
     Handling,
     WaitInput,
     estimate_wait,
+    expected_logins,
     hang_up_rate,
     said_minutes,
     said_text,
@@ -161,3 +162,39 @@ def test_seeded_with_pauses_and_skills_same_answer() -> None:
                     handle_times=HISTORY, abandon_rate=0.001, away_share=0.2, away_times=BREAKS,
                     required=frozenset({"a"}))
     assert estimate_wait(inp) == estimate_wait(inp)
+
+
+def test_agents_due_to_log_in_make_the_caller_hear_less() -> None:
+    base = WaitInput(position=12, agents=busy(3), handle_times=HISTORY)
+    without = estimate_wait(base)
+    soon = estimate_wait(WaitInput(position=12, agents=busy(3), handle_times=HISTORY, logins=[(150.0, 3.0)]))
+    later = estimate_wait(WaitInput(position=12, agents=busy(3), handle_times=HISTORY, logins=[(3450.0, 3.0)]))
+    assert without.kind == soon.kind == "about"
+    assert soon.minutes < without.minutes  # three agents in a few minutes: told a shorter wait
+    assert later.minutes == without.minutes  # due long after this caller's turn: no difference
+
+
+def test_expected_logins_none_by_default_and_a_share_counts_in_part() -> None:
+    base = WaitInput(position=12, agents=busy(3), handle_times=HISTORY)
+    assert estimate_wait(base) == estimate_wait(WaitInput(position=12, agents=busy(3), handle_times=HISTORY,
+                                                          logins=[]))
+    part = simulated_waits(WaitInput(position=12, agents=busy(3), handle_times=HISTORY, logins=[(150.0, 0.5)]),
+                           HISTORY)
+    whole = simulated_waits(WaitInput(position=12, agents=busy(3), handle_times=HISTORY, logins=[(150.0, 1.0)]),
+                            HISTORY)
+    none = simulated_waits(base, HISTORY)
+    assert sum(whole) < sum(part) < sum(none)
+
+
+def test_usual_logins_from_earlier_days_less_those_who_came_today() -> None:
+    nine = 9 * 3600
+    history = [[8 * 3600, nine + 60, nine + 200, nine + 400], [8 * 3600, nine + 100, nine + 300]]
+    # at 08:55: usually 2.5 agents come between 09:00 and 09:10 (per 5 minutes: 1.5, then 1)
+    assert expected_logins(history, [8 * 3600], nine - 300, horizon=1200) == [(450.0, 1.5), (750.0, 1.0)]
+    # one of them came early today: one fewer expected
+    early = expected_logins(history, [8 * 3600, nine - 400], nine - 300, horizon=1200)
+    assert sum(n for _at, n in early) == 1.5
+    # late today (nobody yet at 09:06): those usually in by now are not promised
+    late = expected_logins(history, [8 * 3600], nine + 360, horizon=1200)
+    assert sum(n for _at, n in late) == 0.5
+    assert expected_logins([], [], nine) == []  # no history: nothing expected

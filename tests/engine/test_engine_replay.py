@@ -232,3 +232,25 @@ def test_direct_calls_are_answered_and_get_talk_time():
             assert call.caller_number == "1003"
             assert call.answered_at.timestamp() == pytest.approx(float(answers[call.linkedid]["Timestamp"]))
             assert call.ended_at is not None and call.talk_seconds == 2
+
+
+@pytest.mark.django_db
+def test_agent_session_recorded_from_a_real_login_and_logout():
+    """The agent logged in (QueueMemberAdded) and out (QueueMemberRemoved) on a real Asterisk: the history writer
+    (the events it takes, then record) keeps the session the estimated wait learns the usual logins from."""
+    import datetime as dt
+
+    from contactcenter.models import AgentSession
+    from engine.history import HISTORY_EVENTS
+
+    evs = events("queue_answered.ami")
+    for ev in evs:
+        if ev["Event"] in HISTORY_EVENTS and agency_of_event(ev) == "fhi":
+            record("fhi", ev)
+    added = next(e for e in evs if e["Event"] == "QueueMemberAdded")
+    removed = next(e for e in evs if e["Event"] == "QueueMemberRemoved")
+    with schema_context("fhi"):
+        session = AgentSession.objects.get()
+    assert (session.agent_id, session.queue_id) == (1, 1)
+    assert session.started_at == dt.datetime.fromtimestamp(float(added["Timestamp"]), tz=dt.UTC)
+    assert session.ended_at == dt.datetime.fromtimestamp(float(removed["Timestamp"]), tz=dt.UTC)

@@ -38,3 +38,12 @@ def test_agent_loads_carry_the_skills_the_queue_requires() -> None:
                                            state=state, since=100.0)
     assert agent_loads(live, "q", 160.0) == [(None, None, None), (60.0, None, None)]  # no requirement: all count
     assert agent_loads(live, "q", 160.0, {2: ["samisk"]}) == [(None, None, []), (60.0, None, ["samisk"])]
+
+
+def test_usual_logins_read_with_the_history_count_from_the_moment_of_the_estimate() -> None:
+    from engine.features.ewt.announce import logins_ahead
+
+    read = [(1000.0, 1.5), (1300.0, 1.0)]  # epoch seconds of each 5 minutes' middle, expected agents
+    assert logins_ahead(read, 940.0) == [(60.0, 1.5), (360.0, 1.0)]
+    assert logins_ahead(read, 1010.0) == [(290.0, 1.0)]  # the first is past: those agents are live now, or late
+    assert logins_ahead([], 1010.0) == []

@@ -124,3 +124,41 @@ def test_nothing_is_said_when_nobody_serves(live, tmp_path):
         assert not any(ln.startswith("Snoop/") for ln in ast.cli("core show channels concise").splitlines())
     finally:
         caller.stop()
+
+
+def test_logins_and_logouts_are_recorded_as_sessions(live, history):  # type: ignore[no-untyped-def]
+    """Logged in from the console service, app_queue adds the member, the engine records the session; logged out,
+    it is closed. (What the estimated wait learns the usual logins from.)"""
+    from asterisk_conf import naming
+    from contactcenter import live_services as services
+    from contactcenter.models import AgentSession
+
+    _ast, et = live
+    agent_id = _agent_id("fhi", "1003")
+
+    def in_queue(name: str) -> bool:
+        return name in et.engine.snapshot("fhi")["agents"].get(str(agent_id), {}).get("queues", [])
+
+    def sessions(queue_id: int) -> list[tuple]:
+        with schema_context("fhi"):
+            rows = AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id)
+            return list(rows.values_list("started_at", "ended_at"))
+
+    with schema_context("fhi"):
+        AgentSession.objects.filter(agent_id=agent_id).delete()
+    try:
+        queue_id = services.agent_login(agency="fhi", agent_id=agent_id)[0]
+        name = naming.queue_name("fhi", queue_id)
+        et.wait_for(lambda: in_queue(name), timeout=15)
+        et.flush_history()
+        [(started, ended)] = sessions(queue_id)
+        assert ended is None
+        services.agent_logout(agency="fhi", agent_id=agent_id)
+        et.wait_for(lambda: not in_queue(name), timeout=15)
+        et.flush_history()
+        [(started_again, ended)] = sessions(queue_id)
+        assert started_again == started and ended is not None and ended >= started
+    finally:
+        services.agent_logout(agency="fhi", agent_id=agent_id)
+        with schema_context("fhi"):
+            AgentSession.objects.filter(agent_id=agent_id).delete()

@@ -4,7 +4,8 @@ Every tick the feature looks at each caller waiting in a queue whose "si forvent
 an announcement two seconds after joining (one answered at once hears nothing) and then every
 ``periodic_announce_seconds``. The estimate comes from the control plane (``contactcenter.selectors.wait_estimate``,
 the pure estimator in ``contactcenter.ewt``) from the live agents of the queue and the queue's recent history, read
-on the engine's database thread once a minute.
+on the engine's database thread once a minute, with the agents who usually log in to the queue in the next hour at
+this time of day (``contactcenter.selectors.queue_expected_logins``, from the sessions the engine records).
 
 The caller stays in app_queue, in their place, while hearing it: ARI makes a snoop channel on the caller's channel
 that whispers into what the caller hears (``whisper=out``) and plays the prompts on it, over the queue's music.
@@ -137,12 +138,19 @@ def _queue_tick(ctx: ActionContext, live: AgencyLive, data: dict, queue: str, ca
                          agent_loads(live, queue, ctx.now, skills)))
 
 
+def logins_ahead(logins: list, now: float) -> list[tuple[float, float]]:
+    """The usual logins read with the history ((epoch seconds, expected agents)), as seconds from ``now``; those
+    whose time has passed since are left out (the agents who came are among the live agents now)."""
+    return [(at - now, n) for at, n in logins if at > now]
+
+
 def _estimate(position: int, loads: list, cfg: dict) -> dict:
     from contactcenter.selectors import wait_estimate
 
     return wait_estimate(position=position, agents=loads, handle_times=cfg["handle_times"],
                          abandon_rate=cfg["abandon_rate"], away_share=cfg.get("away_share", 0.0),
-                         away_times=cfg.get("away_times"), required=cfg.get("required"))
+                         away_times=cfg.get("away_times"), required=cfg.get("required"),
+                         logins=logins_ahead(cfg.get("logins") or [], time.time()))
 
 
 async def _announce(ctx: ActionContext, data: dict, queue: str, uniqueid: str, position: int, cfg: dict,
