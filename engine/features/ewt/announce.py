@@ -18,6 +18,7 @@ import logging
 import time
 
 from asterisk_conf import naming
+from engine import background
 from engine.ari import AriError, _path_part
 from engine.features.ewt import learn
 from engine.registry import ActionContext
@@ -36,7 +37,6 @@ SERVING = {"idle", "ringing", "in_call", "wrapup"}  # logged in and not paused
 OPTIONAL_PROMPTS = ("ewt-about", "ewt-more-than", "cb-offer")
 # The callback offer ("trykk 1 for å bli ringt opp"): the Norwegian cb-offer, or the stock "press 1 to call back".
 STOCK_OFFER = ["sound:vm-press", "digits:1", "sound:vm-tocallback"]
-_tasks: set[asyncio.Task] = set()
 
 
 def _data(live: AgencyLive) -> dict:
@@ -48,10 +48,7 @@ def waits_snapshot(live: AgencyLive) -> dict:
     return dict(_data(live)["waits"])
 
 
-def _spawn(coro) -> None:  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+_spawn = background.spawn
 
 
 def _load_history(slug: str) -> dict:
