@@ -444,13 +444,22 @@ def attempt_dispose_from_inquiry(inquiry) -> bool:  # type: ignore[no-untyped-de
         return False
     ids = {i for i in (getattr(inquiry.call, "linkedid", ""), getattr(inquiry.visit, "uniqueid", "")) if i}
     attempts = CallAttempt.objects.filter(channel_id__in=ids) if ids else CallAttempt.objects.none()
-    if not ids and inquiry.agent_id is not None:
-        last = attempt_agent_last_connected(agent_id=inquiry.agent_id, agent_name=str(inquiry.agent.person))
-        recent = last is not None and (last.ended_at is None or last.ended_at > timezone.now() - dt.timedelta(hours=1))
-        if recent and last.disposition_id is None:  # type: ignore[union-attr]
-            attempts = CallAttempt.objects.filter(pk=last.pk)  # type: ignore[union-attr]
+    if not attempts.exists() and inquiry.agent_id is not None:
+        attempts = _last_campaign_call_of(inquiry)
     return attempts.filter(campaign__queue_id=inquiry.category.queue_id).update(
         disposition_id=inquiry.category_id) > 0
+
+
+def _last_campaign_call_of(inquiry):  # type: ignore[no-untyped-def]
+    """The agent's last connected campaign call, when the inquiry is about it: it ended within the hour, has no
+    category yet, and came after the queue call the console linked the inquiry to (if any)."""
+    last = attempt_agent_last_connected(agent_id=inquiry.agent_id, agent_name=str(inquiry.agent.person))
+    if last is None or last.disposition_id is not None:
+        return CallAttempt.objects.none()
+    recent = last.ended_at is None or last.ended_at > timezone.now() - dt.timedelta(hours=1)
+    visit_at = getattr(inquiry.visit, "answered_at", None)
+    later = visit_at is None or (last.answered_at is not None and last.answered_at > visit_at)
+    return CallAttempt.objects.filter(pk=last.pk) if recent and later else CallAttempt.objects.none()
 
 
 def preview_panel_next(*, agent_id: int) -> dict | None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from contactcenter.history import inquiry_register
@@ -165,7 +166,12 @@ def test_the_inquiry_for_the_call_gives_the_attempt_its_disposition() -> None:
         inquiry_register(agent=ingrid, queue=queue, visit=visit, category=cat[0], note="")
         assert CallAttempt.objects.get(pk=first.pk).disposition_id == cat[0].pk
         services.attempt_end(attempt_id=first.pk, outcome="connected", agent=str(ingrid.person))
-        # Without a call (the preview call passed no queue): the agent's last connected call of that queue.
+        # Without a call (the preview call passed no queue): the agent's last connected call of that queue, also
+        # when the console links the inquiry to an earlier queue call of hers that has no inquiry yet.
+        before = timezone.now() - dt.timedelta(minutes=10)
+        earlier = Call.objects.create(linkedid="1765000000.42", direction="inbound", started_at=before)
+        QueueVisit.objects.create(call=earlier, queue=queue, uniqueid="1765000000.42", entered_at=before,
+                                  position_on_entry=1, outcome="answered", answered_by=ingrid, answered_at=before)
         second = services.attempt_preview_claim(agent_id=ingrid.pk, at=MONDAY_10)
         _connect(second, ingrid)
         console_inquiry_register(agent_id=ingrid.pk, queue_id=queue.pk, category_id=cat[2].pk, note="",
