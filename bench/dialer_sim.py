@@ -77,85 +77,112 @@ def _max_rolling(outcomes: list[bool], window: int) -> float:
     return worst
 
 
-def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
-             grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None,
-             oracle_answers: bool = False) -> dict:
-    world = _Campaign(agents=agents, seed=seed)
-    world.oracle = oracle
-    pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
-    if fixed_risk is not None:
-        pacer.risk, pacer.adaptive = fixed_risk, False
-    now, left, answered, abandoned = 0.0, numbers, 0, 0
-    outcomes: list[bool] = []  # abandoned?, per answered call in order
+class _Run:
+    """One campaign through the pacer: the event loop and what each event does."""
 
-    def dial() -> None:
-        nonlocal left
-        agent_state, ringing = world.state(now)
-        wanted = pacer.calls_to_place(agents=agent_state, ringing=ringing)
-        while wanted > 0 and left > 0:
-            left -= 1
+    def __init__(self, mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float, grace: float,
+                 oracle: bool, fixed_risk: float | None, oracle_answers: bool) -> None:
+        self.world = _Campaign(agents=agents, seed=seed)
+        self.world.oracle = oracle
+        self.pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
+        if fixed_risk is not None:
+            self.pacer.risk, self.pacer.adaptive = fixed_risk, False
+        self.agents, self.answer, self.grace, self.oracle_answers = agents, answer, grace, oracle_answers
+        self.now, self.left, self.answered, self.abandoned = 0.0, numbers, 0, 0
+        self.outcomes: list[bool] = []  # abandoned?, per answered call in order
+
+    def dial(self) -> None:
+        world = self.world
+        agent_state, ringing = world.state(self.now)
+        wanted = self.pacer.calls_to_place(agents=agent_state, ringing=ringing)
+        while wanted > 0 and self.left > 0:
+            self.left -= 1
             world.seq += 1
-            world.ringing[world.seq] = now
-            if world.rnd.random() < answer:
-                world.push(now + world.rnd.uniform(4, 12), "answer", world.seq)
+            world.ringing[world.seq] = self.now
+            if world.rnd.random() < self.answer:
+                world.push(self.now + world.rnd.uniform(4, 12), "answer", world.seq)
                 wanted -= 1
             else:
-                world.push(now + RING_NO_ANSWER, "noanswer", world.seq)
-                if oracle_answers:
+                world.push(self.now + RING_NO_ANSWER, "noanswer", world.seq)
+                if self.oracle_answers:
                     world.hidden.add(world.seq)
                 else:
                     wanted -= 1
 
-    def connect(ident: int, dialled: float) -> None:
-        world.talking[ident] = now
+    def connect(self, ident: int, dialled: float) -> None:
+        world = self.world
+        world.talking[ident] = self.now
         talk = world.rnd.lognormvariate(4.5, 0.5)
         world.busy_time += talk + WRAPUP
-        world.push(now + talk, "hangup", ident)
-        world.ends[ident] = now + talk
-        outcomes.append(False)
-        pacer.record_attempt(answered=True, abandoned=False, delay=dialled)
+        world.push(self.now + talk, "hangup", ident)
+        world.ends[ident] = self.now + talk
+        self.outcomes.append(False)
+        self.pacer.record_attempt(answered=True, abandoned=False, delay=dialled)
 
-    dial()
-    if tick:
-        world.push(tick, "tick", 0)
-    while world.events:
-        now, _s, kind, ident = heapq.heappop(world.events)
-        if kind == "answer":
-            dialled = world.ringing.pop(ident)
-            answered += 1
-            if world.free > 0:
-                world.free -= 1
-                connect(ident, now - dialled)
-            else:  # in the campaign's queue for at most the grace time, then the message
-                world.waiting[ident] = now - dialled
-                world.push(now + grace, "giveup", ident)
-        elif kind == "noanswer":
-            world.ringing.pop(ident)
-            world.hidden.discard(ident)
-            if not oracle_answers:
-                pacer.record_attempt(answered=False)
-        elif kind == "giveup" and ident in world.waiting:
-            abandoned += 1
-            outcomes.append(True)
-            pacer.record_attempt(answered=True, abandoned=True, delay=world.waiting.pop(ident))
-        elif kind == "tick":
-            if left > 0:
-                world.push(now + tick, "tick", 0)
-        elif kind == "hangup":
-            pacer.record_handled(talk_seconds=now - world.talking.pop(ident), wrapup_seconds=WRAPUP)
-            world.wrapping[ident] = now + WRAPUP
-            world.push(now + WRAPUP, "free", ident)
-        elif kind == "free":
-            del world.wrapping[ident]
-            if world.waiting:
-                oldest = next(iter(world.waiting))
-                connect(oldest, world.waiting.pop(oldest))
+    def on_answer(self, ident: int) -> None:
+        world = self.world
+        dialled = world.ringing.pop(ident)
+        self.answered += 1
+        if world.free > 0:
+            world.free -= 1
+            self.connect(ident, self.now - dialled)
+        else:  # in the campaign's queue for at most the grace time, then the message
+            world.waiting[ident] = self.now - dialled
+            world.push(self.now + self.grace, "giveup", ident)
+
+    def on_noanswer(self, ident: int) -> None:
+        self.world.ringing.pop(ident)
+        self.world.hidden.discard(ident)
+        if not self.oracle_answers:
+            self.pacer.record_attempt(answered=False)
+
+    def on_giveup(self, ident: int) -> None:
+        if ident in self.world.waiting:
+            self.abandoned += 1
+            self.outcomes.append(True)
+            self.pacer.record_attempt(answered=True, abandoned=True, delay=self.world.waiting.pop(ident))
+
+    def on_hangup(self, ident: int) -> None:
+        world = self.world
+        self.pacer.record_handled(talk_seconds=self.now - world.talking.pop(ident), wrapup_seconds=WRAPUP)
+        world.wrapping[ident] = self.now + WRAPUP
+        world.push(self.now + WRAPUP, "free", ident)
+
+    def on_free(self, ident: int) -> None:
+        world = self.world
+        del world.wrapping[ident]
+        if world.waiting:
+            oldest = next(iter(world.waiting))
+            self.connect(oldest, world.waiting.pop(oldest))
+        else:
+            world.free += 1
+
+    def run(self, tick: float) -> dict:
+        world = self.world
+        handlers = {"answer": self.on_answer, "noanswer": self.on_noanswer, "giveup": self.on_giveup,
+                    "hangup": self.on_hangup, "free": self.on_free}
+        self.dial()
+        if tick:
+            world.push(tick, "tick", 0)
+        while world.events:
+            self.now, _s, kind, ident = heapq.heappop(world.events)
+            if kind == "tick":
+                if self.left > 0:
+                    world.push(self.now + tick, "tick", 0)
             else:
-                world.free += 1
-        dial()
-    return {"utilisation": world.busy_time / (agents * now), "abandon_rate": abandoned / max(answered, 1),
-            "duration_s": now, "answered": answered, "abandoned": abandoned,
-            "max_rolling_abandon": _max_rolling(outcomes, pacer.window)}
+                handlers[kind](ident)
+            self.dial()
+        return {"utilisation": world.busy_time / (self.agents * self.now),
+                "abandon_rate": self.abandoned / max(self.answered, 1), "duration_s": self.now,
+                "answered": self.answered, "abandoned": self.abandoned,
+                "max_rolling_abandon": _max_rolling(self.outcomes, self.pacer.window)}
+
+
+def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
+             grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None,
+             oracle_answers: bool = False) -> dict:
+    return _Run(mode, numbers=numbers, agents=agents, answer=answer, seed=seed, cap=cap, grace=grace, oracle=oracle,
+                fixed_risk=fixed_risk, oracle_answers=oracle_answers).run(tick)
 
 
 def main() -> None:

@@ -275,29 +275,25 @@ def test_answered_with_no_ready_agent_hears_the_message_and_is_abandoned(live, c
         callee.stop()
 
 
-def test_preview_rings_the_agent_first_then_the_contact_and_refuses_others(live, campaign, tmp_path):
-    from engine.commands import CommandRefused
-    from outbound.models import CallAttempt, Campaign, CampaignContact
+def _claim_for(pk: int, agent_id: int) -> int:
+    """A preview contact claimed for one agent, as the console does."""
+    from outbound.models import CallAttempt
     from outbound.services import attempt_claim
-
-    ast, et = live["ast"], live["et"]
-    from engine.amiparse import parse_ami_stream
-
-    recorder = live["recorder"]
-    number = _public_number("fhi", "1005")
-    callee = _callee(ast, tmp_path, "1005", "answer")
-    ua, ingrid = _agent(live, tmp_path, 32460, login=False)
-    ola = _agent_id("fhi", "1002")
-    pk = campaign("preview", [number])
 
     def claim() -> int:
         attempt = attempt_claim(campaign_id=pk)
-        CallAttempt.objects.filter(pk=attempt.pk).update(preview_agent_id=ingrid)
+        CallAttempt.objects.filter(pk=attempt.pk).update(preview_agent_id=agent_id)
         return attempt.pk
-    attempt_id = _own(claim)
+    return _own(claim)
 
-    def other_agency() -> int:
-        from contactcenter.models import Queue
+
+def _nkh_attempt(not_this: int) -> int:
+    """An attempt of another agency's preview campaign (never the same id as ``not_this``)."""
+    from contactcenter.models import Queue
+    from outbound.models import Campaign, CampaignContact
+    from outbound.services import attempt_claim
+
+    def make() -> int:
         with schema_context("nkh"):
             other = Campaign.objects.create(name="Annen etat", mode="preview", status="running",
                                             queue=Queue.objects.order_by("id").first(), weekdays="1234567",
@@ -305,8 +301,43 @@ def test_preview_rings_the_agent_first_then_the_contact_and_refuses_others(live,
             for n in ("+4755549810", "+4755549811"):
                 CampaignContact.objects.create(campaign=other, number=n)
             ids = [attempt_claim(campaign_id=other.pk).pk for _ in range(2)]
-            return next(i for i in ids if i != attempt_id)
-    nkh_attempt = _own(other_agency)
+            return next(i for i in ids if i != not_this)
+    return _own(make)
+
+
+def _drop_nkh_campaign() -> None:
+    from outbound.models import Campaign
+
+    def drop() -> None:
+        with schema_context("nkh"):
+            Campaign.objects.filter(name="Annen etat").delete()
+    _own(drop)
+
+
+def _agent_answered_first(recorder, channel_id: str, contact_ext: str) -> bool:  # type: ignore[no-untyped-def]
+    """From the AMI stream: the agent's channel (the attempt's channel id) was up before the contact's was made."""
+    from engine.amiparse import parse_ami_stream
+
+    frames = list(parse_ami_stream(bytes(recorder.data)))
+    agent_up = next(float(e["Timestamp"]) for e in frames if e.get("Event") == "Newstate"
+                    and e.get("Uniqueid") == channel_id and e.get("ChannelStateDesc") == "Up")
+    contact_dialled = next(float(e["Timestamp"]) for e in frames if e.get("Event") == "Newchannel"
+                           and e.get("Linkedid") == channel_id
+                           and e.get("Channel", "").startswith(f"PJSIP/{_phone('fhi', contact_ext)[0]}-"))
+    return agent_up < contact_dialled
+
+
+def test_preview_rings_the_agent_first_then_the_contact_and_refuses_others(live, campaign, tmp_path):
+    from engine.commands import CommandRefused
+
+    ast, et = live["ast"], live["et"]
+    number = _public_number("fhi", "1005")
+    callee = _callee(ast, tmp_path, "1005", "answer")
+    ua, ingrid = _agent(live, tmp_path, 32460, login=False)
+    ola = _agent_id("fhi", "1002")
+    pk = campaign("preview", [number])
+    attempt_id = _claim_for(pk, ingrid)
+    nkh_attempt = _nkh_attempt(attempt_id)
     try:
         for args in ({"attempt_id": attempt_id, "agent_id": ola}, {"attempt_id": nkh_attempt, "agent_id": ingrid}):
             with pytest.raises(CommandRefused):
@@ -321,13 +352,7 @@ def test_preview_rings_the_agent_first_then_the_contact_and_refuses_others(live,
         [attempt] = _ended(et, pk)
         assert attempt.outcome == "connected" and attempt.agent.startswith("Ingrid Bakke")
         assert attempt.channel_id == result["channel_id"]
-        frames = list(parse_ami_stream(bytes(recorder.data)))
-        agent_up = next(float(e["Timestamp"]) for e in frames if e.get("Event") == "Newstate"
-                        and e.get("Uniqueid") == attempt.channel_id and e.get("ChannelStateDesc") == "Up")
-        contact_dialled = next(float(e["Timestamp"]) for e in frames if e.get("Event") == "Newchannel"
-                               and e.get("Linkedid") == attempt.channel_id
-                               and e.get("Channel", "").startswith(f"PJSIP/{_phone('fhi', '1005')[0]}-"))
-        assert agent_up < contact_dialled, "the agent answered before the contact's phone was called"
+        assert _agent_answered_first(live["recorder"], attempt.channel_id, "1005")
         _gone(ast, "1005")
         with pytest.raises(CommandRefused):  # dialled once: never again
             et.run(et.engine.execute("dialer_preview_dial", "fhi", {"attempt_id": attempt_id, "agent_id": ingrid}))
@@ -335,11 +360,7 @@ def test_preview_rings_the_agent_first_then_the_contact_and_refuses_others(live,
     finally:
         ua.stop()
         callee.stop()
-
-        def drop() -> None:
-            with schema_context("nkh"):
-                Campaign.objects.filter(name="Annen etat").delete()
-        _own(drop)
+        _drop_nkh_campaign()
 
 
 def test_pause_lets_the_ringing_call_finish_and_places_no_new_call(live, campaign, tmp_path):

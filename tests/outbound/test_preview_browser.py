@@ -122,18 +122,7 @@ def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live
         assert page.inner_text("#cp-msg") == f"Ringer {contact} …"
         assert page.is_disabled("#cp-dial") and page.is_disabled("#cp-skip")
         page.screenshot(path=str(artifacts_dir / "kampanje-ringer.png"), full_page=True)
-        # The engine rings her phone first; she answers, and only then the contact's phone rings; it answers.
-        assert phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
-        attempt_id, state = _db(lambda: _attempt_of(contact))
-        assert state == "dialling"
-        assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=2) is None  # not before she has answered
-        phone.command("accept")
-        assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
-        contact_phone.command("accept")
-        assert contact_phone.wait_event({"CALL_ESTABLISHED"}, timeout=15) is not None
-        time.sleep(1)
-        contact_phone.command("hangup")
-        _wait(lambda: _db(lambda: _outcome(attempt_id)) == ("connected", "Ingrid Bakke"), timeout=20)
+        attempt_id = _agent_then_contact(phone, contact_phone, contact)
         # After the refresh she sets (and then changes) the call's category.
         page.click("#btn-login")
         page.wait_for_selector("#my-state[data-state=idle]", timeout=10000)
@@ -142,17 +131,7 @@ def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live
         assert page.inner_text("#cp-last-number") == contact
         assert page.inner_text("#cp-number") == "+4791234503"  # the untried one before the skipped one
         assert _db(lambda: _contact("+4791234501")) == ("pending", 0)  # skipped: back on the list, unspent
-        status_id, _status = _db(lambda: _category("status"))
-        new_id, new_name = _db(lambda: _category("ny-sak"))
-        page.click("#cp-dispose")
-        assert page.inner_text("#cp-last-msg") == "Velg en kategori."
-        page.select_option("#cp-category", str(status_id))
-        page.click("#cp-dispose")
-        page.wait_for_function("document.getElementById('cp-last-msg').textContent === 'Kategorien er lagret.'")
-        page.select_option("#cp-category", str(new_id))
-        page.click("#cp-dispose")
-        _wait(lambda: _db(lambda: _disposition(attempt_id)) == new_id)
-        page.screenshot(path=str(artifacts_dir / "kampanje-kategori.png"), full_page=True)
+        new_name = _dispose(page, attempt_id, artifacts_dir)
 
         supervisor = browser.new_page(viewport={"width": 1200, "height": 1100})
         try:
@@ -163,6 +142,39 @@ def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live
         page.close()
         phone.stop()
         contact_phone.stop()
+
+
+def _agent_then_contact(phone, contact_phone, contact: str) -> int:  # type: ignore[no-untyped-def]
+    """The engine rings her phone first; she answers, and only then the contact's phone rings; it answers, talks,
+    hangs up: the attempt ends connected with her name. Returns the attempt's id."""
+    assert phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
+    attempt_id, state = _db(lambda: _attempt_of(contact))
+    assert state == "dialling"
+    assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=2) is None  # not before she has answered
+    phone.command("accept")
+    assert contact_phone.wait_event({"CALL_INCOMING"}, timeout=15) is not None
+    contact_phone.command("accept")
+    assert contact_phone.wait_event({"CALL_ESTABLISHED"}, timeout=15) is not None
+    time.sleep(1)
+    contact_phone.command("hangup")
+    _wait(lambda: _db(lambda: _outcome(attempt_id)) == ("connected", "Ingrid Bakke"), timeout=20)
+    return attempt_id
+
+
+def _dispose(page, attempt_id: int, artifacts_dir) -> str:  # type: ignore[no-untyped-def]
+    """She must choose a category, saves one, then changes it; the last one is the attempt's. Returns its name."""
+    status_id, _status = _db(lambda: _category("status"))
+    new_id, new_name = _db(lambda: _category("ny-sak"))
+    page.click("#cp-dispose")
+    assert page.inner_text("#cp-last-msg") == "Velg en kategori."
+    page.select_option("#cp-category", str(status_id))
+    page.click("#cp-dispose")
+    page.wait_for_function("document.getElementById('cp-last-msg').textContent === 'Kategorien er lagret.'")
+    page.select_option("#cp-category", str(new_id))
+    page.click("#cp-dispose")
+    _wait(lambda: _db(lambda: _disposition(attempt_id)) == new_id)
+    page.screenshot(path=str(artifacts_dir / "kampanje-kategori.png"), full_page=True)
+    return new_name
 
 
 def _outcome(attempt_id: int) -> tuple[str, str]:
