@@ -20,9 +20,8 @@ from django_tenants.utils import schema_context
 
 from tests.engine.test_dialer_live import _agent, _attempts, _contact, _ended, _logout, _own
 from tests.engine.test_engine_live import _phone, _public_number, pytestmark, redis_layer  # noqa: F401
-from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip
-from tests.harness.engine_harness import EngineThread, node_for
+from tests.harness.engine_harness import asterisk_with_engine
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RTP = int(os.environ.get("TEST_RTP_START", "26000")) + 900
@@ -41,15 +40,10 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
                 name="Testkampanje med telefonsvarerdeteksjon", mode="progressive", amd=True,
                 queue=Queue.objects.get(pk=1), weekdays="1234567", skip_holidays=False, window_start=dt.time(0, 0),
                 window_end=dt.time(23, 59, 59), ring_seconds=15, max_attempts=3).pk
-        ast = prepare(base)
-        ast.start()
-        et = EngineThread([node_for(ast.profile)])
-        et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
         try:
-            yield {"ast": ast, "et": et, "campaign": pk}
+            with asterisk_with_engine(base) as (ast, et):
+                yield {"ast": ast, "et": et, "campaign": pk}
         finally:
-            et.stop()
-            ast.stop()
             with schema_context("fhi"):
                 Campaign.objects.filter(pk=pk).delete()
     shutil.rmtree(base, ignore_errors=True)

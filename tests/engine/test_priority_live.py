@@ -19,8 +19,7 @@ import pytest
 
 from tests.engine.test_engine_live import _agent_id, _phone, pytestmark, redis_layer  # noqa: F401
 from tests.engine.test_routing_live import _entered, _queue_log, _ua
-from tests.harness.asterisk_harness import prepare
-from tests.harness.engine_harness import EngineThread, node_for
+from tests.harness.engine_harness import asterisk_with_engine
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RTP = int(os.environ.get("TEST_RTP_START", "26000")) + 800
@@ -43,14 +42,8 @@ def prioritised(django_db_setup, django_db_blocker, redis_layer):  # type: ignor
             sb.did_create(number=PRIORITY_DID, dest_kind="queue", dest_ref=1, label="Fastleger (prioritert)",
                           priority=True)
         try:
-            ast = prepare(base)
-            ast.start()
-            p = ast.profile
-            et = EngineThread([node_for(p)])
-            et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
-            yield ast, et
-            et.stop()
-            ast.stop()
+            with asterisk_with_engine(base) as (ast, et):
+                yield ast, et
         finally:
             with schema_context("fhi"):
                 PriorityCaller.objects.filter(number="1005").delete()

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.engine.test_engine_live import _agent_id, _phone, pytestmark, redis_layer  # noqa: F401
-from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip
-from tests.harness.engine_harness import EngineThread, node_for
+from tests.harness.engine_harness import asterisk_with_engine
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 WIDEN_S = 3
@@ -36,14 +35,8 @@ def routed(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-
         with schema_context("fhi"):
             QueueRouting.objects.create(queue_id=1, start_level=6, widen_after_seconds=WIDEN_S, widen_levels=1)
         try:
-            ast = prepare(base)
-            ast.start()
-            p = ast.profile
-            et = EngineThread([node_for(p)])
-            et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
-            yield ast, et
-            et.stop()
-            ast.stop()
+            with asterisk_with_engine(base) as (ast, et):
+                yield ast, et
         finally:
             with schema_context("fhi"):
                 QueueRouting.objects.filter(queue_id=1).delete()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 from engine.core import Engine, NodeConfig
 from engine.runner import EngineRunner
@@ -18,6 +21,25 @@ def node_for(profile, *, queue_log: bool = True) -> NodeConfig:  # type: ignore[
                       ami_username=profile.ami_username, ami_secret=profile.ami_secret,
                       ari_username=profile.ari_username, ari_secret=profile.ari_secret,
                       recordings_dir=profile.spool_dir, queue_log=profile.queue_log if queue_log else None)
+
+
+@contextlib.contextmanager
+def asterisk_with_engine(base: Path) -> Iterator[tuple[Any, EngineThread]]:
+    """A test Asterisk started from the configuration rendered now (under ``base``) and the engine connected to it
+    (resynced); both stopped afterwards."""
+    from tests.harness.asterisk_harness import prepare
+
+    ast = prepare(base)
+    ast.start()
+    try:
+        et = EngineThread([node_for(ast.profile)])
+        try:
+            et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+            yield ast, et
+        finally:
+            et.stop()
+    finally:
+        ast.stop()
 
 
 class EngineThread:

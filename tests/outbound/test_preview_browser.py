@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.contactcenter.test_callback_browser import _committed
-from tests.contactcenter.test_console_browser import _login, _ua, browser, pytestmark, stack  # noqa: F401
+from tests.contactcenter.test_console_browser import _login, _ua, _wait, browser, pytestmark, stack  # noqa: F401
 from tests.engine.test_engine_live import _public_number
 
 NAME = "Oppfølging av prøvesvar (forhåndsvisning)"
@@ -86,16 +86,6 @@ def _category(code: str) -> tuple[int, str]:
     with schema_context("fhi"):
         c = InquiryCategory.objects.get(queue_id=1, code=code)
         return c.pk, c.name
-
-
-def _wait(predicate, timeout: float = 10):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("tidsavbrudd")
 
 
 def test_agent_previews_skips_rings_and_disposes_and_the_supervisor_sees_it_live(
