@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter.admin_voice import MohFileInline
 from contactcenter.models import (
     Agent,
+    AgentPause,
+    AgentSession,
     AgentSkill,
     HistoryGap,
     InquiryCategory,
@@ -95,6 +97,35 @@ class HistoryGapAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+class RecordedAdmin(admin.ModelAdmin):
+    """What the engine records: read-only here (deleted by the retention job or a GDPR erasure, not by hand)."""
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AgentSession, site=agency_admin_site)
+class AgentSessionAdmin(RecordedAdmin):
+    list_display = ["agent", "queue", "started_at", "ended_at"]
+    list_filter = ["queue", "agent"]
+    date_hierarchy = "started_at"
+    list_select_related = ["agent__person", "agent__extension", "queue"]
+
+
+@admin.register(AgentPause, site=agency_admin_site)
+class AgentPauseAdmin(RecordedAdmin):
+    list_display = ["agent", "reason", "started_at", "ended_at", "ended_by_logout"]
+    list_filter = ["reason", "agent"]
+    date_hierarchy = "started_at"
+    list_select_related = ["agent__person", "agent__extension"]
 
 
 # --- skills routing, priority callers and callbacks (docs/ferdighetsruting.md, docs/tilbakeringing.md) -----------

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.models import (
     Agent,
+    AgentPause,
     AgentSession,
     Call,
     CallbackRequest,
@@ -344,6 +345,27 @@ def agent_session_started(*, agent_id: int, queue_id: int, at: dt.datetime) -> A
 
 
 def agent_session_ended(*, agent_id: int, queue_id: int, at: dt.datetime) -> int:
-    """The agent logged out of the queue (app_queue removed the member): the open session ends."""
+    """The agent logged out of the queue (app_queue removed the member): the open session ends, and so does a pause
+    the agent was on."""
+    AgentPause.objects.filter(agent_id=agent_id, ended_at__isnull=True, started_at__lte=at).update(
+        ended_at=at, ended_by_logout=True)
     return AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True,
                                        started_at__lte=at).update(ended_at=at)
+
+
+def agent_pause_started(*, agent_id: int, reason: str, at: dt.datetime) -> AgentPause | None:
+    """The agent paused. app_queue sends one event per queue the agent is in, and again when the reason changes:
+    while a pause is open they change nothing (one pause, the first reason)."""
+    if not Agent.objects.filter(pk=agent_id).exists():
+        return None
+    with transaction.atomic():
+        if AgentPause.objects.select_for_update().filter(agent_id=agent_id, ended_at__isnull=True).exists():
+            return None
+        pause, _created = AgentPause.objects.get_or_create(agent_id=agent_id, started_at=at,
+                                                           defaults={"reason": reason[:100]})
+    return pause
+
+
+def agent_pause_ended(*, agent_id: int, at: dt.datetime) -> int:
+    """The agent is back from the pause (unpaused in a queue)."""
+    return AgentPause.objects.filter(agent_id=agent_id, ended_at__isnull=True, started_at__lte=at).update(ended_at=at)

@@ -283,6 +283,32 @@ class AgentSession(models.Model):
         return f"{self.agent_id} {self.queue_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
+class AgentPause(models.Model):
+    """One pause of an agent (app_queue: member paused, then unpaused or logged out), with the reason chosen in the
+    console, recorded by the engine. Shown in the agent report; the estimated wait starts from the recent pauses
+    after an engine restart (docs/ventetid.md)."""
+
+    agent = models.ForeignKey(Agent, verbose_name=_("agent"), related_name="pauses", on_delete=models.CASCADE)
+    reason = models.CharField(_("årsak"), max_length=100, blank=True, default="")
+    started_at = models.DateTimeField(_("pause fra"))
+    ended_at = models.DateTimeField(_("pause til"), null=True, blank=True)
+    ended_by_logout = models.BooleanField(_("endte med utlogging"), default=False)
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauser")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "started_at"], name="agentpause_unique"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                                   name="agentpause_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.reason}"
+
+
 class HistoryGap(models.Model):
     """A time when the engine had no AMI connection to a node: events from then may be missing from the
     history. Calls recovered from Asterisk's CDR for the gap are counted in ``recovered_calls``."""

@@ -18,7 +18,7 @@ _INTERNAL = re.compile(r"[1-9][0-9]{1,5}|[*#][0-9]{1,4}")
 
 HISTORY_EVENTS = frozenset({"Newchannel", "Hangup", "DialEnd", "QueueCallerJoin", "AgentConnect", "AgentComplete",
                             "QueueCallerAbandon", "QueueCallerLeave", "BlindTransfer", "AttendedTransfer",
-                            "QueueMemberAdded", "QueueMemberRemoved"})
+                            "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause"})
 
 # How queue completions were matched since the process started (health, bench/history_load.py):
 # matched_by_uniqueid / matched_by_linkedid / matched_by_member / unmatched / reconciled_from_queue_log,
@@ -125,10 +125,19 @@ def _record(name: str, ev: dict[str, str]) -> None:
         history.agent_session_started(agent_id=member[1], queue_id=queue[1], at=at)
     elif name == "QueueMemberRemoved" and queue and member:
         history.agent_session_ended(agent_id=member[1], queue_id=queue[1], at=at)
+    elif name == "QueueMemberPause" and member:  # pauses, for the agent report and the estimated wait
+        _paused(ev, agent_id=member[1], at=at)
     elif name in ("BlindTransfer", "AttendedTransfer"):
         lid = ev.get("TransfererLinkedid") or ev.get("OrigTransfererLinkedid") or linkedid
         if lid:
             history.call_transferred(linkedid=lid)
+
+
+def _paused(ev: dict[str, str], *, agent_id: int, at: dt.datetime) -> None:
+    if ev.get("Paused") == "1":
+        history.agent_pause_started(agent_id=agent_id, reason=ev.get("PausedReason", ""), at=at)
+    elif ev.get("Paused") == "0":
+        history.agent_pause_ended(agent_id=agent_id, at=at)
 
 
 def _completed(ev: dict[str, str], *, queue_id: int, agent_id: int | None, at: dt.datetime) -> None:

@@ -28,7 +28,7 @@ UNLINKED = _("Etatens egen historikk: raden beholdes, men koblingen til personen
 
 
 def register_builtin() -> None:
-    from contactcenter.models import Agent, AgentSession, Call, Inquiry, QueueVisit, Recording
+    from contactcenter.models import Agent, AgentPause, AgentSession, Call, Inquiry, QueueVisit, Recording
     from switchboard.models import Extension, Person
 
     register_kind(DataKind(
@@ -56,6 +56,11 @@ def register_builtin() -> None:
         kind="agent_sessions", label=_("innlogginger i kø"), default_days=DEFAULT_DAYS["agent_sessions"], order=35,
         expired=lambda cutoff: AgentSession.objects.filter(started_at__lt=cutoff),
         for_person=lambda p: AgentSession.objects.filter(agent__person=p)))
+    register_kind(DataKind(
+        # Agents' pauses with the reason chosen (the agent report; the estimated wait's start after a restart).
+        kind="agent_pauses", label=_("pauser"), default_days=DEFAULT_DAYS["agent_pauses"], order=36,
+        expired=lambda cutoff: AgentPause.objects.filter(started_at__lt=cutoff),
+        for_person=lambda p: AgentPause.objects.filter(agent__person=p)))
     register_kind(DataKind(
         kind="calls", label=_("samtaler"), default_days=DEFAULT_DAYS["calls"], order=40,
         erase_by_person=False, kept_reason=UNLINKED,

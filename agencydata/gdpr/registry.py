@@ -28,6 +28,7 @@ DEFAULT_DAYS: dict[str, int | None] = {
     "calls": 365,
     "queue_visits": 365,
     "agent_sessions": 42,
+    "agent_pauses": 42,
     "inquiries": 730,
     "callbacks": 90,
     "sms": 90,

@@ -58,7 +58,7 @@ def test_retention_deletes_by_kind_and_logs_the_run(history: Path, django_captur
         with django_capture_on_commit_callbacks(execute=True):
             run = retention_apply()
         assert run.deleted == {"inquiries": 0, "sms": 1, "voicemail": 0, "queue_visits": 0, "agent_sessions": 0,
-                               "calls": 0}
+                               "agent_pauses": 0, "calls": 0}
         assert not SmsMessage.objects.exists() and OptOut.objects.filter(number=CALLER).exists()
         assert Call.objects.count() == 3 and Inquiry.objects.count() == 2
         assert history.exists()  # recordings follow the recording policy (contactcenter.recordings), not this job

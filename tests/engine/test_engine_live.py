@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from asterisk_conf import naming
@@ -118,6 +119,16 @@ def test_engine_is_connected_and_healthy(live, db):
     assert node["resynced_at"] > 0
 
 
+def _pause_recorded(et, agent_id: int, *, since) -> None:  # type: ignore[no-untyped-def]
+    """The pause the agent just ended is in the history with the console's reason (the agent report's source)."""
+    from contactcenter.models import AgentPause
+
+    et.flush_history()
+    with schema_context("fhi"):
+        pause = AgentPause.objects.filter(agent_id=agent_id, started_at__gte=since).get()
+    assert pause.reason == "lunsj" and pause.ended_at is not None and not pause.ended_by_logout
+
+
 def test_queue_call_answered_paused_recorded_and_persisted(live, db, tmp_path):
     from contactcenter import live_services as services
     from contactcenter.models import Call, QueueVisit, Recording
@@ -127,6 +138,7 @@ def test_queue_call_answered_paused_recorded_and_persisted(live, db, tmp_path):
     agent = _ua(ast, tmp_path, "fhi", "1001", 36000)
     caller = _ua(ast, tmp_path, "fhi", "1005", 36040)
     try:
+        login_at = timezone.now()
         queues = services.agent_login(agency="fhi", agent_id=agent_id)
         assert queues == [1]
         et.wait_for(lambda: et.engine.snapshot("fhi")["agents"].get(str(agent_id), {}).get("state") == "idle")
@@ -136,6 +148,7 @@ def test_queue_call_answered_paused_recorded_and_persisted(live, db, tmp_path):
         assert snap["paused_reason"] == "lunsj"
         services.agent_unpause(agency="fhi", agent_id=agent_id)
         et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(agent_id)]["state"] == "idle")
+        _pause_recorded(et, agent_id, since=login_at)
 
         caller.command("dial", "7000")
         waiting = et.wait_for(lambda: et.engine.snapshot("fhi")["queues"]["t-fhi-q1"]["callers"])

@@ -254,3 +254,48 @@ def test_agent_session_recorded_from_a_real_login_and_logout():
         session = AgentSession.objects.get(started_at=started)
     assert (session.agent_id, session.queue_id) == (1, 1)
     assert session.ended_at == dt.datetime.fromtimestamp(float(removed["Timestamp"]), tz=dt.UTC)
+
+
+def _record_all(name: str) -> list[dict[str, str]]:
+    from engine.history import HISTORY_EVENTS
+
+    evs = events(name)
+    for ev in evs:
+        if ev["Event"] in HISTORY_EVENTS and agency_of_event(ev) == "fhi":
+            record("fhi", ev)
+    return evs
+
+
+def _at(ev: dict[str, str]):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(float(ev["Timestamp"]), tz=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_a_real_pause_is_recorded_with_its_reason_start_and_end():
+    """The agent paused for lunch and came back on a real Asterisk (QueueMemberPause 1, then 0): one pause with
+    the reason the console gave, from the first event to the second; recording the traffic again adds nothing."""
+    from contactcenter.models import AgentPause
+
+    evs = _record_all("queue_answered.ami")
+    paused, back = [e for e in evs if e["Event"] == "QueueMemberPause"]
+    _record_all("queue_answered.ami")
+    with schema_context("fhi"):
+        [pause] = AgentPause.objects.filter(started_at=_at(paused))
+    assert (pause.agent_id, pause.reason) == (1, "lunsj")
+    assert pause.ended_at == _at(back) and not pause.ended_by_logout
+
+
+@pytest.mark.django_db
+def test_a_pause_ends_when_the_agent_logs_out_paused():
+    """Paused, then logged out without coming back (real traffic): the pause ends at the logout, marked as such
+    (the estimated wait does not count it as a pause length)."""
+    from contactcenter.models import AgentPause
+
+    evs = _record_all("resync_pairing.ami")
+    paused = next(e for e in evs if e["Event"] == "QueueMemberPause")
+    removed = next(e for e in evs if e["Event"] == "QueueMemberRemoved")
+    with schema_context("fhi"):
+        pause = AgentPause.objects.get(started_at=_at(paused))
+    assert pause.ended_at == _at(removed) and pause.ended_by_logout
