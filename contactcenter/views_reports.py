@@ -1,5 +1,6 @@
-"""The inquiry reports page and its exports (thin: the figures come from ``contactcenter.reports``). Only
-supervisors and users with «Kan se rapporter over henvendelser» see anything."""
+"""The inquiry reports and the agent report, with their exports (thin: the figures come from
+``contactcenter.reports`` and ``contactcenter.agent_report``). Only supervisors and users with «Kan se rapporter
+over henvendelser» see anything."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from contactcenter import reports
+from contactcenter import agent_report, reports
 from contactcenter.selectors import console_role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,3 +64,30 @@ def inquiry_reports(request: HttpRequest) -> HttpResponse:
         "report": report, "chart": mark_safe(reports.report_svg(report)),  # noqa: S308 (escaped in report_svg)
         "groups": [(g, reports.group_label(g)) for g in reports.GROUPS], "errors": errors,
         "supervisor": console_role(user=request.user)["supervisor"], "group_label": reports.group_label(group)})
+
+
+def _download(body: str | bytes, fmt: str, stamp: str) -> HttpResponse:
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return HttpResponse(body, content_type=kind, headers={"Content-Disposition": f'attachment; filename="{stamp}.{fmt}"'})
+
+
+@login_required
+@require_GET
+def agent_reports(request: HttpRequest) -> HttpResponse:
+    """Per agent: logged in, on pause (by reason), answered queue calls and talk time over the period."""
+    if not may_see_reports(request.user):
+        raise PermissionDenied(_("Rapportene er bare for veiledere og brukere med tilgang til rapporter."))
+    start, end, errors = _period(request)
+    report = agent_report.agent_activity(start=start, end=end)
+    stamp = f"agenter-{start:%Y%m%d}-{end:%Y%m%d}"
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        return _download(agent_report.activity_csv(report), fmt, stamp)
+    if fmt == "xlsx":
+        return _download(agent_report.activity_xlsx(report), fmt, stamp)
+    rows = [{"name": r.name, "logged_in": agent_report.hms(r.logged_in_s), "pause": agent_report.hms(r.pause_s),
+             "reasons": [agent_report.hms(r.pause_by_reason.get(k, 0.0)) for k in report.reasons],
+             "answered": r.answered, "talk": agent_report.hms(r.talk_s), "mean_talk": agent_report.hms(r.mean_talk_s)}
+            for r in report.rows]
+    return render(request, "contactcenter/agent_report.html", {
+        "report": report, "rows": rows, "errors": errors, "supervisor": console_role(user=request.user)["supervisor"]})

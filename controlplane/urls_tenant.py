@@ -31,6 +31,7 @@ urlpatterns = [
     path("opptak/<int:pk>/tilgang/", cc_recordings.recording_access, name="recording-access"),
     path("opptak/lyd/<int:access_id>/", cc_recordings.recording_stream, name="recording-stream"),
     path("henvendelser/", cc_reports.inquiry_reports, name="inquiry-reports"),
+    path("henvendelser/agenter/", cc_reports.agent_reports, name="agent-reports"),
     path("vendor/login/", access_views.vendor_login, name="vendor-login"),
     path("login/oidc/", access_views.oidc_login, name="oidc-login"),
     path("login/oidc/callback/", access_views.oidc_callback, name="oidc-callback"),
