@@ -341,6 +341,35 @@ def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
     return out
 
 
+AFTER_CALL_S = 10.0  # a pause or logout this soon after a call's wrap-up counts as "away after the call"
+
+
+def agent_away_history(*, limit: int = 100) -> dict:
+    """What the estimated wait learns live about pauses (engine.features.ewt.learn), read back from the recorded
+    history so that it does not start empty after an engine restart: ``away_times``, the lengths of the last
+    ``limit`` pauses that ended with the agent back (not logged out); ``after_calls``, for the last ``limit``
+    answered queue calls, whether the agent paused or logged out after the call. Oldest first."""
+    from datetime import timedelta
+
+    from contactcenter.models import AgentPause, AgentSession, QueueOutcome, QueueVisit
+
+    pauses = AgentPause.objects.filter(ended_at__isnull=False, ended_by_logout=False).order_by("-started_at")[:limit]
+    away_times = [(p.ended_at - p.started_at).total_seconds() for p in reversed(pauses)]
+    visits = list(QueueVisit.objects.filter(outcome=QueueOutcome.ANSWERED, answered_by__isnull=False,
+                                            answered_at__isnull=False, talk_seconds__isnull=False)
+                  .select_related("queue").order_by("-answered_at")[:limit])
+    spans = [(v.answered_by_id, v.answered_at + timedelta(seconds=v.talk_seconds),
+              timedelta(seconds=(v.queue.wrapup_seconds if v.queue else 0) + AFTER_CALL_S)) for v in reversed(visits)]
+    if not spans:
+        return {"away_times": away_times, "after_calls": []}
+    lo, hi = min(end for _a, end, _w in spans), max(end + w for _a, end, w in spans)
+    agents = {a for a, _e, _w in spans}
+    away = [*AgentPause.objects.filter(agent_id__in=agents, started_at__range=(lo, hi)).values_list("agent_id", "started_at"),
+            *AgentSession.objects.filter(agent_id__in=agents, ended_at__range=(lo, hi)).values_list("agent_id", "ended_at")]
+    after = [any(a == agent and end <= at <= end + wait for a, at in away) for agent, end, wait in spans]
+    return {"away_times": away_times, "after_calls": after}
+
+
 LOGIN_WEEKS = 5  # the usual logins: the same weekday of the last 5 weeks
 
 

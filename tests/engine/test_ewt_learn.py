@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.features.ewt import learn
 from engine.state import AgencyLive, AgentState
 
@@ -47,3 +49,35 @@ def test_usual_logins_read_with_the_history_count_from_the_moment_of_the_estimat
     assert logins_ahead(read, 940.0) == [(60.0, 1.5), (360.0, 1.0)]
     assert logins_ahead(read, 1010.0) == [(290.0, 1.0)]  # the first is past: those agents are live now, or late
     assert logins_ahead([], 1010.0) == []
+
+
+def test_after_a_restart_learning_starts_from_the_recorded_pauses_and_calls(db) -> None:  # type: ignore[no-untyped-def]
+    """Real traffic (tests/fixtures/ami/queue_answered.ami: login, a lunch pause, a queue call answered, logout)
+    recorded into the history; a new live state begins from it, and what is seen live comes after it."""
+    from django_tenants.utils import schema_context
+
+    from contactcenter.models import AgentPause, AgentSession, QueueVisit
+    from contactcenter.selectors import agent_away_history
+    from engine.history import HISTORY_EVENTS, record
+    from engine.state import agency_of_event
+    from tests.engine.test_engine_replay import events
+
+    with schema_context("fhi"):  # only the recording's history (the test's transaction is rolled back)
+        for model in (AgentPause, AgentSession, QueueVisit):
+            model.objects.all().delete()
+    evs = [e for e in events("queue_answered.ami") if e["Event"] in HISTORY_EVENTS and agency_of_event(e) == "fhi"]
+    for ev in evs:
+        record("fhi", ev)
+    paused, back = [float(e["Timestamp"]) for e in evs if e["Event"] == "QueueMemberPause"]
+    with schema_context("fhi"):
+        recorded = agent_away_history()
+        talk = QueueVisit.objects.get().talk_seconds
+    assert recorded["away_times"] == [pytest.approx(back - paused, abs=1e-3)]
+    assert recorded["after_calls"] == [True]  # the agent logged out after the call
+    data: dict = {}
+    live = AgencyLive()
+    _tick(data, live, 7, "in_call", 0.0)
+    _tick(data, live, 7, "idle", float(talk))  # seen live before the history was read: kept, after it
+    learn.seed(data, recorded)
+    assert learn.away_inputs(data)["away_share"] == 1 / 2
+    assert learn.away_inputs(data)["away_times"] == recorded["away_times"]

@@ -60,10 +60,22 @@ def _load_history(slug: str) -> dict:
         return queue_wait_history()
 
 
+def _load_away(slug: str) -> dict:
+    from django_tenants.utils import schema_context
+
+    from contactcenter.selectors import agent_away_history
+
+    with schema_context(slug):
+        return agent_away_history(limit=learn.WINDOW)
+
+
 async def _refresh(ctx: ActionContext, slug: str, data: dict) -> None:
     started = time.time()
     try:
         loop = asyncio.get_running_loop()
+        if not data.get("away_seeded"):  # once per live state: after a start or a resync
+            learn.seed(data, await loop.run_in_executor(ctx.pool, _load_away, slug))
+            data["away_seeded"] = True
         data["history"] = await loop.run_in_executor(ctx.pool, _load_history, slug)
         data["history_at"] = started
     except Exception:

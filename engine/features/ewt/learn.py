@@ -1,6 +1,7 @@
 """What the estimated wait learns from the live agents: how often an agent pauses or logs out after a call instead
 of taking the next one, and how long pauses last. Seen on every tick from the agents' states (the queues feature
-keeps them from app_queue's member events); kept per agency in memory, the last ``WINDOW`` of each."""
+keeps them from app_queue's member events); kept per agency in memory, the last ``WINDOW`` of each. After a start or
+a resync (the agency's live state is new) it begins from the recorded pauses and calls (``seed``)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ def away_inputs(data: dict) -> dict:
     """The estimator's ``away_share`` and ``away_times`` from what was observed."""
     after = data.get("after_calls") or ()
     return {"away_share": sum(after) / len(after) if after else 0.0, "away_times": list(data.get("away_times") or ())}
+
+
+def seed(data: dict, recorded: dict) -> None:
+    """Put what the history recorded (``contactcenter.selectors.agent_away_history``, oldest first) before what
+    was seen live since the start; the newest ``WINDOW`` of each are kept."""
+    for key, name in (("after_calls", "after_calls"), ("away_times", "away_times")):
+        live = list(data.get(key) or ())
+        data[key] = deque([*recorded.get(name, []), *live], maxlen=WINDOW)
