@@ -353,6 +353,59 @@ def agent_session_ended(*, agent_id: int, queue_id: int, at: dt.datetime) -> int
                                        started_at__lte=at).update(ended_at=at)
 
 
+LOGIN_SLACK = dt.timedelta(seconds=2)  # Asterisk's LoginTime is whole seconds; the event's Timestamp is not
+
+
+def _from_epoch(value: float, default: dt.datetime) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC) if value else default
+
+
+def _sessions_reconciled(now_in: dict[tuple[int, int], dict], at: dt.datetime) -> tuple[int, int]:
+    closed = opened = 0
+    for session in AgentSession.objects.select_for_update().filter(ended_at__isnull=True):
+        member = now_in.get((session.agent_id, session.queue_id))
+        if member is None:  # logged out while the engine did not see it
+            end = at
+        elif member["login_at"] and _from_epoch(member["login_at"], at) > session.started_at + LOGIN_SLACK:
+            end = _from_epoch(member["login_at"], at)  # out and in again meanwhile: the new login ends the old
+        else:
+            continue
+        session.ended_at = max(end, session.started_at)
+        session.save(update_fields=["ended_at"])
+        closed += 1
+    for (agent_id, queue_id), member in now_in.items():
+        if not AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True).exists():
+            opened += agent_session_started(agent_id=agent_id, queue_id=queue_id,
+                                            at=_from_epoch(member["login_at"], at)) is not None
+    return closed, opened
+
+
+def _pauses_reconciled(members: list[dict], at: dt.datetime) -> int:
+    paused = {m["agent_id"]: m for m in members if m["paused"]}
+    present = {m["agent_id"] for m in members}
+    changed = 0
+    for pause in AgentPause.objects.select_for_update().filter(ended_at__isnull=True).exclude(agent_id__in=paused):
+        pause.ended_at, pause.ended_by_logout = max(at, pause.started_at), pause.agent_id not in present
+        pause.save(update_fields=["ended_at", "ended_by_logout"])
+        changed += 1
+    for agent_id, member in paused.items():
+        changed += agent_pause_started(agent_id=agent_id, reason=member["reason"],
+                                       at=_from_epoch(member["paused_at"], at)) is not None
+    return changed
+
+
+@transaction.atomic
+def agent_presence_reconciled(*, members: list[dict], at: dt.datetime) -> dict[str, int]:
+    """After a resync: the agency's queue members as Asterisk has them now (``engine.presence``: agent, queue, login
+    time, paused and since when, reason) against the sessions and pauses the history has open. A session Asterisk
+    no longer has ends at ``at`` (when contact was lost, or the start); one logged in anew meanwhile ends at the new
+    login, which opens the next; a member with no open session gets one from its login time. Pauses the same way.
+    Idempotent: a second resync with the same members changes nothing."""
+    now_in = {(m["agent_id"], m["queue_id"]): m for m in members}
+    closed, opened = _sessions_reconciled(now_in, at)
+    return {"sessions_closed": closed, "sessions_opened": opened, "pauses": _pauses_reconciled(members, at)}
+
+
 def agent_pause_started(*, agent_id: int, reason: str, at: dt.datetime) -> AgentPause | None:
     """The agent paused. app_queue sends one event per queue the agent is in, and again when the reason changes:
     while a pause is open they change nothing (one pause, the first reason)."""

@@ -61,7 +61,8 @@ async def close_lost(engine: Engine, rt: NodeRuntime, *, live: tuple[set[str], s
     reason, restarted, lost_at = _loss_reason(rt)
     job = {"node": rt.config.name, "live": live, "only": known if len(engine.runtimes) > 1 else None,
            "before": cutoff, "at": lost_at or cutoff, "reason": reason, "restarted": restarted,
-           "gap": (lost_at, cutoff) if lost_at else None, "cdr": rt.config.cdr_path, "cdr_offset": rt.cdr_offset}
+           "gap": (lost_at, cutoff) if lost_at else None, "cdr": rt.config.cdr_path, "cdr_offset": rt.cdr_offset,
+           "presence": rt.presence}
     try:
         await engine.flush_history(timeout=3)  # events from before the loss first
     except TimeoutError:
@@ -90,7 +91,7 @@ def close_lost_calls(job: dict) -> dict[str, int]:
     when = {key: datetime.datetime.fromtimestamp(job[key], tz=utc) for key in ("before", "at")}
     gap = tuple(datetime.datetime.fromtimestamp(t, tz=utc) for t in job["gap"]) if job["gap"] else None
     recovered, offset = recover_from_cdr(job, gap)
-    total = {"calls": 0, "visits": 0, "agencies": 0, "recovered": 0, "cdr_offset": offset}
+    total = {"calls": 0, "visits": 0, "agencies": 0, "recovered": 0, "sessions": 0, "cdr_offset": offset}
     for slug in active_slugs():
         with schema_context(slug):
             n_recovered = sum(history.call_recovered(
@@ -100,6 +101,10 @@ def close_lost_calls(job: dict) -> dict[str, int]:
             closed = history.calls_closed_after_loss(
                 live_linkedids=job["live"][0], live_uniqueids=job["live"][1], before=when["before"], at=when["at"],
                 reason=job["reason"], only_linkedids=job["only"])
+            if slug in job["presence"].get("agencies", ()):
+                presence = history.agent_presence_reconciled(members=job["presence"]["members"].get(slug, []),
+                                                             at=when["at"])
+                total["sessions"] += presence["sessions_closed"] + presence["sessions_opened"]
             if gap:
                 history.history_gap_recorded(node=job["node"], started_at=gap[0], ended_at=gap[1],
                                              asterisk_restarted=job["restarted"], recovered_calls=n_recovered)

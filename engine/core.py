@@ -77,6 +77,7 @@ class NodeRuntime:
     last_closing: dict = field(default_factory=dict)
     cdr_offset: int = -1  # how far the CDR file was read (-1: not yet)
     members_lost: list[dict] = field(default_factory=list)
+    presence: dict = field(default_factory=dict)  # agents' logins and pauses as the last resync found them
 
 
 @dataclass

@@ -8,7 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from engine import closing
+from engine import closing, presence
 from engine.db import active_slugs
 
 if TYPE_CHECKING:
@@ -22,11 +22,13 @@ async def rebuild(rt: NodeRuntime) -> tuple[set[str], set[str]]:
     assert rt.ami is not None
     rt.state.reset()
     linkedids, uniqueids = set(), set()
+    rt.presence = presence.empty()
     for action in rt.state.registry.resync_actions:
         for ev in await rt.ami.action(action, as_list=True, timeout=15):
             if not isinstance(ev, dict):
                 continue
             rt.state.apply(ev)
+            presence.collect(ev, rt.presence)
             if ev.get("Linkedid"):  # every channel Asterisk still has
                 linkedids.add(ev["Linkedid"])
             if ev.get("Uniqueid"):
