@@ -411,3 +411,79 @@ def test_engine_restart_mid_call_never_dials_a_number_twice(live, campaign, tmp_
         _logout(ingrid)
         ua.stop()
         callee.stop()
+
+
+def _restart(live) -> None:  # type: ignore[no-untyped-def]
+    """The engine stops while the call is up and a new one starts (a deploy, a crash)."""
+    live["et"].stop()
+    et = live["et"] = EngineThread([_node(live["ast"].profile)])
+    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+
+
+async def _drop_ami(et) -> float:  # type: ignore[no-untyped-def]
+    rt = et.engine.runtimes["test"]
+    rt.ami._manager.protocol.transport.close()  # the TCP connection is lost, as on a network fault
+    return rt.resynced_at
+
+
+def _reconnect(live) -> None:  # type: ignore[no-untyped-def]
+    """The running engine loses its AMI connection, connects again and resyncs (its live state is rebuilt)."""
+    et = live["et"]
+    before = et.run(_drop_ami(et))
+    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at > before, timeout=15)
+
+
+def _still_connected(et, pk: int, ua) -> None:  # type: ignore[no-untyped-def]
+    """After the restart or resync has settled its open attempts: the one call is followed as connected to the
+    agent, nothing else is dialled and the agent, still talking, is offered no other call."""
+    [flight] = et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected" and f["agent"]],
+                           timeout=20)
+    assert flight["agent"].startswith("Ingrid Bakke")
+    assert ua.wait_event(RINGS, timeout=6) is None, "the talking agent was offered no other call"
+    [attempt] = _attempts(pk)
+    assert attempt.state == "answered" and attempt.outcome == "", "the attempt is still open, not failed"
+    assert [f["id"] for f in _flights(et, pk)] == [attempt.id]
+
+
+def _connected_survives(live, campaign, tmp_path, interrupt, rtp: int) -> None:  # type: ignore[no-untyped-def]
+    """A progressive call connected to the agent lives through ``interrupt``; it ends as «connected» when the agent
+    hangs up, and the campaign then calls the next number (each callee gets exactly one INVITE)."""
+    ast = live["ast"]
+    first, second = _public_number("fhi", "1004"), _public_number("fhi", "1007")  # one contact each (simple tier)
+    callees = [_callee(ast, tmp_path, "1004", "answer"), _callee(ast, tmp_path, "1007", "answer")]
+    ua, ingrid = _agent(live, tmp_path, rtp)
+    try:
+        pk = campaign("progressive", [first, second])
+        assert ua.wait_event(RINGS, timeout=30), "the first contact answered and the call went to the agent"
+        live["et"].wait_for(lambda: [f for f in _flights(live["et"], pk) if f["state"] == "connected"], timeout=20)
+        while ua.wait_event(RINGS, timeout=0.5):
+            pass  # the first call's events (auto answer: no CALL_INCOMING, only CALL_ESTABLISHED)
+        interrupt(live)
+        et = live["et"]
+        _still_connected(et, pk, ua)
+        ua.command("hangup")
+        done = et.wait_for(lambda: [r for r in _attempts(pk) if r.state == "ended"], timeout=20)
+        assert done[0].outcome == "connected" and done[0].agent.startswith("Ingrid Bakke")
+        assert done[0].contact.number == first and _contact(pk, first).state == "done"
+        assert ua.wait_event(RINGS, timeout=60), "after the wrap-up the agent gets the next contact"
+        et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected"], timeout=20)
+        time.sleep(1)
+        ua.command("hangup")
+        rows = _ended(et, pk, n=2)
+        assert [(r.contact.number, r.outcome) for r in rows] == [(first, "connected"), (second, "connected")]
+        _gone(ast, "1004")
+        _gone(ast, "1007")
+        assert [c.invites() for c in callees] == [1, 1], "each number was dialled once"
+    finally:
+        _logout(ingrid)
+        ua.stop()
+        for c in callees:
+            c.stop()
+
+
+def test_engine_restart_while_connected_keeps_the_call_connected_and_dials_it_once(live, campaign, tmp_path):
+    _connected_survives(live, campaign, tmp_path, _restart, 32500)
+
+
+def test_ami_reconnect_while_connected_keeps_the_call_connected_and_dials_it_once(live, campaign, tmp_path):
+    _connected_survives(live, campaign, tmp_path, _reconnect, 32520)
