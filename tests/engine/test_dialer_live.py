@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from django_tenants.utils import schema_context
 from engine.core import NodeConfig
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
 from tests.harness.ami_client import AmiRecorder
-from tests.harness.asterisk_harness import prepare
+from tests.harness.asterisk_harness import free_port, prepare
 from tests.harness.baresip_harness import Baresip
 from tests.harness.engine_harness import EngineThread, node_for
 from tests.harness.sipp_callee import SippCallee
@@ -426,10 +427,18 @@ async def _drop_ami(et) -> float:  # type: ignore[no-untyped-def]
     return rt.resynced_at
 
 
-def _reconnect(live) -> None:  # type: ignore[no-untyped-def]
-    """The running engine loses its AMI connection, connects again and resyncs (its live state is rebuilt)."""
+def _reconnect(live, meanwhile: Callable[[], None] = lambda: None) -> None:  # type: ignore[no-untyped-def]
+    """The running engine loses its AMI connection (``meanwhile`` runs while it is down), connects again and
+    resyncs (its live state is rebuilt)."""
     et = live["et"]
-    before = et.run(_drop_ami(et))
+    ami = et.engine.runtimes["test"].ami
+    port, ami.port = ami.port, free_port()  # nothing listens there: every reconnect fails until the port is back
+    try:
+        before = et.run(_drop_ami(et))
+        et.wait_for(lambda: not ami.health.connected, timeout=5)
+        meanwhile()
+    finally:
+        ami.port = port
     et.wait_for(lambda: et.engine.runtimes["test"].resynced_at > before, timeout=15)
 
 
@@ -487,3 +496,35 @@ def test_engine_restart_while_connected_keeps_the_call_connected_and_dials_it_on
 
 def test_ami_reconnect_while_connected_keeps_the_call_connected_and_dials_it_once(live, campaign, tmp_path):
     _connected_survives(live, campaign, tmp_path, _reconnect, 32520)
+
+
+@pytest.mark.parametrize("while_down", [False, True], ids=["just_after", "while_down"])
+def test_call_ending_around_an_ami_reconnect_is_recorded_as_connected(live, campaign, tmp_path, while_down):
+    """The agent hangs up while the engine's AMI link is down (the engine never sees the Hangup), or right after it
+    is back, before the dialer has looked at its open attempts again: the attempt still ends as «connected» and the
+    contact is done (never called again)."""
+    ast, et = live["ast"], live["et"]
+    number = _public_number("fhi", "1004")
+    callee = _callee(ast, tmp_path, "1004", "answer")
+    ua, ingrid = _agent(live, tmp_path, 32540)
+    try:
+        pk = campaign("progressive", [number])
+        assert ua.wait_event(RINGS, timeout=30), "the contact answered and the call went to the agent"
+        et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected"], timeout=20)
+
+        def hang_up() -> None:
+            ua.command("hangup")
+            _gone(ast, "1004")
+        _reconnect(live, hang_up if while_down else lambda: None)
+        if not while_down:
+            ua.command("hangup")
+        [attempt] = _ended(et, pk, timeout=20)
+        assert (attempt.outcome, attempt.agent[:12]) == ("connected", "Ingrid Bakke")
+        contact = _contact(pk, number)
+        assert contact.state == "done" and contact.next_attempt_at is None
+        _gone(ast, "1004")
+        assert callee.invites() == 1
+    finally:
+        _logout(ingrid)
+        ua.stop()
+        callee.stop()
