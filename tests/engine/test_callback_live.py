@@ -13,9 +13,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
-from tests.harness.asterisk_harness import prepare
 from tests.harness.baresip_harness import Baresip
-from tests.harness.engine_harness import EngineThread, node_for
+from tests.harness.engine_harness import asterisk_with_engine
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RINGS = {"CALL_INCOMING", "CALL_ESTABLISHED"}  # the phones answer by themselves
@@ -39,14 +38,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         with schema_context("fhi"):
             CallbackPolicy.objects.update_or_create(queue_id=1, defaults=POLICY)
         try:
-            ast = prepare(base)
-            ast.start()
-            p = ast.profile
-            et = EngineThread([node_for(p)])
-            et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
-            yield ast, et
-            et.stop()
-            ast.stop()
+            with asterisk_with_engine(base) as (ast, et):
+                yield ast, et
         finally:
             with schema_context("fhi"):
                 CallbackPolicy.objects.filter(queue_id=1).delete()

@@ -16,16 +16,9 @@ from django_tenants.utils import schema_context
 from tests.engine.test_callback_live import POLICY, RINGS, _in_app, _own_connection, _ua, committed  # noqa: F401
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
 from tests.harness.asterisk_harness import prepare
-from tests.harness.engine_harness import EngineThread, node_for
+from tests.harness.engine_harness import engine_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
-
-
-def _engine(ast) -> EngineThread:  # type: ignore[no-untyped-def]
-    p = ast.profile
-    et = EngineThread([node_for(p)])
-    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
-    return et
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +37,12 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         try:
             ast = prepare(base)
             ast.start()
-            box = {"ast": ast, "et": _engine(ast)}
-            yield box
-            box["et"].stop()
-            ast.stop()
+            try:
+                box = {"ast": ast, "et": engine_for(ast.profile)}
+                yield box
+                box["et"].stop()
+            finally:
+                ast.stop()
         finally:
             with schema_context("fhi"):
                 CallbackPolicy.objects.filter(queue_id=1).delete()
@@ -144,7 +139,7 @@ def test_an_engine_restart_keeps_the_waiting_placeholder_and_dials_once(live, co
     pk = request(number=_public_number("fhi", "1004"), caller_number="1005")
     live["et"].wait_for(lambda: len(_placeholders(ast, pk)) == 2, timeout=15)  # ;1 in the queue, ;2 waiting
     live["et"].stop()
-    live["et"] = et = _engine(ast)  # a new engine: nothing in memory
+    live["et"] = et = engine_for(ast.profile)  # a new engine: nothing in memory
     time.sleep(20)  # longer than a placement takes to be seen, and than the grace for one not yet seen
     assert len(_placeholders(ast, pk)) == 2, "the placeholder is kept, not duplicated"
     assert [c for c in _waiting(et.snapshot("fhi")) if c.startswith(f"Local/cb{pk}@")], "the new engine sees it in the queue"

@@ -15,9 +15,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.engine.test_callback_live import POLICY, RINGS, _own_connection, _ua
-from tests.engine.test_callback_place_live import _engine
 from tests.engine.test_engine_live import _agent_id, _public_number, pytestmark, redis_layer  # noqa: F401
 from tests.harness.asterisk_harness import prepare
+from tests.harness.engine_harness import engine_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RING_SECONDS = 45  # the caller's phone (1004) rings this long: room for an engine restart while it rings
@@ -42,10 +42,12 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         try:
             ast = prepare(base)
             ast.start()
-            box = {"ast": ast, "et": _engine(ast)}
-            yield box
-            box["et"].stop()
-            ast.stop()
+            try:
+                box = {"ast": ast, "et": engine_for(ast.profile)}
+                yield box
+                box["et"].stop()
+            finally:
+                ast.stop()
         finally:
             with schema_context("fhi"):
                 CallbackPolicy.objects.filter(queue_id=1).delete()
@@ -115,7 +117,7 @@ def _dialling(pk: int):  # type: ignore[no-untyped-def]
 
 def _restart(live: dict) -> None:
     live["et"].stop()
-    live["et"] = _engine(live["ast"])  # a new engine: nothing in memory
+    live["et"] = engine_for(live["ast"].profile)  # a new engine: nothing in memory
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from django_tenants.utils import schema_context
 from engine.core import NodeConfig
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
 from tests.harness.ami_client import AmiRecorder
-from tests.harness.asterisk_harness import prepare
+from tests.harness.asterisk_harness import free_port, prepare
 from tests.harness.baresip_harness import Baresip
 from tests.harness.engine_harness import EngineThread, node_for
 from tests.harness.sipp_callee import SippCallee
@@ -407,6 +408,122 @@ def test_engine_restart_mid_call_never_dials_a_number_twice(live, campaign, tmp_
         _gone(ast, "1007")
         time.sleep(4)
         assert callee.invites() == 1 and len(_attempts(pk)) == 1
+    finally:
+        _logout(ingrid)
+        ua.stop()
+        callee.stop()
+
+
+def _restart(live) -> None:  # type: ignore[no-untyped-def]
+    """The engine stops while the call is up and a new one starts (a deploy, a crash)."""
+    live["et"].stop()
+    et = live["et"] = EngineThread([_node(live["ast"].profile)])
+    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+
+
+async def _drop_ami(et) -> float:  # type: ignore[no-untyped-def]
+    rt = et.engine.runtimes["test"]
+    rt.ami._manager.protocol.transport.close()  # the TCP connection is lost, as on a network fault
+    return rt.resynced_at
+
+
+def _reconnect(live, meanwhile: Callable[[], None] = lambda: None) -> None:  # type: ignore[no-untyped-def]
+    """The running engine loses its AMI connection (``meanwhile`` runs while it is down), connects again and
+    resyncs (its live state is rebuilt)."""
+    et = live["et"]
+    ami = et.engine.runtimes["test"].ami
+    port, ami.port = ami.port, free_port()  # nothing listens there: every reconnect fails until the port is back
+    try:
+        before = et.run(_drop_ami(et))
+        et.wait_for(lambda: not ami.health.connected, timeout=5)
+        meanwhile()
+    finally:
+        ami.port = port
+    et.wait_for(lambda: et.engine.runtimes["test"].resynced_at > before, timeout=15)
+
+
+def _still_connected(et, pk: int, ua) -> None:  # type: ignore[no-untyped-def]
+    """After the restart or resync has settled its open attempts: the one call is followed as connected to the
+    agent, nothing else is dialled and the agent, still talking, is offered no other call."""
+    [flight] = et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected" and f["agent"]],
+                           timeout=20)
+    assert flight["agent"].startswith("Ingrid Bakke")
+    assert ua.wait_event(RINGS, timeout=6) is None, "the talking agent was offered no other call"
+    [attempt] = _attempts(pk)
+    assert attempt.state == "answered" and attempt.outcome == "", "the attempt is still open, not failed"
+    assert [f["id"] for f in _flights(et, pk)] == [attempt.id]
+
+
+def _connected_survives(live, campaign, tmp_path, interrupt, rtp: int) -> None:  # type: ignore[no-untyped-def]
+    """A progressive call connected to the agent lives through ``interrupt``; it ends as «connected» when the agent
+    hangs up, and the campaign then calls the next number (each callee gets exactly one INVITE)."""
+    ast = live["ast"]
+    first, second = _public_number("fhi", "1004"), _public_number("fhi", "1007")  # one contact each (simple tier)
+    callees = [_callee(ast, tmp_path, "1004", "answer"), _callee(ast, tmp_path, "1007", "answer")]
+    ua, ingrid = _agent(live, tmp_path, rtp)
+    try:
+        pk = campaign("progressive", [first, second])
+        assert ua.wait_event(RINGS, timeout=30), "the first contact answered and the call went to the agent"
+        live["et"].wait_for(lambda: [f for f in _flights(live["et"], pk) if f["state"] == "connected"], timeout=20)
+        while ua.wait_event(RINGS, timeout=0.5):
+            pass  # the first call's events (auto answer: no CALL_INCOMING, only CALL_ESTABLISHED)
+        interrupt(live)
+        et = live["et"]
+        _still_connected(et, pk, ua)
+        ua.command("hangup")
+        done = et.wait_for(lambda: [r for r in _attempts(pk) if r.state == "ended"], timeout=20)
+        assert done[0].outcome == "connected" and done[0].agent.startswith("Ingrid Bakke")
+        assert done[0].contact.number == first and _contact(pk, first).state == "done"
+        assert ua.wait_event(RINGS, timeout=60), "after the wrap-up the agent gets the next contact"
+        et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected"], timeout=20)
+        time.sleep(1)
+        ua.command("hangup")
+        rows = _ended(et, pk, n=2)
+        assert [(r.contact.number, r.outcome) for r in rows] == [(first, "connected"), (second, "connected")]
+        _gone(ast, "1004")
+        _gone(ast, "1007")
+        assert [c.invites() for c in callees] == [1, 1], "each number was dialled once"
+    finally:
+        _logout(ingrid)
+        ua.stop()
+        for c in callees:
+            c.stop()
+
+
+def test_engine_restart_while_connected_keeps_the_call_connected_and_dials_it_once(live, campaign, tmp_path):
+    _connected_survives(live, campaign, tmp_path, _restart, 32500)
+
+
+def test_ami_reconnect_while_connected_keeps_the_call_connected_and_dials_it_once(live, campaign, tmp_path):
+    _connected_survives(live, campaign, tmp_path, _reconnect, 32520)
+
+
+@pytest.mark.parametrize("while_down", [False, True], ids=["just_after", "while_down"])
+def test_call_ending_around_an_ami_reconnect_is_recorded_as_connected(live, campaign, tmp_path, while_down):
+    """The agent hangs up while the engine's AMI link is down (the engine never sees the Hangup), or right after it
+    is back, before the dialer has looked at its open attempts again: the attempt still ends as «connected» and the
+    contact is done (never called again)."""
+    ast, et = live["ast"], live["et"]
+    number = _public_number("fhi", "1004")
+    callee = _callee(ast, tmp_path, "1004", "answer")
+    ua, ingrid = _agent(live, tmp_path, 32540)
+    try:
+        pk = campaign("progressive", [number])
+        assert ua.wait_event(RINGS, timeout=30), "the contact answered and the call went to the agent"
+        et.wait_for(lambda: [f for f in _flights(et, pk) if f["state"] == "connected"], timeout=20)
+
+        def hang_up() -> None:
+            ua.command("hangup")
+            _gone(ast, "1004")
+        _reconnect(live, hang_up if while_down else lambda: None)
+        if not while_down:
+            ua.command("hangup")
+        [attempt] = _ended(et, pk, timeout=20)
+        assert (attempt.outcome, attempt.agent[:12]) == ("connected", "Ingrid Bakke")
+        contact = _contact(pk, number)
+        assert contact.state == "done" and contact.next_attempt_at is None
+        _gone(ast, "1004")
+        assert callee.invites() == 1
     finally:
         _logout(ingrid)
         ua.stop()

@@ -32,14 +32,25 @@ def asterisk_with_engine(base: Path) -> Iterator[tuple[Any, EngineThread]]:
     ast = prepare(base)
     ast.start()
     try:
-        et = EngineThread([node_for(ast.profile)])
+        et = engine_for(ast.profile)
         try:
-            et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
             yield ast, et
         finally:
             et.stop()
     finally:
         ast.stop()
+
+
+def engine_for(profile) -> EngineThread:  # type: ignore[no-untyped-def]
+    """The engine connected to a test Asterisk (``node_for(profile)``), once it has resynced; a test that restarts
+    the engine stops the old one and calls this again."""
+    et = EngineThread([node_for(profile)])
+    try:
+        et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+    except BaseException:
+        et.stop()
+        raise
+    return et
 
 
 class EngineThread:

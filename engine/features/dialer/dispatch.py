@@ -9,6 +9,9 @@ in the ticker: the work runs in tasks, the database in the engine's pool.
 
 At the first tick after a start the attempts a previous run left open are settled: one whose channel is still up
 is followed to its end; every other ends as «failed» and its contact gets a later retry. None is originated again.
+A resync (after an AMI reconnect) rebuilds the agency's live state but not the engine's own calls: the flights are
+kept per node and agency (``data_for``), so a call that ends just after the resync is decided from its Hangup; one
+whose channel ended while the link was down is decided from how far it had come (``ended_unseen``).
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import datetime as dt
 import logging
 import secrets
 import time
+import weakref
 
 from asterisk_conf import naming
 from engine import background
-from engine.features.dialer.outcomes import Decision, Flight, decide
+from engine.features.dialer.outcomes import Decision, Flight, decide, ended_unseen
 from engine.guard import ami_value, dial_number
 from engine.registry import ActionContext
-from engine.state import AgencyLive
+from engine.state import AgencyLive, LiveState
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,28 @@ POOL: dict[str, object] = {}  # the engine's database pool, for the preview comm
 def data_of(live: AgencyLive) -> dict:
     return live.parts.setdefault(FEATURE, {"campaigns": [], "loaded_at": 0.0, "settled": False, "flights": {},
                                            "claiming": {}, "pacers": {}, "log": [], "seen_at": time.time()})
+
+
+# The node's live state (it outlives a resync) -> agency -> the parts of the dialer's data a resync must not drop.
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+KEPT_PARTS = ("flights", "pacers", "log")
+
+
+def data_for(state: LiveState, slug: str, live: AgencyLive) -> dict:
+    """``data_of``, with the calls in flight, the pacers and the log the node had for the agency before its live state
+    was last rebuilt (one dict per part for the node's whole run, whatever a new AgencyLive got meanwhile added)."""
+    data = data_of(live)
+    kept = _KEPT.setdefault(state, {}).setdefault(slug, {})
+    for key in KEPT_PARTS:
+        own = kept.setdefault(key, data[key])
+        if own is data[key]:
+            continue
+        if isinstance(own, dict):
+            own.update(data[key])
+        else:
+            own.extend(data[key])
+        data[key] = own
+    return data
 
 
 def _mask(number: str) -> str:
@@ -77,7 +103,7 @@ async def tick(ctx: ActionContext) -> None:
     if ctx.ami is None or not ctx.ami.health.connected:
         return
     for slug, live in list(ctx.state.agencies.items()):
-        data = data_of(live)
+        data = data_for(ctx.state, slug, live)
         data["slug"], data["ctx"], data["live"] = slug, ctx, live
         if not data["settled"]:
             if time.time() - data["seen_at"] < SETTLE_AFTER_S:
@@ -229,7 +255,7 @@ async def on_event(ctx: ActionContext, slug: str, ev: dict[str, str]) -> None:
     live = ctx.state.agencies.get(slug)
     if live is None:
         return
-    data = data_of(live)
+    data = data_for(ctx.state, slug, live)
     if not data["flights"]:
         return
     decision = decide(data["flights"], ev, time.time())
@@ -310,32 +336,23 @@ def _agent_bridged_with(live: AgencyLive, channel) -> int | None:  # type: ignor
 
 async def _settle(ctx: ActionContext, slug: str, live: AgencyLive) -> None:
     """Attempts a previous run left open: follow those whose channel is still up, end the others as failed (their
-    contact gets a later retry). Claimed preview attempts wait for their agent and are left alone."""
+    contact gets a later retry). Claimed preview attempts wait for their agent and are left alone. After a resync,
+    the engine's own calls whose channel is gone ended while the AMI link was down (``ended_unseen``)."""
     from outbound.selectors import attempts_open
 
     data = data_of(live)
     data["slug"] = slug
     data["settling"] = True
     try:
-        rows = await db(ctx.pool, slug, attempts_open)
         up = {c.uniqueid: c for c in live.channels.values()}
-        for row in rows:
-            if row["id"] in data["flights"]:
-                continue
-            if row["state"] == "claimed" and row["preview_agent_id"]:
+        for decision in _ended_unseen(data, up):
+            await write(ctx, slug, live, decision)
+        for row in await db(ctx.pool, slug, attempts_open):
+            if row["id"] in data["flights"] or (row["state"] == "claimed" and row["preview_agent_id"]):
                 continue
             channel = up.get(row["channel_id"]) if row["channel_id"] else None
             if channel is not None:
-                agent = _agent_bridged_with(live, channel)
-                data["flights"][row["id"]] = flight = Flight(
-                    attempt_id=row["id"], campaign_id=row["campaign_id"], number=row["contact__number"],
-                    channel_id=row["channel_id"], dialled_at=channel.started or time.time(),
-                    preview=bool(row["preview_agent_id"]), resumed=True,
-                    state="answered" if row["state"] == "answered" or channel.state == "Up" else "dialling")
-                if agent is not None:
-                    flight.state, flight.agent_id, flight.connected_at = "connected", agent, time.time()
-                    flight.agent = row["agent"] or await db(ctx.pool, slug, _agent_name, agent_id=agent)
-                logger.info("ringeforsøk %s: samtalen pågår fortsatt etter omstart, følges videre", row["id"])
+                await _resume(ctx, slug, live, row, channel)
             else:
                 await db(ctx.pool, slug, _write_end, attempt_id=row["id"], outcome="failed", agent="")
                 logger.info("ringeforsøk %s: åpent fra før omstart, avsluttet som feilet (nytt forsøk senere)",
@@ -345,3 +362,28 @@ async def _settle(ctx: ActionContext, slug: str, live: AgencyLive) -> None:
         data["settled"] = False
     finally:
         data["settling"] = False
+
+
+def _ended_unseen(data: dict, up: dict) -> list[Decision]:
+    """The engine's own calls, started before the live state was rebuilt, whose channel Asterisk no longer has."""
+    ended = []
+    for flight in list(data["flights"].values()):
+        started = flight.action_id or flight.resumed  # Asterisk had its channel (an Originate not yet answered: no)
+        if started and not flight.decided and flight.channel_id not in up and flight.dialled_at < data["seen_at"]:
+            ended.append(ended_unseen(flight))
+    return ended
+
+
+async def _resume(ctx: ActionContext, slug: str, live: AgencyLive, row: dict, channel) -> None:  # type: ignore[no-untyped-def]
+    """An open attempt of a previous run whose channel is still up: followed to its end (connected if an agent's
+    phone is in its bridge)."""
+    agent = _agent_bridged_with(live, channel)
+    data_of(live)["flights"][row["id"]] = flight = Flight(
+        attempt_id=row["id"], campaign_id=row["campaign_id"], number=row["contact__number"],
+        channel_id=row["channel_id"], dialled_at=channel.started or time.time(),
+        preview=bool(row["preview_agent_id"]), resumed=True,
+        state="answered" if row["state"] == "answered" or channel.state == "Up" else "dialling")
+    if agent is not None:
+        flight.state, flight.agent_id, flight.connected_at = "connected", agent, time.time()
+        flight.agent = row["agent"] or await db(ctx.pool, slug, _agent_name, agent_id=agent)
+    logger.info("ringeforsøk %s: samtalen pågår fortsatt etter omstart, følges videre", row["id"])

@@ -61,6 +61,17 @@ def _end(flight: Flight, outcome: str) -> Decision:
     return Decision(flight.attempt_id, "end", outcome, flight.agent_id)
 
 
+# A call whose Hangup the engine never saw (it ended while the AMI link was down): how far it had come.
+_UNSEEN = {"connected": "connected", "answered": "abandoned"}
+
+
+def ended_unseen(flight: Flight) -> Decision:
+    """A call in flight whose channel Asterisk no longer had when the live state was rebuilt: an agent had it
+    (connected), it was answered and waited for one (abandoned), or it never got that far (failed, or the busy or no
+    answer its Hangup's cause said)."""
+    return _end(flight, _UNSEEN.get(flight.state) or _CAUSES.get(flight.hangup_cause, "failed"))
+
+
 def originate_result(flight: Flight, response: dict[str, str], now: float) -> Decision | None:
     """The OriginateResponse of the flight's Originate (an event after «Originate successfully queued»)."""
     if flight.decided:

@@ -65,7 +65,7 @@ def _check(attempt_id: int, agent_id: int, channel_id: str) -> dict:
 
 async def preview_dial(req: PreviewDial, ctx: CommandContext) -> dict:
     live = ctx.state.agency(ctx.agency)
-    data = dispatch.data_of(live)
+    data = dispatch.data_for(ctx.state, ctx.agency, live)
     channel_id = dispatch.new_channel_id()
     row = await dispatch.db(dispatch.POOL.get("pool"), ctx.agency, _check, attempt_id=req.attempt_id,
                             agent_id=req.agent_id, channel_id=channel_id)
