@@ -341,6 +341,15 @@ def queue_wait_history(*, limit: int = 100) -> dict[int, dict]:
     return out
 
 
+def call_taken_by(*, linkedid: str) -> str | None:
+    """The name of the agent who took the call ``linkedid`` in a queue (the last visit answered), or None."""
+    from contactcenter.models import QueueVisit
+
+    visit = (QueueVisit.objects.filter(call__linkedid=linkedid, answered_by__isnull=False)
+             .select_related("answered_by__person").order_by("-answered_at").first())
+    return str(visit.answered_by.person) if visit else None
+
+
 AFTER_CALL_S = 10.0  # a pause or logout this soon after a call's wrap-up counts as "away after the call"
 
 

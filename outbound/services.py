@@ -335,14 +335,6 @@ def attempt_end(*, attempt_id: int, outcome: str, agent: str = "", at: dt.dateti
     return True
 
 
-def attempts_recover(*, older_than: dt.timedelta, at: dt.datetime | None = None) -> int:
-    """After an engine restart: attempts left open longer than a call can ring end as failed (their contacts get a
-    later retry like any failed call); they are never originated again as they are."""
-    at = at or timezone.now()
-    stale = CallAttempt.objects.exclude(state=AttemptState.ENDED).filter(claimed_at__lt=at - older_than)
-    return sum(attempt_end(attempt_id=pk, outcome=AttemptOutcome.FAILED, at=at) for pk in stale.values_list("pk", flat=True))
-
-
 def attempt_dispose(*, attempt_id: int, category_id: int) -> None:
     """The agent's disposition after the call: one of the campaign queue's inquiry categories."""
     attempt = CallAttempt.objects.select_related("campaign").filter(pk=attempt_id).first()

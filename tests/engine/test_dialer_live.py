@@ -528,3 +528,32 @@ def test_call_ending_around_an_ami_reconnect_is_recorded_as_connected(live, camp
         _logout(ingrid)
         ua.stop()
         callee.stop()
+
+
+def test_call_ending_while_the_engine_is_stopped_is_recorded_as_connected(live, campaign, tmp_path):
+    """The engine stops while the contact talks with the agent, and the agent hangs up before a new engine starts:
+    the new one finds in the call history that the agent took the call and ends the attempt as «connected» (the
+    contact is done, never called again; before, it ended as failed and was retried)."""
+    ast = live["ast"]
+    number = _public_number("fhi", "1004")
+    callee = _callee(ast, tmp_path, "1004", "answer")
+    ua, ingrid = _agent(live, tmp_path, 32560)
+    try:
+        pk = campaign("progressive", [number])
+        assert ua.wait_event(RINGS, timeout=30), "the contact answered and the call went to the agent"
+        live["et"].wait_for(lambda: [f for f in _flights(live["et"], pk) if f["state"] == "connected"], timeout=20)
+        live["et"].stop()
+        ua.command("hangup")
+        _gone(ast, "1004")
+        et = live["et"] = EngineThread([_node(ast.profile)])
+        et.wait_for(lambda: et.engine.runtimes["test"].resynced_at, timeout=15)
+        [attempt] = _ended(et, pk, timeout=20)
+        assert (attempt.outcome, attempt.agent[:12]) == ("connected", "Ingrid Bakke")
+        contact = _contact(pk, number)
+        assert contact.state == "done" and contact.next_attempt_at is None
+        time.sleep(3)
+        assert callee.invites() == 1 and len(_attempts(pk)) == 1
+    finally:
+        _logout(ingrid)
+        ua.stop()
+        callee.stop()

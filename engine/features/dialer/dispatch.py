@@ -354,14 +354,26 @@ async def _settle(ctx: ActionContext, slug: str, live: AgencyLive) -> None:
             if channel is not None:
                 await _resume(ctx, slug, live, row, channel)
             else:
-                await db(ctx.pool, slug, _write_end, attempt_id=row["id"], outcome="failed", agent="")
-                logger.info("ringeforsøk %s: åpent fra før omstart, avsluttet som feilet (nytt forsøk senere)",
-                            row["id"])
+                outcome, agent = await db(ctx.pool, slug, _outcome_from_history, row=row)
+                await db(ctx.pool, slug, _write_end, attempt_id=row["id"], outcome=outcome, agent=agent)
+                logger.info("ringeforsøk %s: åpent fra før omstart, kanalen er borte: %s", row["id"], outcome)
     except Exception:
         logger.exception("åpne ringeforsøk for %s kunne ikke gjøres opp", slug)
         data["settled"] = False
     finally:
         data["settling"] = False
+
+
+def _outcome_from_history(row: dict) -> tuple[str, str]:
+    """An open attempt of a previous run whose channel is gone (it ended while no engine ran): connected if an
+    agent took the call (the history knows it by the attempt's channel id, the call's linkedid), abandoned if it
+    was answered without one, otherwise failed. Only connected closes the contact; the others get a later retry."""
+    from contactcenter.selectors import call_taken_by
+
+    agent = call_taken_by(linkedid=row["channel_id"]) if row["channel_id"] else None
+    if agent:
+        return "connected", agent
+    return ("abandoned" if row["state"] == "answered" else "failed"), ""
 
 
 def _ended_unseen(data: dict, up: dict) -> list[Decision]:
