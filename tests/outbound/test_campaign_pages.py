@@ -44,3 +44,11 @@ def test_bad_input_gets_norwegian_errors_and_another_agency_reaches_nothing() ->
     with schema_context("fhi"):
         assert Campaign.objects.get(pk=campaign.pk).status == "draft"
         assert not CampaignContact.objects.exists()
+
+
+def test_supervisors_find_the_campaigns_in_the_menu_agents_do_not() -> None:
+    supervisor, agent = _client("jonas", "fhi"), _client("kari", "fhi")
+    assert 'href="/kampanjer/"' in supervisor.get("/console/", HTTP_HOST="fhi.localhost").content.decode()
+    assert supervisor.get("/kampanjer/", HTTP_HOST="fhi.localhost").status_code == 200
+    assert 'href="/kampanjer/"' not in agent.get("/console/", HTTP_HOST="fhi.localhost").content.decode()
+    assert agent.get("/kampanjer/", HTTP_HOST="fhi.localhost").status_code == 403
