@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.selectors import caller_numbers, inquiry_numbers, queue_categories
@@ -141,7 +142,9 @@ def send_progress(*, send_id: int) -> dict:
                                           MessageState.FAILED))
     return {"id": send.pk, "status": send.status, "total": send.total, "done": done,
             "delivered": counts.get(MessageState.DELIVERED, 0), "failed": counts.get(MessageState.FAILED, 0),
-            "undelivered": counts.get(MessageState.UNDELIVERED, 0)}
+            "undelivered": counts.get(MessageState.UNDELIVERED, 0),
+            "created": date_format(timezone.localtime(send.created_at), "d.m.Y H:i"), "audience": send.audience,
+            "status_label": str(send.get_status_display())}
 
 
 def message_log(*, query: str = "", limit: int = 200) -> list[SmsMessage]:

@@ -54,6 +54,8 @@ def test_supervisor_previews_sends_and_sees_progress(page, kannel, sms_settings,
     page.wait_for_function("document.getElementById('progress-text').textContent.startsWith('2 av 2 sendt')")
     wait_until(lambda: len([r for r in kannel.received() if r[1] in ("4791234580", "4791234581")]) == 2,
                "meldingene kom ikke fram")
+    page.wait_for_function("document.querySelector('#sends tr').textContent.includes('ferdig')")
+    assert page.locator("#sends tr").first.locator("td").all_inner_texts()[2:] == ["2", "ferdig"]  # this send, on top
     page.screenshot(path=str(artifacts_dir / "sms-send.png"), full_page=True)
     with schema_context("fhi"):
         assert {m.sent_by.username for m in SmsMessage.objects.filter(number__in=["+4791234580", "+4791234581"])} \

@@ -63,7 +63,24 @@
     bar.max = p.total; bar.value = p.done;
     document.getElementById("progress-text").textContent =
       interpolate(t("%s av %s sendt, %s levert, %s feilet"), [p.done, p.total, p.delivered, p.failed + p.undelivered]);
+    listed(p);
     if (p.status !== "done" && p.status !== "cancelled") setTimeout(() => poll(id), 1000);
+  }
+
+  // The send on top of «Siste utsendinger», kept up to date while it runs.
+  function listed(p) {
+    const body = document.getElementById("sends");
+    let row = body.querySelector('tr[data-send="' + p.id + '"]');
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.send = p.id;
+      body.insertBefore(row, body.firstChild);
+    }
+    row.replaceChildren(...[p.created, p.audience, p.total, p.status_label].map((value) => {
+      const td = document.createElement("td");
+      td.textContent = value;
+      return td;
+    }));
   }
   showKind();
 })();
