@@ -159,6 +159,18 @@ class HistoryGapSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
+class AgentSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = cc.AgentSession
+        fields = "__all__"
+
+
+class AgentPauseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = cc.AgentPause
+        fields = "__all__"
+
+
 class CallbackSerializer(serializers.ModelSerializer):
     queue_name = serializers.CharField(source="queue.name", read_only=True)
 

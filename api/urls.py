@@ -31,6 +31,7 @@ def register_routes(router: DefaultRouter) -> None:
         ("recordings", views.RecordingViewSet), ("history-gaps", views.HistoryGapViewSet),
         ("callbacks", views.CallbackViewSet), ("sms-messages", views.SmsMessageViewSet),
         ("campaigns", views.CampaignViewSet), ("call-attempts", views.CallAttemptViewSet),
+        ("agent-sessions", views.AgentSessionViewSet), ("agent-pauses", views.AgentPauseViewSet),
         # <- extension point: nye endepunkter registreres her
     ]:
         router.register(prefix, viewset, basename=prefix)

@@ -193,6 +193,10 @@ SmsMessageViewSet = history_viewset(sms_message_list(), s.SmsMessageSerializer, 
                                     "SMS-loggen (én rad per mottaker), nyeste først; periode på når utsendelsen ble laget.")
 HistoryGapViewSet = history_viewset(cc_selectors.history_gap_list(), s.HistoryGapSerializer, "started_at",
                                     "historikkhull", "Perioder uten kontakt med Asterisk.")
+AgentSessionViewSet = history_viewset(cc_selectors.agent_session_list(), s.AgentSessionSerializer, "started_at",
+                                      "agentaktivitet", "Agenters innlogginger i køer, nyeste først; periode på innlogging.")
+AgentPauseViewSet = history_viewset(cc_selectors.agent_pause_list(), s.AgentPauseSerializer, "started_at",
+                                    "agentaktivitet", "Agenters pauser med årsak, nyeste først; periode på pausens start.")
 CampaignViewSet = history_viewset(campaign_api_list(), s.CampaignSerializer, "created_at", "kampanjer",
                                   "Ringekampanjer med fremdrift (antall numre per tilstand); periode på opprettet.")
 

@@ -286,6 +286,18 @@ def history_gap_list() -> QuerySet[HistoryGap]:
     return HistoryGap.objects.order_by("-started_at")
 
 
+def agent_session_list() -> QuerySet:
+    from contactcenter.models import AgentSession
+
+    return AgentSession.objects.order_by("-started_at", "-id")
+
+
+def agent_pause_list() -> QuerySet:
+    from contactcenter.models import AgentPause
+
+    return AgentPause.objects.order_by("-started_at", "-id")
+
+
 def recording_folders() -> list[Path]:
     """The current agency's own recordings folders (where the engine's MixMonitor writes: the spool folder of
     the configured nodes and of the managed local Asterisk)."""
