@@ -127,3 +127,26 @@ def test_predictive_dials_ahead_of_a_talking_agent_and_never_without_staff():
     data = data_of(free)
     data["slug"] = "fhi"
     assert calls_to_place(free, data, campaign, 1000.0) >= 2  # at least one per free agent
+
+
+def test_a_connected_call_enters_the_pacers_abandon_window_when_the_agent_takes_it_once():
+    """Recorded: answered, AgentConnect, Hangup. The predictive pacer counts the answered call at AgentConnect (as
+    bench/dialer_sim.py does; not minutes later at the hang-up), its talk time at the end, and nothing twice."""
+    from engine.features.dialer.dispatch import _learn, _learn_connected
+    from outbound.pacing import Pacer
+
+    events = list(parse_ami_stream((FIXTURES / "dialer_connected.ami").read_bytes()))
+    uid = next(e["Uniqueid"] for e in events if e["Event"] == "OriginateResponse")
+    flight = Flight(attempt_id=1, campaign_id=1, number="+4721077013", channel_id=uid, dialled_at=0.0)
+    pacer = Pacer(mode="predictive")
+    data = {"pacers": {1: pacer}}
+    seen = []
+    for ev in events:
+        decision = decide({1: flight}, ev, float(ev.get("Timestamp", "0") or 0))
+        if decision is not None and decision.kind == "connected":
+            _learn_connected(data, flight)
+        elif decision is not None and decision.kind == "end":
+            _learn(data, flight, decision.outcome)
+        if decision is not None:
+            seen.append((decision.kind, list(pacer.answered), len(pacer.log_talk)))
+    assert seen == [("answered", [], 0), ("connected", [False], 0), ("end", [False], 1)]

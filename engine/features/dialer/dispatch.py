@@ -292,6 +292,7 @@ async def write(ctx: ActionContext, slug: str, live: AgencyLive, decision: Decis
                 flight.agent = await db(ctx.pool, slug, _agent_name, agent_id=decision.agent_id)
             if flight is not None and flight.preview:
                 await db(ctx.pool, slug, attempt_answered, attempt_id=decision.attempt_id)
+            _learn_connected(data, flight)
             return
         agent = flight.agent if flight is not None and decision.outcome == "connected" else ""
         await db(ctx.pool, slug, _write_end, attempt_id=decision.attempt_id, outcome=decision.outcome, agent=agent)
@@ -305,6 +306,16 @@ async def write(ctx: ActionContext, slug: str, live: AgencyLive, decision: Decis
             data["flights"].pop(decision.attempt_id, None)
 
 
+def _learn_connected(data: dict, flight: Flight | None) -> None:
+    """An agent took the call: it enters the pacer's abandon window now (as in bench/dialer_sim.py), not when the
+    call ends minutes later, so the window's abandoned share is not read too high meanwhile."""
+    if flight is None or flight.counted or flight.campaign_id not in data["pacers"]:
+        return
+    delay = (flight.answered_at - flight.dialled_at) if flight.answered_at else None
+    data["pacers"][flight.campaign_id].record_attempt(answered=True, abandoned=False, delay=delay)
+    flight.counted = True
+
+
 def _learn(data: dict, flight: Flight | None, outcome: str) -> None:
     """Feed the predictive pacer with the campaign's own outcomes."""
     if flight is None or flight.campaign_id not in data["pacers"]:
@@ -312,7 +323,7 @@ def _learn(data: dict, flight: Flight | None, outcome: str) -> None:
     pacer, now = data["pacers"][flight.campaign_id], time.time()
     delay = (flight.answered_at - flight.dialled_at) if flight.answered_at else None
     if outcome == "connected":
-        pacer.record_attempt(answered=True, abandoned=False, delay=delay)
+        _learn_connected(data, flight)  # a call followed again after a restart was not counted at its connect
         pacer.record_handled(talk_seconds=now - (flight.connected_at or now))
     elif outcome == "abandoned":
         pacer.record_attempt(answered=True, abandoned=True, delay=delay)

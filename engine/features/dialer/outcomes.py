@@ -40,6 +40,7 @@ class Flight:
     hangup_cause: str = ""  # the channel's Hangup cause, when it came before the OriginateResponse
     action_id: str = ""  # the Originate's ActionID (its OriginateResponse carries it, also when no channel was made)
     decided: bool = False
+    counted: bool = False  # the answer is in the predictive pacer's abandon window already (counted when connected)
 
 
 @dataclass(frozen=True)
