@@ -101,10 +101,7 @@ def close_lost_calls(job: dict) -> dict[str, int]:
             closed = history.calls_closed_after_loss(
                 live_linkedids=job["live"][0], live_uniqueids=job["live"][1], before=when["before"], at=when["at"],
                 reason=job["reason"], only_linkedids=job["only"])
-            if slug in job["presence"].get("agencies", ()):
-                presence = history.agent_presence_reconciled(members=job["presence"]["members"].get(slug, []),
-                                                             at=when["at"])
-                total["sessions"] += presence["sessions_closed"] + presence["sessions_opened"]
+            total["sessions"] += _presence_reconciled(job, slug, when["at"])
             if gap:
                 history.history_gap_recorded(node=job["node"], started_at=gap[0], ended_at=gap[1],
                                              asterisk_restarted=job["restarted"], recovered_calls=n_recovered)
@@ -113,6 +110,21 @@ def close_lost_calls(job: dict) -> dict[str, int]:
         total["recovered"] += n_recovered
         total["agencies"] += 1
     return total
+
+
+def _presence_reconciled(job: dict, slug: str, at: datetime.datetime) -> int:
+    """The agency's sessions and pauses set right against QueueStatus (``engine.presence``); a failure is logged
+    and stops neither the closing of calls nor the other agencies."""
+    from contactcenter import history
+
+    if slug not in job["presence"].get("agencies", ()):
+        return 0
+    try:
+        done = history.agent_presence_reconciled(members=job["presence"]["members"].get(slug, []), at=at)
+    except Exception:
+        logger.exception("innlogginger og pauser for %s kunne ikke settes riktig etter resynk", slug)
+        return 0
+    return done["sessions_closed"] + done["sessions_opened"]
 
 
 def recover_from_cdr(job: dict, gap: tuple | None) -> tuple[list, int]:
