@@ -19,7 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from audit.context import acting_as, client_ip, current_actor, current_request, request_actor_name
@@ -39,12 +39,32 @@ def _is_tracked(sender: Any) -> bool:
             and connection.schema_name not in ("public", settings.TENANT_BASE_SCHEMA))
 
 
+HIDDEN = "[personopplysning]"
+_RECORD_ONLY: set[str] = set()
+_CONTENT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.BinaryField, models.FileField)
+
+
+def record_only(*labels: str) -> None:
+    """Models whose rows are about people outside the agency (callers, SMS recipients, contacts of a campaign):
+    their entries record who did what to which row, with its ids, dates, counts and states, but no text (numbers,
+    names, messages, notes). The content stays in its own table, under its retention and GDPR erasure, and is not
+    kept for years in the trail. Apps call this in ``AppConfig.ready()`` with ``app_label.model_name``."""
+    _RECORD_ONLY.update(label.lower() for label in labels)
+
+
+def _hidden(field: Any, value: Any, record: bool) -> bool:
+    return record and value not in (None, "", b"") and isinstance(field, _CONTENT_FIELDS) and not field.choices
+
+
 def snapshot(instance: Any) -> dict:
     out: dict[str, Any] = {}
+    record = instance._meta.label_lower in _RECORD_ONLY
     for field in instance._meta.concrete_fields:
         value = field.value_from_object(instance)
         if SECRET_FIELD_RE.search(field.name):
             value = "***" if value else ""
+        elif _hidden(field, value, record):
+            value = HIDDEN
         out[field.attname] = value
     return out
 

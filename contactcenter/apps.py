@@ -7,6 +7,11 @@ class ContactcenterConfig(AppConfig):
     verbose_name = _("Kontaktsenter")
 
     def ready(self) -> None:
+        from audit.capture import record_only
+
+        # The audit trail keeps who did what to these rows, not the callers' numbers or texts.
+        record_only("contactcenter.Call", "contactcenter.QueueVisit", "contactcenter.Inquiry", "contactcenter.CallbackRequest",
+                    "contactcenter.Recording", "contactcenter.PriorityCaller")
         from django.core.checks import register
 
         from contactcenter import destinations  # noqa: F401  (registers "queue" as a destination)

@@ -21,7 +21,8 @@ from agencydata.gdpr.registry import DataKind, FileItem, kinds
 from agencydata.gdpr.retention import delete_files
 from agencydata.models import ErasureReceipt
 
-AUDIT_KEPT = _("Revisjonsloggen beholdes: den dokumenterer at innsyn og sletting ble gjort.")
+AUDIT_KEPT = _("Revisjonsloggen beholdes: den dokumenterer at innsyn og sletting ble gjort. Den har ikke numre eller "
+              "tekster fra samtaler, henvendelser og meldinger, bare hvem som gjorde hva.")
 
 
 @dataclass(frozen=True)
