@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.admin_voice import MohFileInline
+from contactcenter.admin_voice import MohFileInline, ReadOnlyLogAdmin
 from contactcenter.models import (
     Agent,
     AgentPause,
@@ -84,36 +84,16 @@ class PauseReasonAdmin(ConfigAdmin):
 
 
 @admin.register(HistoryGap, site=agency_admin_site)
-class HistoryGapAdmin(admin.ModelAdmin):
+class HistoryGapAdmin(ReadOnlyLogAdmin):
     """Times when the engine had no contact with Asterisk (written by the engine; read-only here)."""
 
     list_display = ["node", "started_at", "ended_at", "asterisk_restarted", "recovered_calls"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-class RecordedAdmin(admin.ModelAdmin):
-    """What the engine records: read-only here (deleted by the retention job or a GDPR erasure, not by hand)."""
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(AgentSession, site=agency_admin_site)
-class AgentSessionAdmin(RecordedAdmin):
+class AgentSessionAdmin(ReadOnlyLogAdmin):
+    """Recorded by the engine: deleted by the retention job or a GDPR erasure, not by hand."""
+
     list_display = ["agent", "queue", "started_at", "ended_at"]
     list_filter = ["queue", "agent"]
     date_hierarchy = "started_at"
@@ -121,7 +101,9 @@ class AgentSessionAdmin(RecordedAdmin):
 
 
 @admin.register(AgentPause, site=agency_admin_site)
-class AgentPauseAdmin(RecordedAdmin):
+class AgentPauseAdmin(ReadOnlyLogAdmin):
+    """Recorded by the engine: deleted by the retention job or a GDPR erasure, not by hand."""
+
     list_display = ["agent", "reason", "started_at", "ended_at", "ended_by_logout"]
     list_filter = ["reason", "agent"]
     date_hierarchy = "started_at"

@@ -4,9 +4,7 @@ the queue calls answered and their talk time. From what the engine records (``Ag
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.models import Agent, AgentPause, AgentSession, PauseReason, QueueVisit
+from contactcenter.reports import table_csv, table_xlsx
 
 Span = tuple[dt.datetime, dt.datetime]
 
@@ -122,30 +121,12 @@ def _cells(report: AgentActivity, row: AgentRow) -> list[object]:
 
 
 def activity_csv(report: AgentActivity) -> str:
-    """CSV with semicolons and decimal commas (what Excel in Norwegian locale opens directly), UTF-8 with BOM."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(_header(report))
-    for row in report.rows:
-        writer.writerow([str(c).replace(".", ",") if isinstance(c, float) else c for c in _cells(report, row)])
-    return "\ufeff" + out.getvalue()
+    """CSV with decimal commas (what Excel in Norwegian locale reads as numbers)."""
+    rows = [[str(c).replace(".", ",") if isinstance(c, float) else c for c in _cells(report, row)] for row in report.rows]
+    return table_csv(_header(report), rows)
 
 
 def activity_xlsx(report: AgentActivity) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Agenter")[:31]
-    ws.append([_("Agentaktivitet %(start)s – %(end)s") % {"start": report.start.isoformat(), "end": report.end.isoformat()}])
-    ws["A1"].font = Font(bold=True)
-    ws.append(_header(report))
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for row in report.rows:
-        ws.append(_cells(report, row))
-    ws.column_dimensions["A"].width = 30
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    title = _("Agentaktivitet %(start)s – %(end)s") % {"start": report.start.isoformat(), "end": report.end.isoformat()}
+    return table_xlsx(sheet=_("Agenter"), title=title, header=_header(report),
+                      rows=[_cells(report, row) for row in report.rows], widths={"A": 30})

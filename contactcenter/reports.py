@@ -81,33 +81,43 @@ def _header(report: Report) -> list[str]:
     return [group_label(report.group), _("Antall henvendelser")]
 
 
-def report_csv(report: Report) -> str:
+def table_csv(header: list[str], rows: list[list]) -> str:
     """CSV with semicolons (what Excel in Norwegian locale opens directly), UTF-8 with BOM."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(_header(report))
-    writer.writerows(report.rows)
-    writer.writerow([_("Sum"), report.total])
+    writer.writerow(header)
+    writer.writerows(rows)
     return "\ufeff" + out.getvalue()
 
 
-def report_xlsx(report: Report) -> bytes:
+def table_xlsx(*, sheet: str, title: str, header: list[str], rows: list[list], widths: dict[str, int]) -> bytes:
+    """A real .xlsx: the title in bold, the header in bold, the rows as typed cells (numbers, dates)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
-    ws.title = _("Henvendelser")[:31]
-    ws.append([_("Henvendelser %(start)s – %(end)s") % {"start": report.start.isoformat(), "end": report.end.isoformat()}])
+    ws.title = sheet[:31]
+    ws.append([title])
     ws["A1"].font = Font(bold=True)
-    ws.append(_header(report))
+    ws.append(header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
-    for label, n in report.rows:
-        ws.append([dt.date.fromisoformat(label) if report.group == "day" else label, n])
-    ws.append([_("Sum"), report.total])
-    ws.column_dimensions["A"].width = 36
-    ws.column_dimensions["B"].width = 22
+    for row in rows:
+        ws.append(row)
+    for column, width in widths.items():
+        ws.column_dimensions[column].width = width
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def report_csv(report: Report) -> str:
+    return table_csv(_header(report), [*report.rows, [_("Sum"), report.total]])
+
+
+def report_xlsx(report: Report) -> bytes:
+    rows = [[dt.date.fromisoformat(label) if report.group == "day" else label, n] for label, n in report.rows]
+    title = _("Henvendelser %(start)s – %(end)s") % {"start": report.start.isoformat(), "end": report.end.isoformat()}
+    return table_xlsx(sheet=_("Henvendelser"), title=title, header=_header(report),
+                      rows=[*rows, [_("Sum"), report.total]], widths={"A": 36, "B": 22})
