@@ -15,8 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.engine.test_callback_live import POLICY, RINGS, _in_app, _own_connection, _ua, committed  # noqa: F401
 from tests.engine.test_engine_live import _agent_id, _phone, _public_number, pytestmark, redis_layer  # noqa: F401
-from tests.harness.asterisk_harness import prepare
-from tests.harness.engine_harness import engine_for
+from tests.harness.engine_harness import asterisk_with_replaceable_engine, engine_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 
@@ -35,14 +34,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
         with schema_context("fhi"):
             CallbackPolicy.objects.update_or_create(queue_id=1, defaults=POLICY)
         try:
-            ast = prepare(base)
-            ast.start()
-            try:
-                box = {"ast": ast, "et": engine_for(ast.profile)}
+            with asterisk_with_replaceable_engine(base) as box:
                 yield box
-                box["et"].stop()
-            finally:
-                ast.stop()
         finally:
             with schema_context("fhi"):
                 CallbackPolicy.objects.filter(queue_id=1).delete()

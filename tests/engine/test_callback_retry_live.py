@@ -16,8 +16,7 @@ from django_tenants.utils import schema_context
 
 from tests.engine.test_callback_live import POLICY, RINGS, _own_connection, _ua
 from tests.engine.test_engine_live import _agent_id, _public_number, pytestmark, redis_layer  # noqa: F401
-from tests.harness.asterisk_harness import prepare
-from tests.harness.engine_harness import engine_for
+from tests.harness.engine_harness import asterisk_with_replaceable_engine, engine_for
 
 pytestmark = pytestmark  # noqa: PLW0127  (Asterisk, baresip, Redis)
 RING_SECONDS = 45  # the caller's phone (1004) rings this long: room for an engine restart while it rings
@@ -40,14 +39,8 @@ def live(django_db_setup, django_db_blocker, redis_layer):  # type: ignore[no-un
             ring_before = Extension.objects.get(number="1004").ring_seconds
             Extension.objects.filter(number="1004").update(ring_seconds=RING_SECONDS)
         try:
-            ast = prepare(base)
-            ast.start()
-            try:
-                box = {"ast": ast, "et": engine_for(ast.profile)}
+            with asterisk_with_replaceable_engine(base) as box:
                 yield box
-                box["et"].stop()
-            finally:
-                ast.stop()
         finally:
             with schema_context("fhi"):
                 CallbackPolicy.objects.filter(queue_id=1).delete()

@@ -41,6 +41,22 @@ def asterisk_with_engine(base: Path) -> Iterator[tuple[Any, EngineThread]]:
         ast.stop()
 
 
+@contextlib.contextmanager
+def asterisk_with_replaceable_engine(base: Path) -> Iterator[dict]:
+    """As ``asterisk_with_engine``, for tests that restart the engine: yields ``{"ast": …, "et": …}``; a test puts
+    the new engine in ``box["et"]``, and the one there at the end is stopped."""
+    from tests.harness.asterisk_harness import prepare
+
+    ast = prepare(base)
+    ast.start()
+    try:
+        box = {"ast": ast, "et": engine_for(ast.profile)}
+        yield box
+        box["et"].stop()
+    finally:
+        ast.stop()
+
+
 def engine_for(profile) -> EngineThread:  # type: ignore[no-untyped-def]
     """The engine connected to a test Asterisk (``node_for(profile)``), once it has resynced; a test that restarts
     the engine stops the old one and calls this again."""
