@@ -346,11 +346,14 @@ def agent_session_started(*, agent_id: int, queue_id: int, at: dt.datetime) -> A
 
 def agent_session_ended(*, agent_id: int, queue_id: int, at: dt.datetime) -> int:
     """The agent logged out of the queue (app_queue removed the member): the open session ends, and so does a pause
-    the agent was on."""
-    AgentPause.objects.filter(agent_id=agent_id, ended_at__isnull=True, started_at__lte=at).update(
-        ended_at=at, ended_by_logout=True)
-    return AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True,
-                                       started_at__lte=at).update(ended_at=at)
+    the agent was on, unless the agent is still logged in to another queue (paused there: the pause goes on)."""
+    with transaction.atomic():
+        ended = AgentSession.objects.filter(agent_id=agent_id, queue_id=queue_id, ended_at__isnull=True,
+                                            started_at__lte=at).update(ended_at=at)
+        if not AgentSession.objects.filter(agent_id=agent_id, ended_at__isnull=True).exists():
+            AgentPause.objects.filter(agent_id=agent_id, ended_at__isnull=True, started_at__lte=at).update(
+                ended_at=at, ended_by_logout=True)
+    return ended
 
 
 LOGIN_SLACK = dt.timedelta(seconds=2)  # Asterisk's LoginTime is whole seconds; the event's Timestamp is not
@@ -407,15 +410,21 @@ def agent_presence_reconciled(*, members: list[dict], at: dt.datetime) -> dict[s
 
 
 def agent_pause_started(*, agent_id: int, reason: str, at: dt.datetime) -> AgentPause | None:
-    """The agent paused. app_queue sends one event per queue the agent is in, and again when the reason changes:
-    while a pause is open they change nothing (one pause, the first reason)."""
+    """The agent paused. app_queue sends one event per queue the agent is in: while a pause is open with the same
+    reason (or none) they change nothing. A new reason while paused (app_queue sends the pause again) ends the
+    open pause there and starts the next with the new reason, so the report counts each reason's own time."""
     if not Agent.objects.filter(pk=agent_id).exists():
         return None
+    reason = reason[:100]
     with transaction.atomic():
-        if AgentPause.objects.select_for_update().filter(agent_id=agent_id, ended_at__isnull=True).exists():
+        going = AgentPause.objects.select_for_update().filter(agent_id=agent_id, ended_at__isnull=True).first()
+        if going is not None and (not reason or going.reason == reason or going.started_at >= at):
             return None
+        if going is not None:
+            going.ended_at = at
+            going.save(update_fields=["ended_at"])
         pause, _created = AgentPause.objects.get_or_create(agent_id=agent_id, started_at=at,
-                                                           defaults={"reason": reason[:100]})
+                                                           defaults={"reason": reason})
     return pause
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,40 @@ def test_changes_made_while_the_engine_was_stopped_reach_the_history(node, djang
             et.stop()
     sessions, pauses = _rows(since, kari)
     assert sessions[0].ended_at is not None and pauses[0].ended_by_logout  # the removal, seen live
+
+
+def test_a_new_reason_starts_a_new_pause_and_leaving_one_of_two_queues_keeps_it(node, django_db_blocker):
+    """Real Asterisk, engine running: an agent in two queues pauses for lunch, then for a meeting (the console's
+    pause again, with another reason), then leaves one queue (still paused in the other), then the other. The
+    report must count lunch and meeting apart, and the meeting pause lasts until the last queue is left."""
+    from contactcenter import live_services as services
+
+    ast, since = node, timezone.now() - dt.timedelta(seconds=1)
+    kari = _agent_id("fhi", "1003")
+    kari_phone = f"PJSIP/{_phone('fhi', '1003')[0]}"
+    with django_db_blocker.unblock():
+        et = _engine(ast)
+        try:
+            for queue in ("t-fhi-q1", "t-fhi-q2"):
+                ast.cli(f"queue add member {kari_phone} to {queue} penalty 0 as fhi-a{kari} state_interface "
+                        f"{kari_phone}")
+            et.wait_for(lambda: len(et.engine.snapshot("fhi")["agents"].get(str(kari), {}).get("queues", [])) == 2)
+            services.agent_pause(agency="fhi", agent_id=kari, reason_code="lunsj")
+            et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(kari)].get("paused_reason") == "lunsj")
+            time.sleep(1.1)  # the next pause starts in a later second
+            services.agent_pause(agency="fhi", agent_id=kari, reason_code="mote")
+            et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(kari)].get("paused_reason") == "mote")
+            ast.cli(f"queue remove member {kari_phone} from t-fhi-q1")
+            et.wait_for(lambda: et.engine.snapshot("fhi")["agents"][str(kari)].get("queues") == ["t-fhi-q2"])
+            et.flush_history()
+            _sessions, pauses = _rows(since, kari)
+            assert [(p.reason, p.ended_at is None) for p in sorted(pauses, key=lambda p: p.started_at)] == [
+                ("lunsj", False), ("mote", True)]  # still paused in the other queue
+        finally:
+            ast.cli(f"queue remove member {kari_phone} from t-fhi-q2")
+            et.flush_history()
+            et.stop()
+    sessions, pauses = _rows(since, kari)
+    lunch, meeting = sorted(pauses, key=lambda p: p.started_at)
+    assert lunch.ended_at == meeting.started_at and not lunch.ended_by_logout
+    assert meeting.ended_by_logout and all(s.ended_at is not None for s in sessions) and len(sessions) == 2
