@@ -11,6 +11,9 @@ future: when the call will end), ``--tick S`` also asks the pacer every S second
 ``--fixed-risk R`` turns the pacer's controller and cap brake off (one point of its utilisation/abandon frontier),
 ``--oracle-answers`` tells the pacer which numbers will answer (not when): each call it asks for is the next number
 that will answer, the numbers before it are dialled at the same time and hidden from it.
+``--policy rollout`` replaces the predictive rule by the Monte Carlo lookahead of bench/dialer_rollout.py (with
+``--fixed-risk`` then a fixed cost of an abandoned call, no controller, no brake). ``decision_ms_predictive`` is the
+mean wall time of one predictive decision.
 
 Per call: an answered callee picks up after 4-12 s of ringing; an unanswered call gives up after 30 s. Talk time
 is lognormal (median 90 s, sigma 0.5), then 10 s wrap-up. An answered callee with no free agent is abandoned (hears
@@ -26,10 +29,12 @@ import heapq
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.dialer_rollout import RolloutPacer  # noqa: E402
 from outbound.pacing import AgentState, Pacer  # noqa: E402
 
 RING_NO_ANSWER = 30.0
@@ -81,20 +86,28 @@ class _Run:
     """One campaign through the pacer: the event loop and what each event does."""
 
     def __init__(self, mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float, grace: float,
-                 oracle: bool, fixed_risk: float | None, oracle_answers: bool) -> None:
+                 oracle: bool, fixed_risk: float | None, oracle_answers: bool, rollout: dict | None = None) -> None:
         self.world = _Campaign(agents=agents, seed=seed)
         self.world.oracle = oracle
-        self.pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
+        if rollout is not None and mode == "predictive":
+            self.pacer = RolloutPacer(mode=mode, abandon_cap=cap, grace_seconds=grace, seed=seed, **rollout)
+        else:
+            self.pacer = Pacer(mode=mode, abandon_cap=cap, grace_seconds=grace)
         if fixed_risk is not None:
             self.pacer.risk, self.pacer.adaptive = fixed_risk, False
+            if rollout is not None:
+                self.pacer.lam = fixed_risk  # --policy rollout: --fixed-risk is a fixed lam
         self.agents, self.answer, self.grace, self.oracle_answers = agents, answer, grace, oracle_answers
         self.now, self.left, self.answered, self.abandoned = 0.0, numbers, 0, 0
         self.outcomes: list[bool] = []  # abandoned?, per answered call in order
+        self.decisions, self.decision_seconds = 0, 0.0
 
     def dial(self) -> None:
         world = self.world
         agent_state, ringing = world.state(self.now)
+        started = time.perf_counter()
         wanted = self.pacer.calls_to_place(agents=agent_state, ringing=ringing)
+        self.decisions, self.decision_seconds = self.decisions + 1, self.decision_seconds + time.perf_counter() - started
         while wanted > 0 and self.left > 0:
             self.left -= 1
             world.seq += 1
@@ -175,14 +188,15 @@ class _Run:
         return {"utilisation": world.busy_time / (self.agents * self.now),
                 "abandon_rate": self.abandoned / max(self.answered, 1), "duration_s": self.now,
                 "answered": self.answered, "abandoned": self.abandoned,
-                "max_rolling_abandon": _max_rolling(self.outcomes, self.pacer.window)}
+                "max_rolling_abandon": _max_rolling(self.outcomes, self.pacer.window),
+                "decision_ms": 1000 * self.decision_seconds / max(self.decisions, 1)}
 
 
 def simulate(mode: str, *, numbers: int, agents: int, answer: float, seed: int, cap: float,
              grace: float, oracle: bool = False, tick: float = 0.0, fixed_risk: float | None = None,
-             oracle_answers: bool = False) -> dict:
+             oracle_answers: bool = False, rollout: dict | None = None) -> dict:
     return _Run(mode, numbers=numbers, agents=agents, answer=answer, seed=seed, cap=cap, grace=grace, oracle=oracle,
-                fixed_risk=fixed_risk, oracle_answers=oracle_answers).run(tick)
+                fixed_risk=fixed_risk, oracle_answers=oracle_answers, rollout=rollout).run(tick)
 
 
 def main() -> None:
@@ -201,18 +215,38 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=0.0, help="experiment: also decide every TICK seconds")
     parser.add_argument("--fixed-risk", type=float, default=None,
                         help="experiment: fixed risk, no controller and no cap brake (a frontier point)")
+    parser.add_argument("--policy", choices=("checkpoints", "rollout"), default="checkpoints",
+                        help="experiment: the predictive rule (rollout = bench/dialer_rollout.py lookahead)")
+    parser.add_argument("--lam", type=float, default=300.0, help="rollout: starting cost of an abandoned call")
+    parser.add_argument("--horizon", type=float, default=20.0, help="rollout: lookahead seconds")
+    parser.add_argument("--scenarios", type=int, default=64, help="rollout: sampled futures per decision")
+    parser.add_argument("--objective", choices=("busy", "connects", "fill"), default="fill",
+                        help="rollout: what a connect is worth")
+    parser.add_argument("--delay-points", type=int, default=8, help="rollout: answer-delay grid per new call")
+    parser.add_argument("--reserve", type=float, default=3.0, help="rollout: headroom over which lam rises")
+    parser.add_argument("--target-share", type=float, default=0.7, help="rollout: long-run target / cap")
+    parser.add_argument("--burst", type=float, default=0.0, help="rollout: convex cost of abandons in one future")
+    parser.add_argument("--exact-below", type=float, default=0.0, help="rollout: brake share using Pacer's rule")
+    parser.add_argument("--lam-step", type=float, default=0.05, help="rollout: controller step (log of lam)")
     a = parser.parse_args()
+    rollout = None
+    if a.policy == "rollout":
+        rollout = {"lam": a.lam, "horizon": a.horizon, "scenarios": a.scenarios, "objective": a.objective,
+                   "lam_step": a.lam_step, "delay_points": a.delay_points,
+                   "reserve": a.reserve, "target_share": a.target_share,
+                   "burst": a.burst, "exact_below": a.exact_below}
     world = {"numbers": a.numbers, "agents": a.agents, "answer": a.answer, "seed": a.seed, "cap": a.cap,
              "grace": a.grace, "oracle": a.oracle_agents, "tick": a.tick, "oracle_answers": a.oracle_answers}
     prog = simulate("progressive", **world)
-    pred = simulate("predictive", **world, fixed_risk=a.fixed_risk)
+    pred = simulate("predictive", **world, fixed_risk=a.fixed_risk, rollout=rollout)
     out = {"agent_utilisation_progressive": round(prog["utilisation"], 3),
            "agent_utilisation_predictive": round(pred["utilisation"], 3),
            "utilisation_gain": round(pred["utilisation"] / prog["utilisation"], 2),
            "abandon_rate": round(pred["abandon_rate"], 4), "abandon_cap": a.cap,
            "max_rolling_abandon": round(pred["max_rolling_abandon"], 4), "seed": a.seed,
            "campaign_minutes_progressive": round(prog["duration_s"] / 60, 1),
-           "campaign_minutes_predictive": round(pred["duration_s"] / 60, 1)}
+           "campaign_minutes_predictive": round(pred["duration_s"] / 60, 1), "policy": a.policy,
+           "decision_ms_predictive": round(pred["decision_ms"], 3)}
     print(f"{a.numbers} numbers, {a.answer:.0%} answer, {a.agents} agents, lognormal talk (median 90 s), cap {a.cap:.0%}")
     print(f"progressive: utilisation {prog['utilisation']:.1%}, {prog['answered']} answered, campaign "
           f"{prog['duration_s'] / 60:.0f} min")
