@@ -188,8 +188,8 @@ def weighted_median(waits: Sequence[float], patience_mean: float, app: float) ->
 class Oracle:
     """Hooks for bench/ewt_accuracy.py's World: ``seen`` at each announcement, ``answered`` at each answer. At an
     answer it runs the bound on each of the caller's announcements and the exact check with the day's real draws.
-    ``rows``: (ours said a number, ours' seconds, app_queue's, actual, weighted median, plain median, expected
-    |error|, app_queue's expected |error|)."""
+    ``rows``: (ours said a number, ours' seconds, app_queue's, actual, weighted median, plain median (of the
+    continuations in which the caller is answered at all), expected |error|, app_queue's expected |error|)."""
 
     laws: Laws
     samples: int
@@ -223,7 +223,8 @@ class Oracle:
             self.check(snap, actual)
             waits = self.waits(snap)
             median, expected_error, app_error = weighted_median(waits, self.laws.patience_mean, snap.app)
-            plain = sorted(waits)[len(waits) // 2]
+            served = sorted(w for w in waits if w < NEVER)  # the continuations in which our caller is answered
+            plain = served[len(served) // 2] if served else NEVER
             about = snap.ours.kind == "about"  # type: ignore[attr-defined]
             self.rows.append((about, snap.ours.seconds if about else None, snap.app, actual,  # type: ignore[attr-defined]
                               median, plain, expected_error, app_error))
