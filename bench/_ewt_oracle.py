@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 NEVER = math.inf
+NO_END = 10**9  # a shift end that never comes
 STD = NormalDist()
 
 
@@ -195,6 +196,7 @@ class Oracle:
     samples: int
     seed: int
     learnt_pauses: bool = False  # the oracle without the pause plans (learns them as the estimate does)
+    no_logouts: bool = False  # the oracle without today's logouts to come (as the estimate: agents stay)
     talks: list[int] = field(default_factory=list)
     pending: dict = field(default_factory=dict)  # id(caller) -> (caller, [Snapshot])
     rows: list[tuple] = field(default_factory=list)
@@ -231,10 +233,13 @@ class Oracle:
 
     def waits(self, snap: Snapshot) -> list[float]:
         sampler, cdf = self.sampler, self.sampler.busy_cdf(snap)
+        agents = list(snap.agents)
+        if self.no_logouts:  # logged in agents stay (those who have logged out are known to be gone)
+            agents = [replace(a, end=NO_END) if a.end > snap.t else a for a in agents]
         if not self.learnt_pauses:
-            return [continue_day(snap, sampler.busy(snap, cdf), sampler.abandon_at(snap), sampler.handle)
+            return [continue_day(snap, sampler.busy(snap, cdf), sampler.abandon_at(snap), sampler.handle, agents)
                     for _i in range(self.samples)]
-        agents = [replace(a, pauses=(), next_pause=0, paused_until=-1) for a in snap.agents]
+        agents = [replace(a, pauses=(), next_pause=0, paused_until=-1) for a in agents]
         learnt = snap.learnt or (0.0, ())
         return [continue_day(snap, sampler.busy_learnt(snap, cdf), sampler.abandon_at(snap),
                              lambda: sampler.handle_learnt(learnt), agents) for _i in range(self.samples)]

@@ -283,12 +283,12 @@ def summarize(worlds: list[World]) -> dict:
             "mae_said_ratio": round(said_mae / app_said_mae, 3)}
 
 
-def make_oracle(samples: int, seed: int, learnt_pauses: bool = False) -> object | None:
+def make_oracle(samples: int, seed: int, learnt_pauses: bool = False, no_logouts: bool = False) -> object | None:
     """Experiment only: the Bayes bound's hooks for the day simulated with ``seed`` (its own generator)."""
     if not samples:
         return None
     return Oracle(Laws(TALK_MEDIAN_S, TALK_SIGMA, WRAPUP_S, PATIENCE_MEAN_S), samples, 7919 * seed + samples,
-                  learnt_pauses)
+                  learnt_pauses, no_logouts)
 
 
 def main() -> None:
@@ -310,12 +310,14 @@ def main() -> None:
                         "announcement (bench/_ewt_oracle.py)")
     parser.add_argument("--bayes-learnt-pauses", action="store_true",
                         help="experiment only: the bound without the pause plans, learnt as the estimate learns them")
+    parser.add_argument("--bayes-no-logouts", action="store_true",
+                        help="experiment only: the bound without today's logouts to come (agents logged in stay)")
     args = parser.parse_args()
     if args.kept_promise is not None:
         ewt.KEPT_PROMISE = args.kept_promise
     logins = [day_logins(args.seed - args.warmup + i) for i in range(args.warmup)]
-    worlds, oracles = [], [make_oracle(args.bayes_bound, args.seed + i, args.bayes_learnt_pauses)
-                           for i in range(args.days)]
+    worlds, oracles = [], [make_oracle(args.bayes_bound, args.seed + i, args.bayes_learnt_pauses,
+                                       args.bayes_no_logouts) for i in range(args.days)]
     for i in range(args.days):
         worlds.append(simulate(args.seed + i, args.every, logins[-HISTORY_DAYS:], not args.no_logins,
                                args.exact_logins, args.truth, oracles[i]))
