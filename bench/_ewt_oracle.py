@@ -185,12 +185,22 @@ def weighted_median(waits: Sequence[float], patience_mean: float, app: float) ->
             sum(p * abs(w - app) for w, p in pairs) / total)
 
 
+def mid_rank(waits: Sequence[float], actual: float, laws: Laws) -> float:
+    """The weighted share of continuations shorter than the actual wait, half of those equal to it: 0.5 on average
+    when the oracle's distributions are right (a calibration check of the sampling, not only of the replay)."""
+    pairs = [(w, math.exp(-w / laws.patience_mean)) for w in waits if w < NEVER]
+    total = sum(p for _w, p in pairs)
+    below = sum(p for w, p in pairs if w < actual) + sum(p for w, p in pairs if w == actual) / 2
+    return below / total if total > 0 else 0.5
+
+
 @dataclass
 class Oracle:
     """Hooks for bench/ewt_accuracy.py's World: ``seen`` at each announcement, ``answered`` at each answer. At an
     answer it runs the bound on each of the caller's announcements and the exact check with the day's real draws.
     ``rows``: (ours said a number, ours' seconds, app_queue's, actual, weighted median, plain median (of the
-    continuations in which the caller is answered at all), expected |error|, app_queue's expected |error|)."""
+    continuations in which the caller is answered at all), expected |error|, app_queue's expected |error|, where
+    the actual wait falls in the weighted continuations (``mid_rank``))."""
 
     laws: Laws
     samples: int
@@ -229,7 +239,7 @@ class Oracle:
             plain = served[len(served) // 2] if served else NEVER
             about = snap.ours.kind == "about"  # type: ignore[attr-defined]
             self.rows.append((about, snap.ours.seconds if about else None, snap.app, actual,  # type: ignore[attr-defined]
-                              median, plain, expected_error, app_error))
+                              median, plain, expected_error, app_error, mid_rank(waits, actual, self.laws)))
 
     def waits(self, snap: Snapshot) -> list[float]:
         sampler, cdf = self.sampler, self.sampler.busy_cdf(snap)
@@ -291,6 +301,7 @@ def bound_summary(oracles: Sequence[Oracle]) -> dict:
     for name, part in (("said", said), ("all", rows), ("chosen", chosen), ("gamed", gamed(finite, len(said)))):
         out |= part_figures(name, part)
     out["said_ours_mae_s"] = round(mae([(r[1], r[3]) for r in said]), 1)
+    out["bound_mean_mid_rank"] = round(sum(r[8] for r in rows) / len(rows), 3)
     days = [[r for r in o.rows if r[0] and r[4] < NEVER] for o in oracles]
     out["said_bound_ratio_by_day"] = [round(mae([(r[4], r[3]) for r in d]) / mae([(r[2], r[3]) for r in d]), 3)
                                       for d in days]
