@@ -45,6 +45,8 @@ import django  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
 django.setup()
 
+from _ewt_oracle import Laws, Oracle, bound_summary  # noqa: E402  (experiment only: --bayes-bound)
+
 from contactcenter import ewt  # noqa: E402
 from contactcenter.ewt import AgentLoad, WaitInput, estimate_wait, expected_logins, hang_up_rate  # noqa: E402
 
@@ -132,6 +134,7 @@ class World:
     truth: list[float] | None = None  # ablation only: handling times drawn from the simulation's own distribution
     logins_at: tuple[int, list] = (-1, [])  # (second, expected logins then): the same for every caller that second
     results: list[tuple] = field(default_factory=list)  # (ours, ours as said, app_queue's, actual remaining)
+    oracle: object | None = None  # experiment only (--bayes-bound): bench/_ewt_oracle.py's Oracle
     unsaid: int = 0
     more_than: int = 0
     answered: int = 0
@@ -165,6 +168,8 @@ class World:
             if waited % every == 0:
                 caller.announcements.append((t, self.ours(t, pos), abs(self.holdtime - waited),
                                              60.0 * abs(int((self.holdtime + 30 - waited) / 60))))
+                if self.oracle is not None:
+                    self.oracle.seen(self, t, pos, caller)  # type: ignore[attr-defined]
 
     def abandon(self, t: int) -> None:
         for caller in [c for c in self.waiting if t - c.joined >= c.patience]:
@@ -206,6 +211,8 @@ class World:
         self.holdtime = (3 * self.holdtime + waited) >> 2  # app_queue.c: recalc_holdtime (int arithmetic)
         self.exits.append((waited, False))
         self.answered += 1
+        if self.oracle is not None:
+            self.oracle.answered(t, caller, talk)  # type: ignore[attr-defined]
         for at, ours, app, app_said in caller.announcements:
             self.record(ours, app, app_said, float(t - at))
 
@@ -236,10 +243,10 @@ def true_handling(n: int = 400) -> list[float]:
 
 
 def simulate(seed: int, every: int, history: list[list[int]] | None = None, use_logins: bool = True,
-             exact_logins: bool = False, truth: bool = False) -> World:
+             exact_logins: bool = False, truth: bool = False, oracle: object | None = None) -> World:
     rng = random.Random(seed)
     world = World(rng, make_agents(rng), login_history=history or [], use_logins=use_logins,
-                  exact_logins=exact_logins or truth, truth=true_handling() if truth else None)
+                  exact_logins=exact_logins or truth, truth=true_handling() if truth else None, oracle=oracle)
     arrivals = deque(make_callers(rng))
     for t in range(DAY_START, DAY_START + DAY_HOURS * 3600 + 4 * 3600):
         while arrivals and arrivals[0].joined <= t:
@@ -276,6 +283,14 @@ def summarize(worlds: list[World]) -> dict:
             "mae_said_ratio": round(said_mae / app_said_mae, 3)}
 
 
+def make_oracle(samples: int, seed: int, learnt_pauses: bool = False, no_logouts: bool = False) -> object | None:
+    """Experiment only: the Bayes bound's hooks for the day simulated with ``seed`` (its own generator)."""
+    if not samples:
+        return None
+    return Oracle(Laws(TALK_MEDIAN_S, TALK_SIGMA, WRAPUP_S, PATIENCE_MEAN_S), samples, 7919 * seed + samples,
+                  learnt_pauses, no_logouts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=5, help="simulated days measured (seeds SEED..SEED+N-1)")
@@ -290,14 +305,22 @@ def main() -> None:
                         "true handling-time distribution and hang-up rate instead of the learnt ones")
     parser.add_argument("--kept-promise", type=float, default=None,
                         help="calibration only: contactcenter.ewt.KEPT_PROMISE for this run")
+    parser.add_argument("--bayes-bound", type=int, default=0, metavar="N",
+                        help="experiment only: the oracle's lower bound on the MAE from N continuations per "
+                        "announcement (bench/_ewt_oracle.py)")
+    parser.add_argument("--bayes-learnt-pauses", action="store_true",
+                        help="experiment only: the bound without the pause plans, learnt as the estimate learns them")
+    parser.add_argument("--bayes-no-logouts", action="store_true",
+                        help="experiment only: the bound without today's logouts to come (agents logged in stay)")
     args = parser.parse_args()
     if args.kept_promise is not None:
         ewt.KEPT_PROMISE = args.kept_promise
     logins = [day_logins(args.seed - args.warmup + i) for i in range(args.warmup)]
-    worlds = []
+    worlds, oracles = [], [make_oracle(args.bayes_bound, args.seed + i, args.bayes_learnt_pauses,
+                                       args.bayes_no_logouts) for i in range(args.days)]
     for i in range(args.days):
         worlds.append(simulate(args.seed + i, args.every, logins[-HISTORY_DAYS:], not args.no_logins,
-                               args.exact_logins, args.truth))
+                               args.exact_logins, args.truth, oracles[i]))
         logins.append(day_logins(args.seed + i))
     out = summarize(worlds)
     print(f"{out['days']} simulated days, {out['answered']} answered, {out['abandoned']} hung up in the queue")
@@ -308,6 +331,10 @@ def main() -> None:
           f"mae_said_ratio {out['mae_said_ratio']}")
     print(f"underpromise_rate {out['underpromise_rate']}  (app_queue: {out['app_queue_underpromise_rate']})")
     print(json.dumps(out))
+    if args.bayes_bound:
+        bound = bound_summary(oracles)  # type: ignore[arg-type]
+        print(f"bayes bound ({args.bayes_bound} continuations): " + "  ".join(f"{k} {v}" for k, v in bound.items()))
+        print(json.dumps(out | bound))
 
 
 if __name__ == "__main__":
