@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers import parse_python
+
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", ".git", "migrations", "var", "test-artifacts", "node_modules"}
 LIMIT = 60
@@ -15,7 +17,7 @@ def _project_files() -> list[Path]:
 
 
 def _long_functions(path: Path, root: Path = ROOT) -> list[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse_python(path)
     return [f"{path.relative_to(root)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} linjer)"
             for node in ast.walk(tree)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > LIMIT]

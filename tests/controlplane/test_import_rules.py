@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers import parse_python
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("tenants", "switchboard", "contactcenter", "controlplane", "asterisk_conf", "audit", "access", "outbound", "api")
 ENGINE_FOR_APPS = {"engine.client"}
@@ -27,7 +29,7 @@ def _modules(package: str) -> list[Path]:
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every module name ``path`` imports (``from a import b`` gives ``a.b``, as b may be a module)."""
     out: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(parse_python(path)):
         if isinstance(node, ast.Import):
             out += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -95,7 +97,7 @@ def test_no_private_names_used_across_modules() -> None:
     own = {p.stem for p in _code_files()}
     bad = []
     for path in _code_files():
-        tree = ast.parse(path.read_text())
+        tree = parse_python(path)
         imported = {alias.asname or alias.name.split(".")[-1] for node in ast.walk(tree)
                     if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
         for node in ast.walk(tree):

@@ -10,13 +10,14 @@ import pytest
 
 from engine.commands import CommandRefused, build_request
 from engine.registry import default_registry
+from tests.helpers import parse_python
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parse_python(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -49,7 +50,7 @@ def test_every_enabled_feature_is_a_package_with_a_plugin():
 def test_no_engine_function_is_over_60_lines():
     long = [f"{p.relative_to(ENGINE.parent)}:{node.name} ({node.end_lineno - node.lineno + 1})"
             for p in ENGINE.rglob("*.py") if "migrations" not in p.parts
-            for node in ast.walk(ast.parse(p.read_text()))
+            for node in ast.walk(parse_python(p))
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60]
     assert long == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -110,7 +111,10 @@ class EngineThread:
 
     def stop(self) -> None:
         try:
-            self.run(self.runner.stop() if self.runner else self.engine.stop())
+            self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=60)
+        except TimeoutError:  # an engine that cannot stop: show where every thread is, then fail
+            faulthandler.dump_traceback(all_threads=True)
+            raise
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
