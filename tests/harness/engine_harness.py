@@ -52,8 +52,10 @@ def asterisk_with_replaceable_engine(base: Path) -> Iterator[dict]:
     ast.start()
     try:
         box = {"ast": ast, "et": engine_for(ast.profile)}
-        yield box
-        box["et"].stop()
+        try:
+            yield box
+        finally:
+            box["et"].stop()
     finally:
         ast.stop()
 
@@ -110,6 +112,8 @@ class EngineThread:
         self.run(self.engine.flush_history())
 
     def stop(self) -> None:
+        if not self.thread.is_alive():
+            return  # stopped already (a test that restarts the engine stops the old one itself)
         try:
             self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=60)
         except TimeoutError:  # an engine that cannot stop: show where every thread is, then fail
