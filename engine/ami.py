@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from panoramisk import Manager
 
+from engine.aio import cancel_task
 from engine.guard import safe_action
 
 logger = logging.getLogger(__name__)
@@ -23,17 +24,6 @@ logger = logging.getLogger(__name__)
 
 class AmiError(RuntimeError):
     pass
-
-
-async def cancel_task(task: asyncio.Task | None) -> None:
-    """Cancel a link's supervising task and wait for it to end."""
-    if task is None:
-        return
-    task.cancel()
-    try:
-        await task
-    except (asyncio.CancelledError, Exception):
-        pass
 
 
 class _Manager(Manager):

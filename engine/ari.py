@@ -19,7 +19,8 @@ from urllib.parse import quote
 import httpx
 import websockets
 
-from engine.ami import LinkHealth, cancel_task
+from engine.aio import cancel_task
+from engine.ami import LinkHealth
 from engine.guard import UnsafeValue
 
 logger = logging.getLogger(__name__)

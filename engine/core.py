@@ -21,6 +21,7 @@ from pathlib import Path
 from asterisk_conf import naming
 from asterisk_conf import status as config_status
 from engine import command_loop, commands, queue_log, resync
+from engine.aio import cancel_tasks, finish_within
 from engine.ami import AmiLink
 from engine.ari import AriLink
 from engine.db import close_db, load_wrapups
@@ -145,20 +146,18 @@ class Engine:
                 cfg.queue_log, self.history_pool, interval=self.queue_log_interval), name=f"queue-log-{cfg.name}"))
 
     async def stop(self) -> None:
-        for rt in self.runtimes.values():
-            if rt.ami:
-                await rt.ami.stop()
-            if rt.ari:
-                await rt.ari.stop()
-            if rt.stasis:
-                await rt.stasis.stop()
+        """Stop every link and task. Each step is bounded (``engine.aio``): a link or task that hangs is logged
+        with its stack and left, and the engine still stops."""
+        for name, rt in self.runtimes.items():
+            for part in ("ami", "ari", "stasis"):
+                link = getattr(rt, part)
+                if link is not None:
+                    await finish_within(link.stop(), seconds=12, name=f"stopp av {part} på {name}")
         try:
             await self.flush_history()
         except TimeoutError:
             logger.warning("historikk ble ikke ferdig skrevet før stopp")
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_tasks(*self._tasks)
         await asyncio.get_running_loop().run_in_executor(self.history_pool, close_db)
         self.history_pool.shutdown(wait=True)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from engine.ami import cancel_task
+from engine.aio import cancel_task
 from engine.core import Engine, NodeConfig
 from engine.managed import ManagedAsterisk
 from engine.nodes import configured_nodes, managed_profile, node_from_profile

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from engine.aio import cancel_task
 from engine.ari import AriLink
 from engine.registry import Registry
 
@@ -37,9 +38,7 @@ class StasisNode:
         self._task = asyncio.create_task(self._run(), name=f"stasis-{self.name}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_task(self._task)
 
     def offer(self, event: dict) -> None:
         """Called by the ARI link for every event (on the engine's loop)."""

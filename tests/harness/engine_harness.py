@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -105,6 +106,12 @@ class EngineThread:
     async def _call(fn: Callable[[], object]) -> object:
         return fn()
 
+    @staticmethod
+    async def _task_stacks() -> str:
+        from engine.aio import task_stack
+
+        return "\n".join(f"Oppgave {task.get_name()}:\n{task_stack(task)}" for task in asyncio.all_tasks())
+
     def snapshot(self, slug: str) -> dict:
         return self.run(self._call(lambda: self.engine.snapshot(slug)))
 
@@ -115,9 +122,11 @@ class EngineThread:
         if not self.thread.is_alive():
             return  # stopped already (a test that restarts the engine stops the old one itself)
         try:
-            self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=60)
-        except TimeoutError:  # an engine that cannot stop: show where every thread is, then fail
+            self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=90)
+        except TimeoutError:  # an engine that cannot stop: show where every thread and task is, then fail
             faulthandler.dump_traceback(all_threads=True)
+            with contextlib.suppress(Exception):
+                print(self.run(self._task_stacks(), timeout=5), file=sys.stderr)
             raise
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
