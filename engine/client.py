@@ -14,7 +14,6 @@ cancelled), so a busy web process would grow without end.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import uuid
 
@@ -23,6 +22,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
+from engine.aio import cancel_task
 from engine.core import command_channel, live_group
 from engine.guard import UnsafeValue, ami_value, dial_number
 from engine.wire import change_key
@@ -65,10 +65,7 @@ class _Replies:
                 future.set_result(answer)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_task(self._task)
 
 
 _replies: dict[asyncio.AbstractEventLoop, _Replies] = {}
