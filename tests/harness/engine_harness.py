@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import logging
 import sys
 import threading
 import time
@@ -121,8 +122,11 @@ class EngineThread:
     def stop(self) -> None:
         if not self.thread.is_alive():
             return  # stopped already (a test that restarts the engine stops the old one itself)
+        given_up = _ErrorsOf("engine.aio")
         try:
-            self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=90)
+            with given_up:
+                self.run(self.runner.stop() if self.runner else self.engine.stop(), timeout=90)
+            assert not given_up.messages, "motoren stoppet, men måtte gi opp noe:\n" + "\n".join(given_up.messages)
         except TimeoutError:  # an engine that cannot stop: show where every thread and task is, then fail
             faulthandler.dump_traceback(all_threads=True)
             with contextlib.suppress(Exception):
@@ -131,3 +135,23 @@ class EngineThread:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
+
+
+class _ErrorsOf(logging.Handler):
+    """Collects what one logger reports at ERROR while in the ``with`` block (here: a stop that had to give a task
+    or a step up, which the engine survives but a test must not pass over)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(logging.ERROR)
+        self.logger = logging.getLogger(name)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _ErrorsOf:
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
