@@ -83,3 +83,23 @@ def test_supervisor_imports_starts_pauses_and_watches_the_figures(page, platform
     page.screenshot(path=str(artifacts_dir / "campaign-live.png"), full_page=True)
     with schema_context("fhi"):
         assert services.attempt_claim(campaign_id=campaign.pk, at=MONDAY_10) is None  # paused: nothing dialled
+
+
+def test_buttons_are_disabled_until_the_page_s_script_runs(page, platform_http) -> None:  # type: ignore[no-untyped-def]
+    """A click before campaign.js had attached its handlers did nothing at all (CI once clicked «Prøv» that early
+    and waited in vain for the result); now the buttons are disabled until the script has run."""
+    with schema_context("fhi"):
+        campaign = Campaign.objects.create(name="Influensa, Agder", mode="progressive", queue=Queue.objects.get(pk=1))
+    base = f"http://fhi.localhost:{platform_http.port}"
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "jonas")
+    page.fill("input[name=password]", "demo-passord-2026")
+    page.click("button[type=submit]")
+    page.route("**/static/outbound/campaign.js*", lambda route: route.abort())  # as if it has not arrived yet
+    page.goto(f"{base}/kampanjer/{campaign.pk}/")
+    held = ["#c-dry", "#c-do", "button[data-action=start]", "button[data-action=pause]"]
+    assert [page.is_disabled(selector) for selector in held] == [True] * 4
+    page.unroute("**/static/outbound/campaign.js*")
+    page.reload()
+    page.wait_for_function("!document.getElementById('c-dry').disabled")
+    assert [page.is_enabled(selector) for selector in held] == [True] * 4

@@ -78,6 +78,7 @@
   }
   document.getElementById("c-dry").addEventListener("click", () => upload(true));
   document.getElementById("c-do").addEventListener("click", () => upload(false));
+  for (const button of document.querySelectorAll("#campaign button[data-action], #c-dry, #c-do")) button.disabled = false;
   refresh();
   setInterval(refresh, 2000);
 })();

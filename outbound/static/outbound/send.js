@@ -35,7 +35,9 @@
     out.appendChild(p);
   }
 
-  document.getElementById("btn-preview").addEventListener("click", async () => {
+  const previewBtn = document.getElementById("btn-preview");  // disabled in the page until this script runs
+  previewBtn.disabled = false;
+  previewBtn.addEventListener("click", async () => {
     out.textContent = "";
     const { ok, data } = await post("/sms/preview");
     if (!ok || data.error) { line(data.error, "error"); return; }
