@@ -50,7 +50,11 @@ async def finish_within(coro: Coroutine[Any, Any, object], *, seconds: float, na
     """Run one step of a shutdown for at most ``seconds``; a step that hangs is logged with its stack and cancelled
     (``cancel_tasks``), and the shutdown goes on. False when the step failed or had to be cancelled."""
     task = asyncio.create_task(coro, name=name)
-    done, _pending = await asyncio.wait({task}, timeout=seconds)
+    try:
+        done, _pending = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:  # the shutdown itself was cancelled: its step goes with it
+        task.cancel()
+        raise
     if not done:
         logger.error("%s ble ikke ferdig innen %s s:\n%s", name, seconds, task_stack(task))
         await cancel_tasks(task)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import websockets
 
-from engine.aio import cancel_task
+from engine.aio import cancel_task, cancel_tasks
 from engine.ami import LinkHealth
 from engine.guard import UnsafeValue
 
@@ -127,8 +127,7 @@ class AriLink:
             for task in done:
                 task.result()
         finally:
-            for task in tasks:
-                await cancel_task(task)
+            await cancel_tasks(*tasks)
 
     def _lost(self, exc: BaseException) -> None:
         self.health.last_error = str(exc) or type(exc).__name__
